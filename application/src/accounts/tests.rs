@@ -1,0 +1,140 @@
+use std::sync::Arc;
+
+use chrono::Duration;
+use seckiller_domain::ports::{MockUserRepository, StorageError, TokenError};
+use seckiller_domain::{Password, Role, Username};
+
+use super::*;
+use crate::testing::{TestAdapters, t0};
+
+fn accounts() -> (Accounts<TestAdapters>, Arc<TestAdapters>) {
+    let adapters = Arc::new(TestAdapters::memory());
+    (
+        Accounts::new(adapters.clone(), Duration::hours(1)),
+        adapters,
+    )
+}
+
+fn name(s: &str) -> Username {
+    Username::parse(s).unwrap()
+}
+
+fn pw(s: &str) -> Password {
+    Password::parse(s).unwrap()
+}
+
+#[tokio::test]
+async fn a_registered_buyer_can_sign_in_and_is_recognised_by_the_token() {
+    let (accounts, _) = accounts();
+    let user = accounts
+        .register(name("alice"), pw("password1"))
+        .await
+        .unwrap();
+    assert_eq!(user.role, Role::Buyer);
+    let session = accounts.sign_in("Alice", "password1").await.unwrap();
+    assert_eq!(session.expires_at, t0() + Duration::hours(1));
+    let caller = accounts.authenticate(&session.token).unwrap();
+    assert_eq!(
+        caller,
+        Caller {
+            user_id: user.id,
+            role: Role::Buyer
+        }
+    );
+    assert_eq!(
+        accounts.me(&caller).await.unwrap().username.as_str(),
+        "alice"
+    );
+}
+
+#[tokio::test]
+async fn a_username_can_be_registered_only_once_whatever_its_case() {
+    let (accounts, _) = accounts();
+    accounts
+        .register(name("bob"), pw("password1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts.register(name("BOB"), pw("password2")).await,
+        Err(RegisterError::UsernameTaken)
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_names_get_the_same_answer() {
+    let (accounts, _) = accounts();
+    accounts
+        .register(name("carol"), pw("password1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        accounts.sign_in("carol", "password2").await,
+        Err(SignInError::BadCredentials)
+    );
+    assert_eq!(
+        accounts.sign_in("nobody", "password1").await,
+        Err(SignInError::BadCredentials)
+    );
+    assert_eq!(
+        accounts.sign_in("x", "").await,
+        Err(SignInError::BadCredentials)
+    );
+}
+
+#[tokio::test]
+async fn a_token_stops_working_when_the_session_expires() {
+    let (accounts, adapters) = accounts();
+    accounts
+        .register(name("dave"), pw("password1"))
+        .await
+        .unwrap();
+    let session = accounts.sign_in("dave", "password1").await.unwrap();
+    adapters.clock.advance(Duration::hours(1));
+    assert_eq!(
+        accounts.authenticate(&session.token),
+        Err(TokenError::Expired)
+    );
+    assert_eq!(accounts.authenticate("forged"), Err(TokenError::Invalid));
+}
+
+#[tokio::test]
+async fn ensure_admin_creates_the_admin_once() {
+    let (accounts, _) = accounts();
+    assert!(
+        accounts
+            .ensure_admin(name("admin"), pw("adminpass"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !accounts
+            .ensure_admin(name("admin"), pw("other-pass"))
+            .await
+            .unwrap()
+    );
+    let session = accounts.sign_in("admin", "adminpass").await.unwrap();
+    assert_eq!(
+        accounts.authenticate(&session.token).unwrap().role,
+        Role::Admin
+    );
+}
+
+#[tokio::test]
+async fn a_storage_failure_is_reported_as_unavailable() {
+    let mut users = MockUserRepository::new();
+    users
+        .expect_by_username()
+        .returning(|_| Box::pin(async { Err(StorageError("down".into())) }));
+    let m = TestAdapters::memory();
+    let adapters = TestAdapters {
+        users,
+        products: m.products,
+        activities: m.activities,
+        clock: m.clock,
+    };
+    let accounts = Accounts::new(Arc::new(adapters), Duration::hours(1));
+    assert!(matches!(
+        accounts.sign_in("erin", "password1").await,
+        Err(SignInError::Unavailable(_))
+    ));
+}

@@ -1,0 +1,268 @@
+//! Activities: admins plan, edit, publish and cancel sales; buyers list and read them with their
+//! phase as of now.
+
+mod errors;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use seckiller_domain::ports::{
+    ActivityRecord, ActivityRepository, Clock, IdSource, ProductRepository, UpdateActivityError,
+};
+use seckiller_domain::{
+    Activity, ActivityChanges, ActivityError, ActivityId, ActivityState, Money, NewActivity, Phase,
+    StockLedger,
+};
+
+pub use errors::{ChangeActivityError, CreateActivityError, GetActivityError};
+
+use crate::{Adapters, Admin};
+
+/// The largest page of a listing.
+pub const MAX_PAGE: u32 = 100;
+
+/// An activity as a reader sees it at one instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActivityView {
+    /// The sale.
+    pub activity: Activity,
+    /// Its stock as stored (the gate may be slightly ahead during a sale).
+    pub stock: StockLedger,
+    /// Its phase at `as_of`.
+    pub phase: Phase,
+    /// The instant the phase was judged, so clients can show a countdown without trusting their
+    /// own clock.
+    pub as_of: DateTime<Utc>,
+}
+
+/// The activities use cases.
+pub struct Activities<A: Adapters> {
+    adapters: Arc<A>,
+}
+
+impl<A: Adapters> Clone for Activities<A> {
+    fn clone(&self) -> Self {
+        Self {
+            adapters: self.adapters.clone(),
+        }
+    }
+}
+
+impl<A: Adapters> Activities<A> {
+    /// The activities over these adapters.
+    pub fn new(adapters: Arc<A>) -> Self {
+        Self { adapters }
+    }
+
+    fn view(&self, record: ActivityRecord) -> ActivityView {
+        let as_of = self.adapters.clock().now();
+        let phase = record.activity.phase(as_of, record.stock.available());
+        ActivityView {
+            activity: record.activity,
+            stock: record.stock,
+            phase,
+            as_of,
+        }
+    }
+
+    async fn price_matches_product(
+        &self,
+        activity: &Activity,
+        price: Money,
+    ) -> Result<(), CreateActivityError> {
+        let product = self
+            .adapters
+            .products()
+            .by_id(activity.product_id)
+            .await?
+            .ok_or(CreateActivityError::ProductNotFound)?;
+        if product.price.currency() != price.currency() {
+            return Err(CreateActivityError::CurrencyMismatch {
+                product: product.price.currency().to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Plans a sale of an existing product, as a draft.
+    ///
+    /// # Errors
+    /// [`CreateActivityError`]: unknown product, a price in another currency than the product's,
+    /// a window already over, or `Unavailable`.
+    pub async fn create(
+        &self,
+        _admin: &Admin,
+        new: NewActivity,
+    ) -> Result<ActivityView, CreateActivityError> {
+        let a = &self.adapters;
+        let activity = Activity::plan(
+            ActivityId::from_uuid(a.ids().next_id()),
+            new,
+            a.clock().now(),
+        )?;
+        self.price_matches_product(&activity, activity.sale_price)
+            .await?;
+        let record = ActivityRecord {
+            stock: StockLedger::new(activity.total_stock.get()),
+            activity,
+        };
+        a.activities().insert(&record).await?;
+        Ok(self.view(record))
+    }
+
+    /// Edits a sale that has not started yet.
+    ///
+    /// # Errors
+    /// [`ChangeActivityError`]: unknown activity, a rule of the activity refused it, a concurrent
+    /// edit won, or `Unavailable`.
+    pub async fn edit(
+        &self,
+        _admin: &Admin,
+        id: ActivityId,
+        changes: ActivityChanges,
+    ) -> Result<ActivityView, ChangeActivityError> {
+        let new_price = changes.sale_price;
+        let record = self
+            .change(
+                id,
+                |activity, stock, now| {
+                    activity.edit(changes, now)?;
+                    if activity.total_stock.get() != stock.total() {
+                        stock
+                            .resize(activity.total_stock.get())
+                            .map_err(|_| ActivityError::AlreadyStarted)?;
+                    }
+                    Ok(())
+                },
+                new_price,
+            )
+            .await?;
+        Ok(self.view(record))
+    }
+
+    /// Makes a draft visible to buyers.
+    ///
+    /// # Errors
+    /// As for [`Activities::edit`].
+    pub async fn publish(
+        &self,
+        _admin: &Admin,
+        id: ActivityId,
+    ) -> Result<ActivityView, ChangeActivityError> {
+        let record = self
+            .change(id, |activity, _, now| activity.publish(now), None)
+            .await?;
+        Ok(self.view(record))
+    }
+
+    /// Calls a sale off.
+    ///
+    /// # Errors
+    /// As for [`Activities::edit`].
+    pub async fn cancel(
+        &self,
+        _admin: &Admin,
+        id: ActivityId,
+    ) -> Result<ActivityView, ChangeActivityError> {
+        let record = self
+            .change(id, |activity, _, now| activity.cancel(now), None)
+            .await?;
+        Ok(self.view(record))
+    }
+
+    async fn change(
+        &self,
+        id: ActivityId,
+        apply: impl FnOnce(&mut Activity, &mut StockLedger, DateTime<Utc>) -> Result<(), ActivityError>,
+        new_price: Option<Money>,
+    ) -> Result<ActivityRecord, ChangeActivityError> {
+        let a = &self.adapters;
+        let mut record = a
+            .activities()
+            .by_id(id)
+            .await?
+            .ok_or(ChangeActivityError::NotFound)?;
+        let expected_version = record.activity.version;
+        apply(&mut record.activity, &mut record.stock, a.clock().now())?;
+        if let Some(price) = new_price {
+            self.price_matches_product(&record.activity, price)
+                .await
+                .map_err(ChangeActivityError::from_create)?;
+        }
+        match a.activities().update(&record, expected_version).await {
+            Ok(()) => Ok(record),
+            Err(UpdateActivityError::Conflict) => Err(ChangeActivityError::Conflict),
+            Err(UpdateActivityError::Storage(e)) => Err(e.into()),
+        }
+    }
+
+    /// A published (or cancelled) activity, as buyers see it; drafts are not found.
+    ///
+    /// # Errors
+    /// [`GetActivityError::NotFound`], or `Unavailable`.
+    pub async fn get(&self, id: ActivityId) -> Result<ActivityView, GetActivityError> {
+        match self.adapters.activities().by_id(id).await? {
+            Some(record) if record.activity.state != ActivityState::Draft => Ok(self.view(record)),
+            _ => Err(GetActivityError::NotFound),
+        }
+    }
+
+    /// Any activity, drafts included, for its admins.
+    ///
+    /// # Errors
+    /// [`GetActivityError::NotFound`], or `Unavailable`.
+    pub async fn get_any(
+        &self,
+        _admin: &Admin,
+        id: ActivityId,
+    ) -> Result<ActivityView, GetActivityError> {
+        let record = self
+            .adapters
+            .activities()
+            .by_id(id)
+            .await?
+            .ok_or(GetActivityError::NotFound)?;
+        Ok(self.view(record))
+    }
+
+    /// Activities newest first, optionally only those in `phase`; drafts only with an admin.
+    /// `limit` is capped at [`MAX_PAGE`].
+    ///
+    /// # Errors
+    /// `Unavailable` when storage fails.
+    pub async fn list(
+        &self,
+        admin: Option<&Admin>,
+        phase: Option<Phase>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ActivityView>, GetActivityError> {
+        let limit = limit.clamp(1, MAX_PAGE);
+        let views = match phase {
+            // The phase depends on the clock, so it is filtered here; scan a bounded window.
+            Some(phase) => self
+                .adapters
+                .activities()
+                .list(admin.is_some(), MAX_PAGE * 10, 0)
+                .await?
+                .into_iter()
+                .map(|r| self.view(r))
+                .filter(|v| v.phase == phase)
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect(),
+            None => self
+                .adapters
+                .activities()
+                .list(admin.is_some(), limit, offset)
+                .await?
+                .into_iter()
+                .map(|r| self.view(r))
+                .collect(),
+        };
+        Ok(views)
+    }
+}
+
+#[cfg(test)]
+mod tests;

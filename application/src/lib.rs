@@ -1,0 +1,19 @@
+//! Use cases of the flash sale: accounts and sessions, the catalogue, and the activities admins
+//! run and buyers browse. They speak to the world only through the domain's ports, bundled in
+//! [`Adapters`], so they run unchanged on Postgres, SQLite or in-memory adapters.
+//!
+//! Must not depend on any adapter crate, web framework or runtime.
+
+pub mod accounts;
+pub mod activities;
+mod adapters;
+pub mod caller;
+pub mod catalog;
+pub mod demo;
+#[cfg(test)]
+mod testing;
+mod unavailable;
+
+pub use adapters::Adapters;
+pub use caller::{Admin, Caller, NotAdmin};
+pub use unavailable::Unavailable;

@@ -1,0 +1,27 @@
+//! Ports: the traits through which use cases reach the outside world. Adapters implement them in
+//! the infrastructure crates; tests implement them with mocks or the in-memory adapters.
+//!
+//! Async methods return `impl Future + Send` so services can be generic over them (no boxing on
+//! the hot path) and still run on a multi-threaded executor.
+
+mod credentials;
+mod gate;
+mod queue;
+mod repositories;
+mod time;
+
+pub use credentials::{CredentialError, PasswordHasher, SessionClaims, TokenError, TokenService};
+pub use gate::{GateDecision, GateError, StockGate};
+pub use queue::{PurchaseQueue, QueueError};
+pub use repositories::{
+    ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
+    UpdateActivityError, UserRepository,
+};
+pub use time::{Clock, IdSource};
+
+#[cfg(feature = "mocks")]
+pub use credentials::{MockPasswordHasher, MockTokenService};
+#[cfg(feature = "mocks")]
+pub use repositories::{MockActivityRepository, MockProductRepository, MockUserRepository};
+#[cfg(feature = "mocks")]
+pub use time::{MockClock, MockIdSource};

@@ -1,0 +1,75 @@
+//! Credentials: password hashing (slow on purpose) and bearer tokens (fast, stateless, so every
+//! node can check them without a lookup).
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+
+use crate::ids::UserId;
+use crate::user::{Password, PasswordHash, Role};
+
+/// A hasher failed for a reason that is not the caller's input (e.g. its worker pool is gone).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("credential backend failed: {0}")]
+pub struct CredentialError(pub String);
+
+/// Why a bearer token was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Malformed, forged or signed with another key.
+    #[error("the token is not valid")]
+    Invalid,
+    /// Well-formed and genuine, but past its expiry.
+    #[error("the token has expired")]
+    Expired,
+}
+
+/// What a bearer token proves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionClaims {
+    /// The account.
+    pub user_id: UserId,
+    /// Its role when the token was issued.
+    pub role: Role,
+    /// The token is refused from this instant on.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Hashes and verifies passwords.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+pub trait PasswordHasher: Send + Sync + 'static {
+    /// Hashes a password with a fresh salt.
+    ///
+    /// # Errors
+    /// [`CredentialError`] when the hashing backend fails.
+    fn hash(
+        &self,
+        password: Password,
+    ) -> impl Future<Output = Result<PasswordHash, CredentialError>> + Send;
+
+    /// True when `password` matches `hash`.
+    ///
+    /// # Errors
+    /// [`CredentialError`] when the hashing backend fails or the stored hash is unreadable.
+    fn verify(
+        &self,
+        password: Password,
+        hash: PasswordHash,
+    ) -> impl Future<Output = Result<bool, CredentialError>> + Send;
+}
+
+/// Issues and checks bearer tokens.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+pub trait TokenService: Send + Sync + 'static {
+    /// A signed token carrying `claims`.
+    ///
+    /// # Errors
+    /// [`CredentialError`] when signing fails.
+    fn issue(&self, claims: &SessionClaims) -> Result<String, CredentialError>;
+
+    /// The claims of a genuine, unexpired token.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] or [`TokenError::Expired`].
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<SessionClaims, TokenError>;
+}

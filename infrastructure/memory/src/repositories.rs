@@ -1,0 +1,122 @@
+//! Repositories kept in process memory. They follow the same contract as the database adapters
+//! (the contract suite runs against both), so use-case tests can rely on them.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use seckiller_domain::ports::{
+    ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
+    UpdateActivityError, UserRepository,
+};
+use seckiller_domain::{ActivityId, ActivityState, Product, ProductId, User, UserId, Username};
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Accounts in memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryUserRepository(Arc<Mutex<HashMap<UserId, User>>>);
+
+impl UserRepository for MemoryUserRepository {
+    async fn insert(&self, user: &User) -> Result<(), InsertUserError> {
+        let mut users = lock(&self.0);
+        if users.values().any(|u| u.username == user.username) {
+            return Err(InsertUserError::UsernameTaken);
+        }
+        users.insert(user.id, user.clone());
+        Ok(())
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, StorageError> {
+        Ok(lock(&self.0).get(&id).cloned())
+    }
+
+    async fn by_username(&self, username: &Username) -> Result<Option<User>, StorageError> {
+        Ok(lock(&self.0)
+            .values()
+            .find(|u| &u.username == username)
+            .cloned())
+    }
+}
+
+/// The catalogue in memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryProductRepository(Arc<Mutex<HashMap<ProductId, Product>>>);
+
+impl ProductRepository for MemoryProductRepository {
+    async fn insert(&self, product: &Product) -> Result<(), StorageError> {
+        lock(&self.0).insert(product.id, product.clone());
+        Ok(())
+    }
+
+    async fn update(&self, product: &Product) -> Result<bool, StorageError> {
+        let mut products = lock(&self.0);
+        match products.get_mut(&product.id) {
+            Some(stored) => {
+                *stored = product.clone();
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn by_id(&self, id: ProductId) -> Result<Option<Product>, StorageError> {
+        Ok(lock(&self.0).get(&id).cloned())
+    }
+
+    async fn count(&self) -> Result<u64, StorageError> {
+        Ok(lock(&self.0).len() as u64)
+    }
+}
+
+/// Activities and ledgers in memory.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryActivityRepository(Arc<Mutex<HashMap<ActivityId, ActivityRecord>>>);
+
+impl ActivityRepository for MemoryActivityRepository {
+    async fn insert(&self, record: &ActivityRecord) -> Result<(), StorageError> {
+        lock(&self.0).insert(record.activity.id, record.clone());
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        record: &ActivityRecord,
+        expected_version: i64,
+    ) -> Result<(), UpdateActivityError> {
+        let mut records = lock(&self.0);
+        match records.get_mut(&record.activity.id) {
+            Some(stored) if stored.activity.version == expected_version => {
+                *stored = record.clone();
+                Ok(())
+            }
+            _ => Err(UpdateActivityError::Conflict),
+        }
+    }
+
+    async fn by_id(&self, id: ActivityId) -> Result<Option<ActivityRecord>, StorageError> {
+        Ok(lock(&self.0).get(&id).cloned())
+    }
+
+    async fn list(
+        &self,
+        include_drafts: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ActivityRecord>, StorageError> {
+        let mut records: Vec<ActivityRecord> = lock(&self.0)
+            .values()
+            .filter(|r| include_drafts || r.activity.state != ActivityState::Draft)
+            .cloned()
+            .collect();
+        records.sort_by(|a, b| {
+            (b.activity.created_at, b.activity.id).cmp(&(a.activity.created_at, a.activity.id))
+        });
+        Ok(records
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect())
+    }
+}
