@@ -143,8 +143,10 @@ pub struct ActivityChanges {
     pub total_stock: Option<Quantity>,
     /// New per-buyer limit.
     pub per_user_limit: Option<Quantity>,
-    /// New window.
-    pub window: Option<SaleWindow>,
+    /// New opening instant.
+    pub starts_at: Option<DateTime<Utc>>,
+    /// New closing instant.
+    pub ends_at: Option<DateTime<Utc>>,
     /// New payment window.
     pub payment_window: Option<PaymentWindow>,
 }
@@ -211,8 +213,9 @@ impl Activity {
     /// advertised terms) and on cancelled activities.
     ///
     /// # Errors
-    /// [`ActivityError::Cancelled`], [`ActivityError::AlreadyStarted`], or
-    /// [`ActivityError::WindowInPast`] when the new window has already ended.
+    /// [`ActivityError::Cancelled`], [`ActivityError::AlreadyStarted`],
+    /// [`ActivityError::EndBeforeStart`], or [`ActivityError::WindowInPast`] when the new window
+    /// has already ended.
     pub fn edit(
         &mut self,
         changes: ActivityChanges,
@@ -225,7 +228,10 @@ impl Activity {
             }
             ActivityState::Published | ActivityState::Draft => {}
         }
-        let window = changes.window.unwrap_or(self.window);
+        let window = SaleWindow::new(
+            changes.starts_at.unwrap_or(self.window.starts_at()),
+            changes.ends_at.unwrap_or(self.window.ends_at()),
+        )?;
         if window.has_ended(now) {
             return Err(ActivityError::WindowInPast);
         }

@@ -113,13 +113,29 @@ fn a_draft_may_be_edited_even_after_its_planned_start() {
 #[test]
 fn an_edit_cannot_move_the_window_into_the_past() {
     let mut a = draft(100, 200, 0);
-    let window = SaleWindow::new(t(-20), t(-10)).unwrap();
     let changes = ActivityChanges {
-        window: Some(window),
+        starts_at: Some(t(-20)),
+        ends_at: Some(t(-10)),
         ..Default::default()
     };
     assert_eq!(a.edit(changes, t(0)), Err(ActivityError::WindowInPast));
     assert_eq!(a.window.starts_at(), t(100));
+}
+
+#[test]
+fn an_edit_of_one_end_of_the_window_is_checked_against_the_other() {
+    let mut a = draft(100, 200, 0);
+    let changes = ActivityChanges {
+        starts_at: Some(t(300)),
+        ..Default::default()
+    };
+    assert_eq!(a.edit(changes, t(0)), Err(ActivityError::EndBeforeStart));
+    let changes = ActivityChanges {
+        ends_at: Some(t(400)),
+        ..Default::default()
+    };
+    a.edit(changes, t(0)).unwrap();
+    assert_eq!((a.window.starts_at(), a.window.ends_at()), (t(100), t(400)));
 }
 
 #[test]

@@ -5,6 +5,8 @@
 
 mod argon2_hasher;
 mod jwt_tokens;
+mod secret;
 
 pub use argon2_hasher::Argon2PasswordHasher;
 pub use jwt_tokens::JwtTokenService;
+pub use secret::random_secret;

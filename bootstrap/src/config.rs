@@ -1,0 +1,149 @@
+//! Configuration: defaults that run the embedded service with no setup, overlaid by an optional
+//! TOML file, overlaid by `SECKILLER_…` environment variables (env wins).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Every setting of the service. Names are stable: tools, tests and docs rely on them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// HTTP listen address (port 0 = any free port; the bound address is logged).
+    pub listen: SocketAddr,
+    /// Where the embedded database lives.
+    pub data_dir: PathBuf,
+    /// `postgres://…` or `sqlite://…`; unset means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// The first admin account's username.
+    pub admin_username: String,
+    /// Its password; generated and logged once when unset and the account is new.
+    pub admin_password: Option<String>,
+    /// Key that signs bearer tokens; unset means one generated secret shared through the database.
+    pub token_secret: Option<String>,
+    /// How long a sign-in lasts, in seconds.
+    pub session_ttl_seconds: u32,
+    /// Largest accepted request body in bytes.
+    pub max_body_bytes: usize,
+    /// Apply migrations when serving.
+    pub migrate_on_start: bool,
+    /// Seed a demo sale into an empty catalogue.
+    pub seed_demo: bool,
+    /// tracing filter, e.g. `info` or `seckiller=debug,info`.
+    pub log: String,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            admin_username: "admin".into(),
+            admin_password: None,
+            token_secret: None,
+            session_ttl_seconds: 24 * 3600,
+            max_body_bytes: 64 * 1024,
+            migrate_on_start: true,
+            seed_demo: true,
+            log: "info".into(),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// The configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    ///
+    /// # Errors
+    /// [`ConfigError`] when the file is unreadable or a value has the wrong type.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment.merge(Env::prefixed("SECKILLER_").ignore(&["CONFIG"]));
+        figment.extract().map_err(|e| ConfigError(Box::new(e)))
+    }
+
+    /// The database to use: the configured URL, else a SQLite file in the data directory.
+    pub fn effective_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("seckiller.db").display()
+            ),
+        }
+    }
+
+    /// True when running on the embedded SQLite default.
+    pub fn is_embedded(&self) -> bool {
+        self.effective_database_url().starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's test jail fixes the closure's error type.
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_configuration_means_the_embedded_default() {
+        figment::Jail::expect_with(|_| {
+            let s = Settings::load(None).unwrap();
+            assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+            assert!(s.is_embedded());
+            assert_eq!(
+                s.effective_database_url(),
+                "sqlite://./data/seckiller.db?mode=rwc"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_environment_wins_over_the_file() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "s.toml",
+                "listen = \"0.0.0.0:9000\"\nadmin_username = \"boss\"\n",
+            )?;
+            jail.set_env("SECKILLER_LISTEN", "127.0.0.1:0");
+            jail.set_env("SECKILLER_DATABASE_URL", "postgres://db/x");
+            let s = Settings::load(Some(Path::new("s.toml"))).unwrap();
+            assert_eq!(s.listen.to_string(), "127.0.0.1:0");
+            assert_eq!(s.admin_username, "boss");
+            assert!(!s.is_embedded());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_wrongly_typed_value_is_an_error() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("SECKILLER_SESSION_TTL_SECONDS", "forever");
+            assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+}

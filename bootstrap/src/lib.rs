@@ -1,0 +1,9 @@
+//! The `seckiller` binary's library half: typed configuration, telemetry, the wiring of adapters
+//! into use cases, and the server lifecycle. Only this crate reads the environment or chooses
+//! adapters; everything else receives what it needs.
+
+pub mod cli;
+pub mod config;
+pub mod server;
+pub mod telemetry;
+pub mod wiring;

@@ -1,0 +1,284 @@
+//! `spawn_app`: a server on port 0 over a fresh database, an HTTP client, and signed-in helpers.
+
+use std::path::PathBuf;
+
+use reqwest::{Client, Response, StatusCode};
+use seckiller::config::Settings;
+use seckiller::server::{RunningServer, start};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-password";
+/// The signing key test servers use, so tests can mint expired or foreign tokens.
+pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret!";
+
+/// Which adapters the app runs on.
+#[derive(Debug, Clone, Copy)]
+pub enum Wiring {
+    Embedded,
+    Postgres,
+}
+
+/// Runs each listed test body once per wiring: `both_wirings!(name, …)` expects `async fn
+/// name(w: Wiring)` in scope and makes `name::embedded` and `name::postgres` tests.
+#[macro_export]
+macro_rules! both_wirings {
+    ($($name:ident),+ $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn embedded() {
+                super::$name($crate::helpers::Wiring::Embedded).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Wiring::Postgres).await;
+            }
+        }
+    )+};
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("SECKILLER_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    match url.rsplit_once('/') {
+        Some((base, _)) => format!("{base}/{name}"),
+        None => format!("{url}/{name}"),
+    }
+}
+
+async fn admin_sql(sql: &str) {
+    use sea_orm::{ConnectionTrait, Database};
+    let db = Database::connect(postgres_admin_url())
+        .await
+        .expect("postgres reachable for tests");
+    db.execute_unprepared(sql).await.expect(sql);
+    db.close().await.ok();
+}
+
+/// What the test owns and must clean up.
+enum Storage {
+    Dir(PathBuf),
+    Postgres(String),
+}
+
+/// A running app and a client for it.
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    server: Option<RunningServer>,
+    storage: Storage,
+}
+
+/// Starts the app on a free port over a fresh database of the given wiring.
+pub async fn spawn_app(wiring: Wiring) -> TestApp {
+    let id = Uuid::now_v7().simple().to_string();
+    let (database_url, storage) = match wiring {
+        Wiring::Embedded => {
+            let dir = std::env::temp_dir().join(format!("seckiller-test-{id}"));
+            (None, Storage::Dir(dir))
+        }
+        Wiring::Postgres => {
+            let name = format!("seckiller_test_{id}");
+            admin_sql(&format!("CREATE DATABASE \"{name}\"")).await;
+            (
+                Some(with_database(&postgres_admin_url(), &name)),
+                Storage::Postgres(name),
+            )
+        }
+    };
+    let data_dir = match &storage {
+        Storage::Dir(dir) => dir.clone(),
+        Storage::Postgres(_) => std::env::temp_dir(),
+    };
+    let settings = Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir,
+        database_url,
+        admin_username: ADMIN.into(),
+        admin_password: Some(ADMIN_PASSWORD.into()),
+        token_secret: Some(TOKEN_SECRET.into()),
+        seed_demo: false,
+        log: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        ..Settings::default()
+    };
+    seckiller::telemetry::init_telemetry(&settings.log, seckiller::config::LogFormat::Text);
+    let server = start(&settings, true).await.expect("the app starts");
+    TestApp {
+        base: format!("http://{}", server.addr),
+        client: Client::new(),
+        server: Some(server),
+        storage,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.post(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        let mut req = self.client.patch(self.url(path)).json(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let resp = self
+            .post(
+                "/api/v1/sessions",
+                None,
+                &json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        resp.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn admin_token(&self) -> String {
+        self.sign_in(ADMIN, ADMIN_PASSWORD).await
+    }
+
+    /// Registers a new buyer with a unique name and returns its token.
+    pub async fn buyer_token(&self) -> String {
+        let name = format!("b{}", &Uuid::now_v7().simple().to_string()[20..]);
+        let resp = self
+            .post(
+                "/api/v1/users",
+                None,
+                &json!({"username": name, "password": "buyer-password"}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        self.sign_in(&name, "buyer-password").await
+    }
+
+    /// Creates a USD product and returns its id.
+    pub async fn product(&self, admin: &str) -> String {
+        let resp = self
+            .post(
+                "/api/v1/admin/products",
+                Some(admin),
+                &json!({"name": "Phone", "description": "A phone", "price": {"amount_minor": 49_900, "currency": "USD"}}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        resp.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// A valid activity body for `product`, starting `start_in` seconds from now, lasting an hour.
+    pub fn activity_body(product: &str, start_in: i64) -> Value {
+        let start = chrono::Utc::now() + chrono::Duration::seconds(start_in);
+        json!({
+            "product_id": product,
+            "title": "Flash phone",
+            "sale_price": {"amount_minor": 9_900, "currency": "USD"},
+            "total_stock": 100,
+            "per_user_limit": 2,
+            "starts_at": start.to_rfc3339(),
+            "ends_at": (start + chrono::Duration::hours(1)).to_rfc3339(),
+        })
+    }
+
+    /// Creates a draft activity and returns its JSON.
+    pub async fn draft(&self, admin: &str, start_in: i64) -> Value {
+        let product = self.product(admin).await;
+        let resp = self
+            .post(
+                "/api/v1/admin/activities",
+                Some(admin),
+                &Self::activity_body(&product, start_in),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        resp.json().await.unwrap()
+    }
+
+    /// Stops the server and removes its database.
+    pub async fn stop(mut self) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.unwrap();
+        }
+        cleanup(&self.storage).await;
+    }
+}
+
+async fn cleanup(storage: &Storage) {
+    match storage {
+        Storage::Dir(dir) => {
+            let _ = tokio::fs::remove_dir_all(dir).await;
+        }
+        Storage::Postgres(name) => {
+            admin_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await
+        }
+    }
+}
+
+impl Drop for TestApp {
+    /// A test that panicked before `stop` still removes its database.
+    fn drop(&mut self) {
+        if self.server.is_none() {
+            return;
+        }
+        let storage = std::mem::replace(&mut self.storage, Storage::Dir(PathBuf::new()));
+        let _ = std::thread::spawn(move || {
+            if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                rt.block_on(cleanup(&storage));
+            }
+        })
+        .join();
+    }
+}
+
+/// Asserts a problem+json answer with `status` and `code`, and returns its body.
+pub async fn assert_problem(resp: Response, status: StatusCode, code: &str) -> Value {
+    let actual = resp.status();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(actual, status, "status of {body}");
+    assert_eq!(
+        content_type.as_deref(),
+        Some("application/problem+json"),
+        "content type"
+    );
+    assert_eq!(body["code"], code, "code in {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "detail in {body}"
+    );
+    body
+}

@@ -1,0 +1,176 @@
+//! Activities and their ledgers: stored together, and overwritten only by whoever read the latest
+//! version.
+
+use chrono::Duration;
+use seckiller_domain::ports::{
+    ActivityRecord, ActivityRepository, ProductRepository, UpdateActivityError,
+};
+use seckiller_domain::{
+    ActivityChanges, Money, Name, PaymentWindow, ProductId, Quantity, StockLedger,
+};
+use uuid::Uuid;
+
+use crate::fixtures::{a_product, an_activity, currency, whole_second_now};
+
+/// Stores a product to sell; activities refer to one.
+pub(crate) async fn a_stored_product<P: ProductRepository>(products: &P) -> ProductId {
+    let product = a_product(whole_second_now());
+    products
+        .insert(&product)
+        .await
+        .expect("a new product is stored");
+    product.id
+}
+
+/// Every field of an activity and all four counts of its ledger survive storage, and each
+/// activity comes back with its own ledger.
+pub async fn an_activity_and_its_ledger_round_trip<P, A>(products: &P, activities: &A)
+where
+    P: ProductRepository,
+    A: ActivityRepository,
+{
+    let product_id = a_stored_product(products).await;
+    let now = whole_second_now();
+    let mut published = an_activity(product_id, now);
+    // Microseconds are the finest precision every backend keeps.
+    let published_at = now + Duration::seconds(5) + Duration::microseconds(123_456);
+    published
+        .activity
+        .publish(published_at)
+        .expect("a draft can be published");
+    published.stock = StockLedger::from_counts(100, 61, 27, 12).expect("the counts add up");
+    let draft = an_activity(product_id, now);
+    activities
+        .insert(&published)
+        .await
+        .expect("a new activity is stored");
+    activities
+        .insert(&draft)
+        .await
+        .expect("a new activity is stored");
+
+    assert_eq!(
+        activities
+            .by_id(published.activity.id)
+            .await
+            .expect("lookup by id"),
+        Some(published)
+    );
+    assert_eq!(
+        activities
+            .by_id(draft.activity.id)
+            .await
+            .expect("lookup by id"),
+        Some(draft)
+    );
+}
+
+/// An update with the current version replaces every field and the ledger.
+pub async fn an_update_overwrites_the_activity_and_its_ledger<P, A>(products: &P, activities: &A)
+where
+    P: ProductRepository,
+    A: ActivityRepository,
+{
+    let product_id = a_stored_product(products).await;
+    let now = whole_second_now();
+    let mut record = an_activity(product_id, now);
+    activities
+        .insert(&record)
+        .await
+        .expect("a new activity is stored");
+
+    let read_version = record.activity.version;
+    let later = now + Duration::seconds(10);
+    record
+        .activity
+        .edit(
+            ActivityChanges {
+                title: Some(Name::parse("Phone X, last chance").expect("valid title")),
+                sale_price: Some(Money::new(8_500, currency("CHF")).expect("valid price")),
+                total_stock: Some(Quantity::new(40).expect("positive")),
+                per_user_limit: Some(Quantity::new(1).expect("positive")),
+                starts_at: Some(now + Duration::hours(3)),
+                ends_at: Some(now + Duration::hours(5)),
+                payment_window: Some(
+                    PaymentWindow::from_seconds(120).expect("valid payment window"),
+                ),
+            },
+            later,
+        )
+        .expect("a draft can be edited");
+    record.stock.resize(40).expect("nothing is committed yet");
+    activities
+        .update(&record, read_version)
+        .await
+        .expect("the version is current");
+
+    assert_eq!(
+        activities
+            .by_id(record.activity.id)
+            .await
+            .expect("lookup by id"),
+        Some(record)
+    );
+}
+
+/// Two admins edit the same version: the second write is refused and the first one stands.
+pub async fn a_stale_version_is_a_conflict<P, A>(products: &P, activities: &A)
+where
+    P: ProductRepository,
+    A: ActivityRepository,
+{
+    let product_id = a_stored_product(products).await;
+    let now = whole_second_now();
+    let original = an_activity(product_id, now);
+    activities
+        .insert(&original)
+        .await
+        .expect("a new activity is stored");
+
+    let retitle = |record: &ActivityRecord, title: &str| {
+        let mut edited = record.clone();
+        let changes = ActivityChanges {
+            title: Some(Name::parse(title).expect("valid title")),
+            ..Default::default()
+        };
+        edited
+            .activity
+            .edit(changes, now + Duration::seconds(1))
+            .expect("a draft can be edited");
+        edited
+    };
+    let first = retitle(&original, "First editor wins");
+    let second = retitle(&original, "Second editor loses");
+
+    activities
+        .update(&first, original.activity.version)
+        .await
+        .expect("the version is current");
+    assert_eq!(
+        activities.update(&second, original.activity.version).await,
+        Err(UpdateActivityError::Conflict)
+    );
+    assert_eq!(
+        activities
+            .by_id(original.activity.id)
+            .await
+            .expect("lookup by id"),
+        Some(first)
+    );
+}
+
+/// Updating an activity that does not exist is a conflict and creates nothing.
+pub async fn an_update_of_a_missing_activity_is_a_conflict<A: ActivityRepository>(activities: &A) {
+    let ghost = an_activity(ProductId::from_uuid(Uuid::now_v7()), whole_second_now());
+    assert_eq!(
+        activities.update(&ghost, ghost.activity.version).await,
+        Err(UpdateActivityError::Conflict)
+    );
+    assert_eq!(
+        activities
+            .by_id(ghost.activity.id)
+            .await
+            .expect("lookup by id"),
+        None
+    );
+}

@@ -1,0 +1,120 @@
+//! Activities in `activities`, each with its ledger in `stock_ledgers`; the two are always written
+//! in one transaction and read in one statement, so a reader never sees one without the other.
+
+mod rows;
+
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use seckiller_domain::ports::{
+    ActivityRecord, ActivityRepository, StorageError, UpdateActivityError,
+};
+use seckiller_domain::{ActivityId, ActivityState};
+
+use crate::database::Database;
+use crate::entities::{activity, stock_ledger};
+use crate::error::{corrupt, storage};
+use rows::{activity_row, ledger_row, to_record};
+
+/// [`ActivityRepository`] over sea-orm, for Postgres and SQLite alike. Updates are optimistic:
+/// they apply only while the stored version is the one the caller read.
+#[derive(Debug, Clone)]
+pub struct SeaActivityRepository {
+    db: Database,
+}
+
+impl SeaActivityRepository {
+    /// Activities stored in `db`.
+    pub fn new(db: &Database) -> Self {
+        Self { db: db.clone() }
+    }
+}
+
+impl ActivityRepository for SeaActivityRepository {
+    async fn insert(&self, record: &ActivityRecord) -> Result<(), StorageError> {
+        let transaction = self.db.connection().begin().await.map_err(storage)?;
+        activity::Entity::insert(activity_row(&record.activity))
+            .exec_without_returning(&transaction)
+            .await
+            .map_err(storage)?;
+        stock_ledger::Entity::insert(ledger_row(record.activity.id, &record.stock))
+            .exec_without_returning(&transaction)
+            .await
+            .map_err(storage)?;
+        transaction.commit().await.map_err(storage)
+    }
+
+    async fn update(
+        &self,
+        record: &ActivityRecord,
+        expected_version: i64,
+    ) -> Result<(), UpdateActivityError> {
+        let id = record.activity.id.as_uuid();
+        let transaction = self.db.connection().begin().await.map_err(storage)?;
+        let mut changes = activity_row(&record.activity);
+        changes.id = NotSet;
+        let updated = activity::Entity::update_many()
+            .set(changes)
+            .filter(activity::Column::Id.eq(id))
+            .filter(activity::Column::Version.eq(expected_version))
+            .exec(&transaction)
+            .await
+            .map_err(storage)?;
+        if updated.rows_affected == 0 {
+            // Dropping the transaction rolls it back; nothing was written anyway.
+            return Err(UpdateActivityError::Conflict);
+        }
+        let mut ledger = ledger_row(record.activity.id, &record.stock);
+        ledger.activity_id = NotSet;
+        let updated = stock_ledger::Entity::update_many()
+            .set(ledger)
+            .filter(stock_ledger::Column::ActivityId.eq(id))
+            .exec(&transaction)
+            .await
+            .map_err(storage)?;
+        if updated.rows_affected == 0 {
+            return Err(corrupt("stock_ledgers", id, "the activity has no ledger").into());
+        }
+        transaction.commit().await.map_err(storage)?;
+        Ok(())
+    }
+
+    async fn by_id(&self, id: ActivityId) -> Result<Option<ActivityRecord>, StorageError> {
+        let row = activity::Entity::find_by_id(id.as_uuid())
+            .find_also_related(stock_ledger::Entity)
+            .one(self.db.connection())
+            .await
+            .map_err(storage)?;
+        row.map(|(activity, ledger)| to_record(activity, ledger))
+            .transpose()
+    }
+
+    async fn list(
+        &self,
+        include_drafts: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ActivityRecord>, StorageError> {
+        let mut query = activity::Entity::find();
+        if !include_drafts {
+            let public = [
+                ActivityState::Published.as_str(),
+                ActivityState::Cancelled.as_str(),
+            ];
+            query = query.filter(activity::Column::State.is_in(public));
+        }
+        let rows = query
+            .order_by_desc(activity::Column::CreatedAt)
+            .order_by_desc(activity::Column::Id)
+            .limit(u64::from(limit))
+            .offset(u64::from(offset))
+            .find_also_related(stock_ledger::Entity)
+            .all(self.db.connection())
+            .await
+            .map_err(storage)?;
+        rows.into_iter()
+            .map(|(activity, ledger)| to_record(activity, ledger))
+            .collect()
+    }
+}

@@ -1,0 +1,39 @@
+//! The JSON API under `/api/v1`, one module per resource family.
+
+mod accounts;
+mod activities;
+mod admin_activities;
+mod catalog;
+
+pub(crate) use accounts::AccountsApi;
+pub(crate) use activities::ActivitiesApi;
+pub(crate) use admin_activities::AdminActivitiesApi;
+pub(crate) use catalog::CatalogApi;
+
+use poem_openapi::Tags;
+
+/// Groups of operations in the API documentation.
+#[derive(Tags)]
+pub(crate) enum ApiTags {
+    /// Registering and signing in.
+    Accounts,
+    /// The product catalogue.
+    Products,
+    /// Flash sales, as buyers see them.
+    Activities,
+    /// Running flash sales (admin role).
+    Admin,
+}
+
+/// Declares a "201 Created" answer type carrying `$body`.
+macro_rules! created {
+    ($name:ident, $body:ty) => {
+        #[derive(poem_openapi::ApiResponse)]
+        pub(crate) enum $name {
+            /// Created.
+            #[oai(status = 201)]
+            Created(poem_openapi::payload::Json<$body>),
+        }
+    };
+}
+pub(crate) use created;

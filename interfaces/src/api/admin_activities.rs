@@ -1,0 +1,148 @@
+//! Running sales: `POST /admin/activities`, `PATCH /admin/activities/{id}`, publication,
+//! cancellation, and the admin's own listing (drafts included).
+
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use seckiller_application::Adapters;
+use seckiller_application::activities::MAX_PAGE;
+use seckiller_domain::ActivityId;
+use uuid::Uuid;
+
+use super::{ApiTags, created};
+use crate::app::Services;
+use crate::auth::{BearerAuth, admin};
+use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto};
+use crate::problem::ApiError;
+
+created!(ActivityCreated, ActivityDto);
+
+/// Flash sales for admins.
+pub(crate) struct AdminActivitiesApi<A: Adapters>(pub Services<A>);
+
+#[OpenApi(prefix_path = "/api/v1/admin", tag = "ApiTags::Admin")]
+impl<A: Adapters> AdminActivitiesApi<A> {
+    /// Plan a sale; it starts as a draft, invisible to buyers.
+    #[oai(path = "/activities", method = "post", operation_id = "createActivity")]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        body: Json<ActivityRequest>,
+    ) -> Result<ActivityCreated, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        let view = self.0.activities.create(&admin, body.parse()?).await?;
+        Ok(ActivityCreated::Created(Json(view.into())))
+    }
+
+    /// All sales, drafts included, newest first.
+    #[oai(
+        path = "/activities",
+        method = "get",
+        operation_id = "adminListActivities"
+    )]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// Only sales in this phase.
+        phase: Query<Option<PhaseDto>>,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// How many to skip.
+        #[oai(validator(maximum(value = "100000")))]
+        offset: Query<Option<u32>>,
+    ) -> Result<Json<Vec<ActivityDto>>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        let views = self
+            .0
+            .activities
+            .list(
+                Some(&admin),
+                phase.0.map(Into::into),
+                limit.0.unwrap_or(20).min(MAX_PAGE),
+                offset.0.unwrap_or(0),
+            )
+            .await?;
+        Ok(Json(views.into_iter().map(Into::into).collect()))
+    }
+
+    /// Any sale, drafts included.
+    #[oai(
+        path = "/activities/:id",
+        method = "get",
+        operation_id = "adminGetActivity"
+    )]
+    async fn get(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<ActivityDto>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        Ok(Json(
+            self.0
+                .activities
+                .get_any(&admin, ActivityId::from_uuid(id.0))
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Edit a sale that has not started.
+    #[oai(
+        path = "/activities/:id",
+        method = "patch",
+        operation_id = "editActivity"
+    )]
+    async fn edit(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<ActivityPatch>,
+    ) -> Result<Json<ActivityDto>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        let view = self
+            .0
+            .activities
+            .edit(&admin, ActivityId::from_uuid(id.0), body.parse()?)
+            .await?;
+        Ok(Json(view.into()))
+    }
+
+    /// Publish a draft: buyers see it and it sells during its window.
+    #[oai(
+        path = "/activities/:id/publication",
+        method = "post",
+        operation_id = "publishActivity"
+    )]
+    async fn publish(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<ActivityDto>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        Ok(Json(
+            self.0
+                .activities
+                .publish(&admin, ActivityId::from_uuid(id.0))
+                .await?
+                .into(),
+        ))
+    }
+
+    /// Call a sale off.
+    #[oai(
+        path = "/activities/:id/cancellation",
+        method = "post",
+        operation_id = "cancelActivity"
+    )]
+    async fn cancel(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+    ) -> Result<Json<ActivityDto>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        Ok(Json(
+            self.0
+                .activities
+                .cancel(&admin, ActivityId::from_uuid(id.0))
+                .await?
+                .into(),
+        ))
+    }
+}

@@ -1,0 +1,75 @@
+//! `GET /products/{id}` for everyone; `POST /admin/products`, `PATCH /admin/products/{id}` for
+//! admins.
+
+use poem_openapi::OpenApi;
+use poem_openapi::param::Path;
+use poem_openapi::payload::Json;
+use seckiller_application::Adapters;
+use seckiller_domain::ProductId;
+use uuid::Uuid;
+
+use super::{ApiTags, created};
+use crate::app::Services;
+use crate::auth::{BearerAuth, admin};
+use crate::dto::{ProductDto, ProductPatch, ProductRequest};
+use crate::problem::ApiError;
+
+created!(ProductCreated, ProductDto);
+
+/// The catalogue.
+pub(crate) struct CatalogApi<A: Adapters>(pub Services<A>);
+
+#[OpenApi(prefix_path = "/api/v1")]
+impl<A: Adapters> CatalogApi<A> {
+    /// A catalogue item.
+    #[oai(
+        path = "/products/:id",
+        method = "get",
+        operation_id = "getProduct",
+        tag = "ApiTags::Products"
+    )]
+    async fn get(&self, id: Path<Uuid>) -> Result<Json<ProductDto>, ApiError> {
+        Ok(Json(
+            self.0.catalog.get(ProductId::from_uuid(id.0)).await?.into(),
+        ))
+    }
+
+    /// Add a catalogue item.
+    #[oai(
+        path = "/admin/products",
+        method = "post",
+        operation_id = "createProduct",
+        tag = "ApiTags::Admin"
+    )]
+    async fn create(
+        &self,
+        auth: BearerAuth,
+        body: Json<ProductRequest>,
+    ) -> Result<ProductCreated, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        let product = self.0.catalog.create(&admin, body.parse()?).await?;
+        Ok(ProductCreated::Created(Json(product.into())))
+    }
+
+    /// Edit a catalogue item; running sales keep their own price.
+    #[oai(
+        path = "/admin/products/:id",
+        method = "patch",
+        operation_id = "editProduct",
+        tag = "ApiTags::Admin"
+    )]
+    async fn edit(
+        &self,
+        auth: BearerAuth,
+        id: Path<Uuid>,
+        body: Json<ProductPatch>,
+    ) -> Result<Json<ProductDto>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        let product = self
+            .0
+            .catalog
+            .edit(&admin, ProductId::from_uuid(id.0), body.parse()?)
+            .await?;
+        Ok(Json(product.into()))
+    }
+}

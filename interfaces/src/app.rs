@@ -1,0 +1,108 @@
+//! Assembles the HTTP application: the API service, docs, health probes and the page, behind the
+//! body-size limit, tracing and the problem catcher.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use poem::middleware::Tracing;
+use poem::{Endpoint, EndpointExt, Route};
+use poem_openapi::OpenApiService;
+use seckiller_application::Adapters;
+use seckiller_application::accounts::Accounts;
+use seckiller_application::activities::Activities;
+use seckiller_application::catalog::Catalog;
+
+use crate::api::{AccountsApi, ActivitiesApi, AdminActivitiesApi, CatalogApi};
+use crate::body_limit::BodyLimit;
+use crate::problem_catcher::ProblemCatcher;
+use crate::web;
+
+/// The use cases the API serves.
+pub struct Services<A: Adapters> {
+    /// Accounts and sessions.
+    pub accounts: Accounts<A>,
+    /// The catalogue.
+    pub catalog: Catalog<A>,
+    /// Sales.
+    pub activities: Activities<A>,
+}
+
+impl<A: Adapters> Clone for Services<A> {
+    fn clone(&self) -> Self {
+        Self {
+            accounts: self.accounts.clone(),
+            catalog: self.catalog.clone(),
+            activities: self.activities.clone(),
+        }
+    }
+}
+
+impl<A: Adapters> Services<A> {
+    /// All use cases over one set of adapters.
+    pub fn new(adapters: Arc<A>, accounts: Accounts<A>) -> Self {
+        Self {
+            accounts,
+            catalog: Catalog::new(adapters.clone()),
+            activities: Activities::new(adapters),
+        }
+    }
+}
+
+/// Answers whether the service can do its work now (its database reachable); `Err` carries the
+/// reason for the log.
+pub type ReadinessCheck =
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+
+/// HTTP settings that are not wiring.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Largest accepted request body in bytes; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// The public base address for the docs' "servers" entry, e.g. `http://127.0.0.1:8080`.
+    pub public_url: String,
+}
+
+fn api_service<A: Adapters>(
+    services: Services<A>,
+    public_url: &str,
+) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+    OpenApiService::new(
+        (
+            AccountsApi(services.clone()),
+            CatalogApi(services.clone()),
+            ActivitiesApi(services.clone()),
+            AdminActivitiesApi(services),
+        ),
+        "SecKiller",
+        env!("CARGO_PKG_VERSION"),
+    )
+    .description("Flash sales that sell exactly their stock. Errors are application/problem+json with a stable `code`.")
+    .server(public_url)
+}
+
+/// The whole HTTP application.
+pub fn build_app<A: Adapters>(
+    services: Services<A>,
+    readiness: ReadinessCheck,
+    settings: &HttpSettings,
+) -> impl Endpoint + 'static {
+    let api = api_service(services, &settings.public_url);
+    let docs = api.swagger_ui();
+    let spec = api.spec_endpoint();
+    Route::new()
+        .nest_no_strip("/api/v1", api)
+        .nest("/docs", docs)
+        .at("/openapi.json", spec)
+        .at("/healthz", poem::get(web::healthz))
+        .at("/readyz", poem::get(web::readyz).data(readiness))
+        .at("/", poem::get(web::landing_page))
+        .with(BodyLimit(settings.max_body_bytes))
+        .with(ProblemCatcher)
+        .with(Tracing)
+}
+
+/// The OpenAPI document of the API, as served at `/openapi.json`.
+pub fn openapi_spec<A: Adapters>(services: Services<A>, public_url: &str) -> String {
+    api_service(services, public_url).spec()
+}

@@ -1,0 +1,49 @@
+//! Bearer-token authentication at the edge: the token is checked by signature (no IO), then the
+//! caller's role decides what it may do.
+
+use poem::http::StatusCode;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+use seckiller_application::accounts::Accounts;
+use seckiller_application::{Adapters, Admin, Caller};
+use seckiller_domain::ports::TokenError;
+
+use crate::problem::ApiError;
+
+/// `Authorization: Bearer <token>` as issued by `POST /api/v1/sessions`.
+#[derive(SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "JWT")]
+pub(crate) struct BearerAuth(pub Bearer);
+
+/// The caller proven by the token.
+pub(crate) fn caller<A: Adapters>(
+    accounts: &Accounts<A>,
+    auth: &BearerAuth,
+) -> Result<Caller, ApiError> {
+    accounts.authenticate(&auth.0.token).map_err(|e| match e {
+        TokenError::Invalid => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_token",
+            "the bearer token is not valid",
+        ),
+        TokenError::Expired => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "token_expired",
+            "the bearer token has expired; sign in again",
+        ),
+    })
+}
+
+/// The admin proven by the token; 403 for a buyer's token.
+pub(crate) fn admin<A: Adapters>(
+    accounts: &Accounts<A>,
+    auth: &BearerAuth,
+) -> Result<Admin, ApiError> {
+    caller(accounts, auth)?.admin().map_err(|_| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs the admin role",
+        )
+    })
+}

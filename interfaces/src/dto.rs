@@ -1,0 +1,12 @@
+//! The API's own data shapes, converted to and from domain types at the edge. Requests refuse
+//! unknown fields so a typo never silently does nothing.
+
+mod accounts;
+mod activities;
+mod money;
+mod products;
+
+pub(crate) use accounts::{RegisterRequest, SessionDto, SignInRequest, UserDto};
+pub(crate) use activities::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto};
+pub(crate) use money::MoneyDto;
+pub(crate) use products::{ProductDto, ProductPatch, ProductRequest};

@@ -1,0 +1,89 @@
+//! Accounts and sessions on the wire.
+
+use chrono::{DateTime, Utc};
+use poem_openapi::Object;
+use seckiller_application::accounts::Session;
+use seckiller_domain::{Password, User, Username};
+use uuid::Uuid;
+
+use crate::problem::ApiError;
+
+/// A new buyer account.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub(crate) struct RegisterRequest {
+    /// 3–32 letters, digits, `_`, `.` or `-`; case-insensitive.
+    pub username: String,
+    /// 8–128 characters.
+    #[oai(write_only)]
+    pub password: String,
+}
+
+impl RegisterRequest {
+    /// The checked username and password.
+    pub(crate) fn parse(&self) -> Result<(Username, Password), ApiError> {
+        let username =
+            Username::parse(&self.username).map_err(|e| ApiError::invalid("username", e))?;
+        let password =
+            Password::parse(&self.password).map_err(|e| ApiError::invalid("password", e))?;
+        Ok((username, password))
+    }
+}
+
+/// Credentials to sign in with.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub(crate) struct SignInRequest {
+    /// The account's username.
+    pub username: String,
+    /// Its password.
+    #[oai(write_only)]
+    pub password: String,
+}
+
+/// An account as shown to its owner.
+#[derive(Debug, Object)]
+#[oai(rename = "User")]
+pub(crate) struct UserDto {
+    /// Account id.
+    pub id: Uuid,
+    /// Normalised (lower-case) username.
+    pub username: String,
+    /// `buyer` or `admin`.
+    pub role: String,
+    /// When it was registered.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<User> for UserDto {
+    fn from(u: User) -> Self {
+        Self {
+            id: u.id.as_uuid(),
+            username: u.username.as_str().to_owned(),
+            role: u.role.as_str().to_owned(),
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// A bearer token for the `Authorization` header.
+#[derive(Debug, Object)]
+#[oai(rename = "Session")]
+pub(crate) struct SessionDto {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// The token stops working at this instant.
+    pub expires_at: DateTime<Utc>,
+}
+
+impl From<Session> for SessionDto {
+    fn from(s: Session) -> Self {
+        Self {
+            token: s.token,
+            token_type: "Bearer".into(),
+            expires_at: s.expires_at,
+        }
+    }
+}

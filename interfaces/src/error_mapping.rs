@@ -1,0 +1,130 @@
+//! The one place where use-case errors become HTTP answers. Every match is exhaustive, so a new
+//! error variant does not compile until someone decides its status and code.
+
+use poem::http::StatusCode;
+use seckiller_application::accounts::{MeError, RegisterError, SignInError};
+use seckiller_application::activities::{
+    ChangeActivityError, CreateActivityError, GetActivityError,
+};
+use seckiller_application::catalog::ProductError;
+use seckiller_domain::ActivityError;
+
+use crate::problem::ApiError;
+
+fn conflict(code: &str, detail: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, code, detail)
+}
+
+fn not_found(what: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no such {what}"),
+    )
+}
+
+impl From<RegisterError> for ApiError {
+    fn from(e: RegisterError) -> Self {
+        match e {
+            RegisterError::UsernameTaken => conflict("username_taken", "that username is taken"),
+            RegisterError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::BadCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_credentials",
+                "wrong username or password",
+            ),
+            SignInError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<MeError> for ApiError {
+    fn from(e: MeError) -> Self {
+        match e {
+            MeError::Gone => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "bad_token",
+                "the account no longer exists",
+            ),
+            MeError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<ProductError> for ApiError {
+    fn from(e: ProductError) -> Self {
+        match e {
+            ProductError::NotFound => not_found("product"),
+            ProductError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+fn rule(e: ActivityError) -> ApiError {
+    let detail = e.to_string();
+    match e {
+        ActivityError::WindowInPast => ApiError::invalid("ends_at", detail),
+        ActivityError::EndBeforeStart => ApiError::invalid("ends_at", detail),
+        ActivityError::BadPaymentWindow { .. } => {
+            ApiError::invalid("payment_window_seconds", detail)
+        }
+        ActivityError::AlreadyStarted => conflict("already_started", detail),
+        ActivityError::AlreadyPublished => conflict("already_published", detail),
+        ActivityError::Cancelled => conflict("activity_cancelled", detail),
+        ActivityError::Ended => conflict("ended", detail),
+    }
+}
+
+fn currency_mismatch(product: &str) -> ApiError {
+    ApiError::invalid(
+        "sale_price.currency",
+        format!("must be the product's currency ({product})"),
+    )
+}
+
+fn unknown_product() -> ApiError {
+    ApiError::invalid("product_id", "no such product")
+}
+
+impl From<CreateActivityError> for ApiError {
+    fn from(e: CreateActivityError) -> Self {
+        match e {
+            CreateActivityError::ProductNotFound => unknown_product(),
+            CreateActivityError::CurrencyMismatch { product } => currency_mismatch(&product),
+            CreateActivityError::Rule(r) => rule(r),
+            CreateActivityError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<ChangeActivityError> for ApiError {
+    fn from(e: ChangeActivityError) -> Self {
+        match e {
+            ChangeActivityError::NotFound => not_found("activity"),
+            ChangeActivityError::ProductNotFound => unknown_product(),
+            ChangeActivityError::CurrencyMismatch { product } => currency_mismatch(&product),
+            ChangeActivityError::Rule(r) => rule(r),
+            ChangeActivityError::Conflict => conflict(
+                "edit_conflict",
+                "the activity was changed by someone else; read it again and retry",
+            ),
+            ChangeActivityError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<GetActivityError> for ApiError {
+    fn from(e: GetActivityError) -> Self {
+        match e {
+            GetActivityError::NotFound => not_found("activity"),
+            GetActivityError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}

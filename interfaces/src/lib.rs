@@ -1,0 +1,18 @@
+//! The HTTP face of SecKiller: the JSON API under `/api/v1` (poem-openapi), its Swagger UI and
+//! spec, health probes, and the landing page. Every error leaves as `application/problem+json`
+//! with a stable `code`, mapped from the use cases' errors in one place.
+//!
+//! Depends on the application and domain only; adapters are chosen by the binary that wires it.
+
+mod api;
+mod app;
+mod auth;
+mod body_limit;
+mod dto;
+mod error_mapping;
+mod problem;
+mod problem_catcher;
+mod web;
+
+pub use app::{HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
+pub use problem::{ApiError, Problem};

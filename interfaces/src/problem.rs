@@ -1,0 +1,142 @@
+//! Problem details (RFC 9457) for every error answer, with a stable machine-readable `code` so
+//! clients branch on the code, never on the wording.
+
+use poem::http::StatusCode;
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+/// The body of every error answer.
+#[derive(Debug, Clone, Object)]
+pub struct Problem {
+    /// A URI reference naming the problem type; `/docs/problems#<code>`.
+    #[oai(rename = "type")]
+    pub problem_type: String,
+    /// A short human summary of the problem type.
+    pub title: String,
+    /// The HTTP status, repeated for clients that lose headers.
+    pub status: u16,
+    /// What went wrong this time, for humans.
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `sold_out`, `bad_token`, `validation_failed`.
+    pub code: String,
+}
+
+impl Problem {
+    /// A problem with `status`, `code` and `detail`; the title is the status's reason phrase.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        Self {
+            problem_type: format!("/docs/problems#{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            code: code.to_owned(),
+        }
+    }
+}
+
+/// Every error answer of the API. Each variant is one status; the body is always a [`Problem`].
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "crate::problem::from_request_error")]
+pub enum ApiError {
+    /// The request could not be read (malformed JSON, wrong types, unknown fields).
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No valid bearer token.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// Signed in, but not allowed.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// Nothing with that id (visible to the caller).
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request conflicts with the current state.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The body is larger than the service accepts.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Json<Problem>),
+    /// Well-formed, but a field breaks a rule.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// A dependency is down; nothing was changed; retry later.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(Json<Problem>),
+    /// Any other status the framework itself produced (e.g. 415).
+    #[oai(content_type = "application/problem+json")]
+    Other(StatusCode, Json<Problem>),
+}
+
+impl ApiError {
+    /// An error answer with `status`, `code` and `detail`.
+    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+        let body = Json(Problem::new(status, code, detail));
+        match status {
+            StatusCode::BAD_REQUEST => Self::BadRequest(body),
+            StatusCode::UNAUTHORIZED => Self::Unauthorized(body),
+            StatusCode::FORBIDDEN => Self::Forbidden(body),
+            StatusCode::NOT_FOUND => Self::NotFound(body),
+            StatusCode::CONFLICT => Self::Conflict(body),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(body),
+            StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
+            StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(body),
+            other => Self::Other(other, body),
+        }
+    }
+
+    /// 422 `validation_failed` naming the field and the rule it broke.
+    pub fn invalid(field: &str, rule: impl std::fmt::Display) -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            format!("{field}: {rule}"),
+        )
+    }
+
+    /// 503 `unavailable`; the cause goes to the log, not to the client.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        tracing::warn!(%cause, "dependency unavailable");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "a dependency is unavailable; retry shortly",
+        )
+    }
+}
+
+/// The stable code for an error the framework raised before a handler ran.
+pub(crate) fn code_for_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::UNAUTHORIZED => "unauthorized",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::LENGTH_REQUIRED => "length_required",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    }
+}
+
+/// Turns an error raised while reading the request (bad JSON, missing token, bad path) into a
+/// problem answer, keeping the framework's status.
+pub(crate) fn from_request_error(err: poem::Error) -> ApiError {
+    let status = err.status();
+    let detail = if status.is_server_error() {
+        "internal error".to_owned()
+    } else {
+        err.to_string()
+    };
+    let detail = if status == StatusCode::UNAUTHORIZED && detail.is_empty() {
+        "a bearer token is required".to_owned()
+    } else {
+        detail
+    };
+    ApiError::new(status, code_for_status(status), detail)
+}

@@ -1,0 +1,40 @@
+//! The database schema, as an ordered list of sea-orm migrations that run unchanged on Postgres
+//! (production) and SQLite (the embedded default). Each migration lives in its own file and is
+//! never edited once released: a schema change is a new file appended to [`Migrator`].
+//!
+//! Every migration runs in a transaction on both backends (SQLite has transactional DDL too), so
+//! a failed run leaves nothing half-applied and can simply be retried.
+//!
+//! This crate knows tables and constraints only; it must not depend on the domain or on any
+//! adapter. Invariants the database itself can guard (a stock ledger that adds up, one order per
+//! purchase) are written here as constraints, so no code path can break them.
+
+use sea_orm_migration::prelude::*;
+
+/// Re-exported so callers can run [`Migrator`] without depending on sea-orm-migration themselves.
+pub use sea_orm_migration::MigratorTrait;
+
+mod m20251125_000001_create_users;
+mod m20251125_000002_create_products;
+mod m20251125_000003_create_activities;
+mod m20251125_000004_create_stock_ledgers;
+mod m20251125_000005_create_orders;
+mod m20251125_000006_create_settings;
+
+/// Applies the schema, in order; `Migrator::up(db, None)` is safe to run on every start because
+/// applied migrations are recorded and skipped.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20251125_000001_create_users::Migration),
+            Box::new(m20251125_000002_create_products::Migration),
+            Box::new(m20251125_000003_create_activities::Migration),
+            Box::new(m20251125_000004_create_stock_ledgers::Migration),
+            Box::new(m20251125_000005_create_orders::Migration),
+            Box::new(m20251125_000006_create_settings::Migration),
+        ]
+    }
+}
