@@ -189,7 +189,11 @@ impl<A: Adapters> Activities<A> {
                 .await
                 .map_err(ChangeActivityError::from_create)?;
         }
-        match a.activities().update(&record, expected_version).await {
+        match a
+            .activities()
+            .update(&record.activity, expected_version)
+            .await
+        {
             Ok(()) => Ok(record),
             Err(UpdateActivityError::Conflict) => Err(ChangeActivityError::Conflict),
             Err(UpdateActivityError::Storage(e)) => Err(e.into()),

@@ -114,14 +114,18 @@ pub trait ActivityRepository: Send + Sync + 'static {
         record: &ActivityRecord,
     ) -> impl Future<Output = Result<(), StorageError>> + Send;
 
-    /// Overwrites an activity and its ledger if its stored version is still `expected_version`.
+    /// Overwrites an activity if its stored version is still `expected_version`. Its ledger's
+    /// movements (available, held, sold) are never written here, so an admin's edit cannot undo
+    /// stock taken meanwhile; only when the total stock changed is the ledger reset to the new
+    /// total, and only while nothing of it is held or sold.
     ///
     /// # Errors
-    /// [`UpdateActivityError::Conflict`] when the stored version moved on or the activity is
-    /// gone, or a storage failure.
+    /// [`UpdateActivityError::Conflict`] when the stored version moved on, the activity is gone,
+    /// or the total changed after stock was committed; or a storage failure. Nothing is written
+    /// then.
     fn update(
         &self,
-        record: &ActivityRecord,
+        activity: &Activity,
         expected_version: i64,
     ) -> impl Future<Output = Result<(), UpdateActivityError>> + Send;
 

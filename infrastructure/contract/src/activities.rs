@@ -65,7 +65,8 @@ where
     );
 }
 
-/// An update with the current version replaces every field and the ledger.
+/// An update with the current version replaces every field, and a new total resizes a ledger
+/// that nothing was taken from.
 pub async fn an_update_overwrites_the_activity_and_its_ledger<P, A>(products: &P, activities: &A)
 where
     P: ProductRepository,
@@ -100,7 +101,7 @@ where
         .expect("a draft can be edited");
     record.stock.resize(40).expect("nothing is committed yet");
     activities
-        .update(&record, read_version)
+        .update(&record.activity, read_version)
         .await
         .expect("the version is current");
 
@@ -143,11 +144,13 @@ where
     let second = retitle(&original, "Second editor loses");
 
     activities
-        .update(&first, original.activity.version)
+        .update(&first.activity, original.activity.version)
         .await
         .expect("the version is current");
     assert_eq!(
-        activities.update(&second, original.activity.version).await,
+        activities
+            .update(&second.activity, original.activity.version)
+            .await,
         Err(UpdateActivityError::Conflict)
     );
     assert_eq!(
@@ -163,7 +166,9 @@ where
 pub async fn an_update_of_a_missing_activity_is_a_conflict<A: ActivityRepository>(activities: &A) {
     let ghost = an_activity(ProductId::from_uuid(Uuid::now_v7()), whole_second_now());
     assert_eq!(
-        activities.update(&ghost, ghost.activity.version).await,
+        activities
+            .update(&ghost.activity, ghost.activity.version)
+            .await,
         Err(UpdateActivityError::Conflict)
     );
     assert_eq!(
@@ -172,5 +177,84 @@ pub async fn an_update_of_a_missing_activity_is_a_conflict<A: ActivityRepository
             .await
             .expect("lookup by id"),
         None
+    );
+}
+
+/// An admin's change (here: cancelling mid-sale) never writes back stale stock counts: the
+/// movements stored meanwhile stand.
+pub async fn an_update_keeps_the_stored_stock_movements<P, A>(products: &P, activities: &A)
+where
+    P: ProductRepository,
+    A: ActivityRepository,
+{
+    let product_id = a_stored_product(products).await;
+    let now = whole_second_now();
+    let mut record = an_activity(product_id, now);
+    record.stock = StockLedger::from_counts(100, 61, 27, 12).expect("the counts add up");
+    activities
+        .insert(&record)
+        .await
+        .expect("a new activity is stored");
+
+    let read_version = record.activity.version;
+    let mut stale = record.clone();
+    stale.stock = StockLedger::new(100);
+    stale
+        .activity
+        .cancel(now + Duration::seconds(1))
+        .expect("a draft can be cancelled");
+    activities
+        .update(&stale.activity, read_version)
+        .await
+        .expect("the version is current");
+
+    let stored = activities
+        .by_id(record.activity.id)
+        .await
+        .expect("lookup by id")
+        .expect("still stored");
+    assert_eq!(stored.activity, stale.activity);
+    assert_eq!(stored.stock, record.stock);
+}
+
+/// Once stock is held or sold the total cannot change: the update is a conflict and nothing
+/// of it is written.
+pub async fn the_total_cannot_change_once_stock_is_committed<P, A>(products: &P, activities: &A)
+where
+    P: ProductRepository,
+    A: ActivityRepository,
+{
+    let product_id = a_stored_product(products).await;
+    let now = whole_second_now();
+    let mut record = an_activity(product_id, now);
+    record.stock = StockLedger::from_counts(100, 99, 1, 0).expect("the counts add up");
+    activities
+        .insert(&record)
+        .await
+        .expect("a new activity is stored");
+
+    let mut grown = record.clone();
+    grown
+        .activity
+        .edit(
+            ActivityChanges {
+                total_stock: Some(Quantity::new(150).expect("positive")),
+                ..Default::default()
+            },
+            now + Duration::seconds(1),
+        )
+        .expect("a draft can be edited");
+    assert_eq!(
+        activities
+            .update(&grown.activity, record.activity.version)
+            .await,
+        Err(UpdateActivityError::Conflict)
+    );
+    assert_eq!(
+        activities
+            .by_id(record.activity.id)
+            .await
+            .expect("lookup by id"),
+        Some(record)
     );
 }

@@ -25,8 +25,9 @@ use seckiller_domain::ports::{ActivityRepository, ProductRepository, UserReposit
 
 pub use activities::{
     a_stale_version_is_a_conflict, an_activity_and_its_ledger_round_trip,
-    an_update_of_a_missing_activity_is_a_conflict,
+    an_update_keeps_the_stored_stock_movements, an_update_of_a_missing_activity_is_a_conflict,
     an_update_overwrites_the_activity_and_its_ledger,
+    the_total_cannot_change_once_stock_is_committed,
 };
 pub use listing::{drafts_are_listed_only_when_asked, the_list_is_newest_first_and_paged};
 pub use products::{
@@ -70,6 +71,8 @@ pub async fn every_check_in_turn<R: Repositories>(store: &R) {
     an_update_overwrites_the_activity_and_its_ledger(products, activities).await;
     a_stale_version_is_a_conflict(products, activities).await;
     an_update_of_a_missing_activity_is_a_conflict(activities).await;
+    an_update_keeps_the_stored_stock_movements(products, activities).await;
+    the_total_cannot_change_once_stock_is_committed(products, activities).await;
     drafts_are_listed_only_when_asked(products, activities).await;
     the_list_is_newest_first_and_paged(products, activities).await;
 }
@@ -97,6 +100,8 @@ macro_rules! repository_contract {
         $crate::repository_contract!(@check $open, an_update_overwrites_the_activity_and_its_ledger(products, activities));
         $crate::repository_contract!(@check $open, a_stale_version_is_a_conflict(products, activities));
         $crate::repository_contract!(@check $open, an_update_of_a_missing_activity_is_a_conflict(activities));
+        $crate::repository_contract!(@check $open, an_update_keeps_the_stored_stock_movements(products, activities));
+        $crate::repository_contract!(@check $open, the_total_cannot_change_once_stock_is_committed(products, activities));
         $crate::repository_contract!(@check $open, drafts_are_listed_only_when_asked(products, activities));
         $crate::repository_contract!(@check $open, the_list_is_newest_first_and_paged(products, activities));
 

@@ -8,7 +8,9 @@ use seckiller_domain::ports::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
     UpdateActivityError, UserRepository,
 };
-use seckiller_domain::{ActivityId, ActivityState, Product, ProductId, User, UserId, Username};
+use seckiller_domain::{
+    Activity, ActivityId, ActivityState, Product, ProductId, User, UserId, Username,
+};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -82,17 +84,27 @@ impl ActivityRepository for MemoryActivityRepository {
 
     async fn update(
         &self,
-        record: &ActivityRecord,
+        activity: &Activity,
         expected_version: i64,
     ) -> Result<(), UpdateActivityError> {
         let mut records = lock(&self.0);
-        match records.get_mut(&record.activity.id) {
-            Some(stored) if stored.activity.version == expected_version => {
-                *stored = record.clone();
-                Ok(())
-            }
-            _ => Err(UpdateActivityError::Conflict),
+        let Some(stored) = records.get_mut(&activity.id) else {
+            return Err(UpdateActivityError::Conflict);
+        };
+        if stored.activity.version != expected_version {
+            return Err(UpdateActivityError::Conflict);
         }
+        let mut stock = stored.stock;
+        if stock.total() != activity.total_stock.get() {
+            stock
+                .resize(activity.total_stock.get())
+                .map_err(|_| UpdateActivityError::Conflict)?;
+        }
+        *stored = ActivityRecord {
+            activity: activity.clone(),
+            stock,
+        };
+        Ok(())
     }
 
     async fn by_id(&self, id: ActivityId) -> Result<Option<ActivityRecord>, StorageError> {

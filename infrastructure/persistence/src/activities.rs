@@ -3,6 +3,7 @@
 
 mod rows;
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     TransactionTrait,
@@ -10,7 +11,7 @@ use sea_orm::{
 use seckiller_domain::ports::{
     ActivityRecord, ActivityRepository, StorageError, UpdateActivityError,
 };
-use seckiller_domain::{ActivityId, ActivityState};
+use seckiller_domain::{Activity, ActivityId, ActivityState};
 
 use crate::database::Database;
 use crate::entities::{activity, stock_ledger};
@@ -47,12 +48,12 @@ impl ActivityRepository for SeaActivityRepository {
 
     async fn update(
         &self,
-        record: &ActivityRecord,
+        activity: &Activity,
         expected_version: i64,
     ) -> Result<(), UpdateActivityError> {
-        let id = record.activity.id.as_uuid();
+        let id = activity.id.as_uuid();
         let transaction = self.db.connection().begin().await.map_err(storage)?;
-        let mut changes = activity_row(&record.activity);
+        let mut changes = activity_row(activity);
         changes.id = NotSet;
         let updated = activity::Entity::update_many()
             .set(changes)
@@ -65,16 +66,28 @@ impl ActivityRepository for SeaActivityRepository {
             // Dropping the transaction rolls it back; nothing was written anyway.
             return Err(UpdateActivityError::Conflict);
         }
-        let mut ledger = ledger_row(record.activity.id, &record.stock);
-        ledger.activity_id = NotSet;
-        let updated = stock_ledger::Entity::update_many()
-            .set(ledger)
+        // The ledger follows a new total only while nothing of it is committed to buyers; its
+        // movements are never overwritten from here.
+        let total = i64::from(activity.total_stock.get());
+        let resized = stock_ledger::Entity::update_many()
+            .col_expr(stock_ledger::Column::Total, Expr::value(total))
+            .col_expr(stock_ledger::Column::Available, Expr::value(total))
             .filter(stock_ledger::Column::ActivityId.eq(id))
+            .filter(stock_ledger::Column::Total.ne(total))
+            .filter(stock_ledger::Column::Held.eq(0))
+            .filter(stock_ledger::Column::Sold.eq(0))
             .exec(&transaction)
             .await
             .map_err(storage)?;
-        if updated.rows_affected == 0 {
-            return Err(corrupt("stock_ledgers", id, "the activity has no ledger").into());
+        if resized.rows_affected == 0 {
+            let ledger = stock_ledger::Entity::find_by_id(id)
+                .one(&transaction)
+                .await
+                .map_err(storage)?
+                .ok_or_else(|| corrupt("stock_ledgers", id, "the activity has no ledger"))?;
+            if ledger.total != total {
+                return Err(UpdateActivityError::Conflict);
+            }
         }
         transaction.commit().await.map_err(storage)?;
         Ok(())

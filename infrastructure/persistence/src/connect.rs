@@ -42,7 +42,9 @@ pub async fn connect(url: &str) -> Result<Database, PersistenceError> {
                 sqlite
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    // FULL (not NORMAL): in the embedded default a commit is what makes an
+                    // accepted purchase durable, so it must survive a power cut too.
+                    .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             });

@@ -10,8 +10,8 @@ use seckiller_migrations::{Migrator, MigratorTrait};
 use crate::entities::setting;
 use crate::error::PersistenceError;
 
-/// Serialises migrations across nodes starting at once on one Postgres (any fixed number works;
-/// this one spells "seckill").
+/// Key of the advisory lock that serialises migrations across nodes on one Postgres; any fixed
+/// number works, this one reads "SECKILL".
 const MIGRATION_LOCK: i64 = 0x5EC_C111;
 
 /// An open connection pool; cheap to clone, shared by every repository of the process.
@@ -28,11 +28,13 @@ impl Database {
     }
 
     /// Brings the schema up to date; already applied migrations are skipped, so every node runs
-    /// this on start. On Postgres the whole run holds a transaction-scoped advisory lock, so
-    /// nodes starting together apply each migration once and all-or-nothing.
+    /// this on start. Each migration is all-or-nothing. On Postgres the whole run is one
+    /// transaction holding an advisory lock, so nodes starting together take turns instead of
+    /// failing on each other's half-created tables. (SQLite serves one node; two processes
+    /// migrating one fresh file at the same instant are not guarded against.)
     ///
     /// # Errors
-    /// [`PersistenceError::Migrate`] when a migration fails; nothing of it is kept on Postgres.
+    /// [`PersistenceError::Migrate`] when a migration fails; it leaves nothing half-applied.
     pub async fn migrate(&self) -> Result<(), PersistenceError> {
         let failed = |error: DbErr| PersistenceError::Migrate(error.to_string());
         match self.0.get_database_backend() {

@@ -131,7 +131,7 @@ async fn a_failed_ledger_write_leaves_the_activity_unchanged(store: Store) {
         .expect("hide the ledgers");
     let outcome = store
         .activities
-        .update(&edited, original.activity.version)
+        .update(&edited.activity, original.activity.version)
         .await;
     store
         .sql("ALTER TABLE stock_ledgers_away RENAME TO stock_ledgers")
