@@ -8,15 +8,17 @@ mod credentials;
 mod gate;
 mod queue;
 mod repositories;
+mod restock;
 mod time;
 
 pub use credentials::{CredentialError, PasswordHasher, SessionClaims, TokenError, TokenService};
 pub use gate::{GateDecision, GateError, StockGate};
-pub use queue::{PurchaseQueue, QueueError};
+pub use queue::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
 pub use repositories::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
     UpdateActivityError, UserRepository,
 };
+pub use restock::{AnnounceError, RestockNotifier};
 pub use time::{Clock, IdSource};
 
 #[cfg(feature = "mocks")]

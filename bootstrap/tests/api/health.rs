@@ -50,3 +50,29 @@ both_wirings!(
     health_readiness_docs_and_page_are_served,
     unknown_routes_and_methods_answer_with_problems
 );
+
+/// The database disappears under a running node: readiness and every call that needs storage
+/// answer 503 problem+json, and nothing panics.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_gives_503_problems_not_crashes() {
+    let app = spawn_app(Wiring::Postgres).await;
+    let admin = app.admin_token().await;
+    app.drop_database().await;
+
+    assert_problem(
+        app.get("/readyz", None).await,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+    )
+    .await;
+    let list = app.get("/api/v1/activities", None).await;
+    assert_problem(list, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    let body = serde_json::json!({"name": "X", "price": {"amount_minor": 1, "currency": "USD"}});
+    let resp = app
+        .post("/api/v1/admin/products", Some(&admin), &body)
+        .await;
+    assert_problem(resp, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    // Liveness is about the process, which is fine.
+    assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
+    app.stop().await;
+}

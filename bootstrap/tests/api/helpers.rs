@@ -221,6 +221,13 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
+    /// Drops the app's Postgres database under it, to simulate losing the database.
+    pub async fn drop_database(&self) {
+        if let Storage::Postgres(name) = &self.storage {
+            admin_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        }
+    }
+
     /// Stops the server and removes its database.
     pub async fn stop(mut self) {
         if let Some(server) = self.server.take() {

@@ -1,13 +1,14 @@
 //! The stock gate: the one atomic step of the hot path that decides whether a purchase gets stock.
-//! Redis (one Lua script) in production, an in-process gate embedded.
+//! Redis (one Lua script per attempt) in production, an in-process gate embedded. Both pass the
+//! same contract suite.
 
 use std::future::Future;
 
-use crate::ids::ActivityId;
+use crate::ids::{ActivityId, PurchaseId};
 use crate::purchase::Purchase;
 use crate::quantity::Quantity;
 
-/// The gate could not be reached; the purchase was not decided and nothing was taken.
+/// The gate could not be reached; the attempt was not decided and nothing was taken.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("stock gate unavailable: {0}")]
 pub struct GateError(pub String);
@@ -15,19 +16,22 @@ pub struct GateError(pub String);
 /// The gate's answer to one purchase attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GateDecision {
-    /// Stock taken, buyer counted, purchase recorded.
+    /// Stock taken, buyer counted, purchase recorded (or this purchase id was already accepted:
+    /// retrying an accepted purchase takes nothing more).
     Accepted,
     /// Not enough stock left.
     SoldOut,
     /// The buyer would pass the per-buyer limit.
     LimitReached,
-    /// The gate holds no stock for this activity (not preheated, or lost); decide nothing.
+    /// The gate holds no stock for this activity (not preheated, or its data was lost); nothing
+    /// was decided.
     NotLoaded,
 }
 
-/// Atomic stock decisions.
+/// Atomic stock decisions, shared by every node.
 pub trait StockGate: Send + Sync + 'static {
-    /// Loads an activity's available stock and limit, unless already loaded (idempotent).
+    /// Loads an activity's available stock and per-buyer limit unless it is already loaded, so
+    /// every node may call it at start and before each opening: the first load wins.
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable.
@@ -38,8 +42,9 @@ pub trait StockGate: Send + Sync + 'static {
         per_user_limit: Quantity,
     ) -> impl Future<Output = Result<(), GateError>> + Send;
 
-    /// In one atomic step: refuse past the limit, refuse when short, else take the stock, count
-    /// the buyer and record the purchase.
+    /// In one atomic step: refuse when the buyer would pass the limit, refuse when stock is short,
+    /// else take the stock, count the buyer and record the purchase. A purchase id already
+    /// accepted answers [`GateDecision::Accepted`] again without taking anything.
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable; nothing was taken.
@@ -48,8 +53,9 @@ pub trait StockGate: Send + Sync + 'static {
         purchase: &Purchase,
     ) -> impl Future<Output = Result<GateDecision, GateError>> + Send;
 
-    /// Returns a purchase's stock and frees the buyer's count, once per purchase id however often
-    /// it is called. True when this call returned it.
+    /// Returns an accepted purchase's stock and frees the buyer's count, once per purchase id
+    /// however often it is called. True when this call returned it; false when it was returned
+    /// before or never accepted.
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable.
@@ -57,4 +63,22 @@ pub trait StockGate: Send + Sync + 'static {
         &self,
         purchase: &Purchase,
     ) -> impl Future<Output = Result<bool, GateError>> + Send;
+
+    /// Stock still available in the gate; `None` when the activity is not loaded.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable.
+    fn available(
+        &self,
+        activity: ActivityId,
+    ) -> impl Future<Output = Result<Option<u32>, GateError>> + Send;
+
+    /// The accepted purchase recorded under `id`, if the gate knows it.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable.
+    fn find_purchase(
+        &self,
+        id: PurchaseId,
+    ) -> impl Future<Output = Result<Option<Purchase>, GateError>> + Send;
 }

@@ -1,20 +1,95 @@
-//! The purchase queue: makes an accepted purchase durable before the buyer is told so, and feeds
-//! the order writer. JetStream in production, a SQLite table embedded.
+//! The purchase queue: makes an accepted purchase durable before the buyer is told so (publish),
+//! and feeds the order writer (fetch, ack, dead-letter). JetStream in production, a SQLite table
+//! embedded. Delivery is at-least-once; the purchase id makes the order exactly-once.
 
 use std::future::Future;
+use std::time::Duration;
 
 use crate::purchase::Purchase;
 
-/// The queue did not confirm the purchase as durable; the caller must give the stock back.
+/// The queue did not confirm the operation; for `publish`, the purchase is not durable and the
+/// caller must give the stock back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("purchase queue unavailable: {0}")]
 pub struct QueueError(pub String);
 
+/// An opaque handle naming one delivery, to acknowledge or dead-letter it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeliveryReceipt(pub u64);
+
+/// One message handed to the order writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// A readable purchase.
+    Purchase {
+        /// The purchase.
+        purchase: Purchase,
+        /// Its handle.
+        receipt: DeliveryReceipt,
+    },
+    /// A message that can never be processed (unreadable); it must be dead-lettered, not retried.
+    Poison {
+        /// Why it cannot be read.
+        reason: String,
+        /// Its handle.
+        receipt: DeliveryReceipt,
+    },
+}
+
+impl Delivery {
+    /// The delivery's handle.
+    pub fn receipt(&self) -> DeliveryReceipt {
+        match self {
+            Delivery::Purchase { receipt, .. } | Delivery::Poison { receipt, .. } => *receipt,
+        }
+    }
+}
+
 /// Durable hand-off of accepted purchases.
 pub trait PurchaseQueue: Send + Sync + 'static {
-    /// Returns once the purchase is durable; publishing the same purchase id twice stores it once.
+    /// Returns once the purchase is durable; publishing the same purchase id again stores it once.
     ///
     /// # Errors
     /// [`QueueError`] when durability was not confirmed.
     fn publish(&self, purchase: &Purchase) -> impl Future<Output = Result<(), QueueError>> + Send;
+}
+
+/// The consuming side, shared by every node's order writer (one durable consumer).
+pub trait PurchaseFeed: Send + Sync + 'static {
+    /// Up to `max` deliveries, waiting at most `wait` for the first one. A delivery not
+    /// acknowledged in time is delivered again.
+    ///
+    /// # Errors
+    /// [`QueueError`] when the queue is unreachable.
+    fn fetch(
+        &self,
+        max: usize,
+        wait: Duration,
+    ) -> impl Future<Output = Result<Vec<Delivery>, QueueError>> + Send;
+
+    /// Marks deliveries as done; they are not delivered again.
+    ///
+    /// # Errors
+    /// [`QueueError`] when the queue is unreachable (the deliveries will come again).
+    fn ack(
+        &self,
+        receipts: &[DeliveryReceipt],
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
+
+    /// Moves a delivery that can never be processed to the dead-letter place, with `reason`, and
+    /// removes it from the feed so it never blocks the ones behind it.
+    ///
+    /// # Errors
+    /// [`QueueError`] when the queue is unreachable.
+    fn dead_letter(
+        &self,
+        receipt: DeliveryReceipt,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), QueueError>> + Send;
+
+    /// How many published purchases are not yet acknowledged (the order writer's lag).
+    ///
+    /// # Errors
+    /// [`QueueError`] when the queue is unreachable.
+    fn lag(&self) -> impl Future<Output = Result<u64, QueueError>> + Send;
 }

@@ -1,0 +1,1 @@
+//! NATS adapters (being built).
