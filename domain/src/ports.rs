@@ -6,13 +6,18 @@
 
 mod credentials;
 mod gate;
+mod orders;
 mod queue;
 mod repositories;
 mod restock;
 mod time;
 
-pub use credentials::{CredentialError, PasswordHasher, SessionClaims, TokenError, TokenService};
+pub use credentials::{
+    CredentialError, PasswordHasher, PurchaseGrant, PurchaseTokenService, SessionClaims,
+    TokenError, TokenService,
+};
 pub use gate::{GateDecision, GateError, StockGate};
+pub use orders::{OrderRepository, RecordOutcome, Rejection};
 pub use queue::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
 pub use repositories::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
@@ -22,7 +27,9 @@ pub use restock::{AnnounceError, RestockNotifier};
 pub use time::{Clock, IdSource};
 
 #[cfg(feature = "mocks")]
-pub use credentials::{MockPasswordHasher, MockTokenService};
+pub use credentials::{MockPasswordHasher, MockPurchaseTokenService, MockTokenService};
+#[cfg(feature = "mocks")]
+pub use orders::MockOrderRepository;
 #[cfg(feature = "mocks")]
 pub use repositories::{MockActivityRepository, MockProductRepository, MockUserRepository};
 #[cfg(feature = "mocks")]

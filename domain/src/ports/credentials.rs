@@ -5,7 +5,7 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::UserId;
+use crate::ids::{ActivityId, UserId};
 use crate::user::{Password, PasswordHash, Role};
 
 /// A hasher failed for a reason that is not the caller's input (e.g. its worker pool is gone).
@@ -72,4 +72,36 @@ pub trait TokenService: Send + Sync + 'static {
     /// # Errors
     /// [`TokenError::Invalid`] or [`TokenError::Expired`].
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<SessionClaims, TokenError>;
+}
+
+/// What a purchase token grants: this buyer may try to buy in this activity until it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseGrant {
+    /// The buyer it was issued to.
+    pub buyer_id: UserId,
+    /// The activity it is good for.
+    pub activity_id: ActivityId,
+    /// It is refused from this instant on.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Issues and checks purchase tokens (the anti-bot "hidden URL"): short-lived, bound to one buyer
+/// and one activity, and issued only while the sale is open, so scripts cannot pre-build requests.
+#[cfg_attr(feature = "mocks", mockall::automock)]
+pub trait PurchaseTokenService: Send + Sync + 'static {
+    /// A signed token for `grant`.
+    ///
+    /// # Errors
+    /// [`CredentialError`] when signing fails.
+    fn issue_purchase_token(&self, grant: &PurchaseGrant) -> Result<String, CredentialError>;
+
+    /// The grant of a genuine, unexpired purchase token. A session token is never accepted here.
+    ///
+    /// # Errors
+    /// [`TokenError::Invalid`] or [`TokenError::Expired`].
+    fn verify_purchase_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PurchaseGrant, TokenError>;
 }
