@@ -1,8 +1,9 @@
 //! The set of ports one wiring provides. Services are generic over this one parameter instead of
-//! seven, and monomorphised per wiring: no dynamic dispatch on request paths.
+//! a dozen, and monomorphised per wiring: no dynamic dispatch on request paths.
 
 use seckiller_domain::ports::{
-    ActivityRepository, Clock, IdSource, PasswordHasher, ProductRepository, TokenService,
+    ActivityRepository, Clock, IdSource, OrderRepository, PasswordHasher, ProductRepository,
+    PurchaseFeed, PurchaseQueue, PurchaseTokenService, RestockNotifier, StockGate, TokenService,
     UserRepository,
 };
 
@@ -14,10 +15,18 @@ pub trait Adapters: Send + Sync + 'static {
     type Products: ProductRepository;
     /// Activity and stock storage.
     type Activities: ActivityRepository;
+    /// Orders storage.
+    type Orders: OrderRepository;
     /// Password hashing.
     type Hasher: PasswordHasher;
-    /// Bearer tokens.
-    type Tokens: TokenService;
+    /// Bearer and purchase tokens.
+    type Tokens: TokenService + PurchaseTokenService;
+    /// The atomic stock gate.
+    type Gate: StockGate;
+    /// The durable purchase queue, both ends.
+    type Queue: PurchaseQueue + PurchaseFeed;
+    /// Restock announcements to every node.
+    type Restock: RestockNotifier;
     /// The clock.
     type Clock: Clock;
     /// Fresh ids.
@@ -29,10 +38,18 @@ pub trait Adapters: Send + Sync + 'static {
     fn products(&self) -> &Self::Products;
     /// Activity and stock storage.
     fn activities(&self) -> &Self::Activities;
+    /// Orders storage.
+    fn orders(&self) -> &Self::Orders;
     /// Password hashing.
     fn hasher(&self) -> &Self::Hasher;
-    /// Bearer tokens.
+    /// Bearer and purchase tokens.
     fn tokens(&self) -> &Self::Tokens;
+    /// The stock gate.
+    fn gate(&self) -> &Self::Gate;
+    /// The purchase queue.
+    fn queue(&self) -> &Self::Queue;
+    /// Restock announcements.
+    fn restock(&self) -> &Self::Restock;
     /// The clock.
     fn clock(&self) -> &Self::Clock;
     /// Fresh ids.

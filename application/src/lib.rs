@@ -6,10 +6,17 @@
 
 pub mod accounts;
 pub mod activities;
+pub mod activity_cache;
 mod adapters;
 pub mod caller;
 pub mod catalog;
 pub mod demo;
+pub mod order_writer;
+pub mod orders;
+pub mod preheat;
+pub mod purchases;
+pub mod sold_out;
+pub mod stats;
 #[cfg(test)]
 mod testing;
 mod unavailable;

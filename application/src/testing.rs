@@ -4,12 +4,14 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use seckiller_domain::ports::{
-    ActivityRepository, CredentialError, PasswordHasher, ProductRepository, SessionClaims,
+    ActivityRepository, CredentialError, OrderRepository, PasswordHasher, ProductRepository,
+    PurchaseFeed, PurchaseGrant, PurchaseQueue, PurchaseTokenService, SessionClaims, StockGate,
     TokenError, TokenService, UserRepository,
 };
-use seckiller_domain::{Password, PasswordHash, Role, UserId};
+use seckiller_domain::{ActivityId, Password, PasswordHash, Role, UserId};
 use seckiller_memory::{
-    ManualClock, MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository,
+    LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryOrderRepository,
+    MemoryProductRepository, MemoryPurchaseQueue, MemoryStockGate, MemoryUserRepository,
     UuidV7Source,
 };
 
@@ -75,38 +77,83 @@ impl TokenService for PlainTokens {
     }
 }
 
-/// Adapters for use-case tests.
+impl PurchaseTokenService for PlainTokens {
+    fn issue_purchase_token(&self, g: &PurchaseGrant) -> Result<String, CredentialError> {
+        Ok(format!("purchase|{}|{}|{}", g.buyer_id, g.activity_id, g.expires_at.timestamp()))
+    }
+
+    fn verify_purchase_token(&self, token: &str, now: DateTime<Utc>) -> Result<PurchaseGrant, TokenError> {
+        let mut parts = token.split('|');
+        let (Some("purchase"), Some(buyer), Some(activity), Some(exp), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(TokenError::Invalid);
+        };
+        let buyer_id: UserId = buyer.parse().map_err(|_| TokenError::Invalid)?;
+        let activity_id: ActivityId = activity.parse().map_err(|_| TokenError::Invalid)?;
+        let exp = exp.parse::<i64>().ok().and_then(|s| DateTime::from_timestamp(s, 0)).ok_or(TokenError::Invalid)?;
+        if now >= exp {
+            return Err(TokenError::Expired);
+        }
+        Ok(PurchaseGrant { buyer_id, activity_id, expires_at: exp })
+    }
+}
+
+/// Adapters for use-case tests. Any of the generic parts can be a mockall mock.
+#[derive(Clone)]
 pub struct TestAdapters<
     U = MemoryUserRepository,
     P = MemoryProductRepository,
     Ac = MemoryActivityRepository,
+    O = MemoryOrderRepository,
+    G = MemoryStockGate,
+    Q = MemoryPurchaseQueue,
 > {
     pub users: U,
     pub products: P,
     pub activities: Ac,
+    pub orders: O,
+    pub gate: G,
+    pub queue: Q,
+    pub restock: LocalRestockNotifier,
     pub clock: ManualClock,
 }
 
 impl TestAdapters {
     /// All in memory, clock at [`t0`].
     pub fn memory() -> Self {
+        let activities = MemoryActivityRepository::default();
         Self {
             users: MemoryUserRepository::default(),
             products: MemoryProductRepository::default(),
-            activities: MemoryActivityRepository::default(),
+            orders: MemoryOrderRepository::new(activities.clone()),
+            activities,
+            gate: MemoryStockGate::new(),
+            queue: MemoryPurchaseQueue::default(),
+            restock: LocalRestockNotifier::default(),
             clock: ManualClock::new(t0()),
         }
     }
 }
 
-impl<U: UserRepository, P: ProductRepository, Ac: ActivityRepository> Adapters
-    for TestAdapters<U, P, Ac>
+impl<U, P, Ac, O, G, Q> Adapters for TestAdapters<U, P, Ac, O, G, Q>
+where
+    U: UserRepository,
+    P: ProductRepository,
+    Ac: ActivityRepository,
+    O: OrderRepository,
+    G: StockGate,
+    Q: PurchaseQueue + PurchaseFeed,
 {
     type Users = U;
     type Products = P;
     type Activities = Ac;
+    type Orders = O;
     type Hasher = PlainHasher;
     type Tokens = PlainTokens;
+    type Gate = G;
+    type Queue = Q;
+    type Restock = LocalRestockNotifier;
     type Clock = ManualClock;
     type Ids = UuidV7Source;
 
@@ -119,16 +166,54 @@ impl<U: UserRepository, P: ProductRepository, Ac: ActivityRepository> Adapters
     fn activities(&self) -> &Ac {
         &self.activities
     }
+    fn orders(&self) -> &O {
+        &self.orders
+    }
     fn hasher(&self) -> &PlainHasher {
         &PlainHasher
     }
     fn tokens(&self) -> &PlainTokens {
         &PlainTokens
     }
+    fn gate(&self) -> &G {
+        &self.gate
+    }
+    fn queue(&self) -> &Q {
+        &self.queue
+    }
+    fn restock(&self) -> &LocalRestockNotifier {
+        &self.restock
+    }
     fn clock(&self) -> &ManualClock {
         &self.clock
     }
     fn ids(&self) -> &UuidV7Source {
         &UuidV7Source
+    }
+}
+
+impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
+    /// The same adapters with other accounts storage (e.g. a mock).
+    pub fn with_users<U2>(self, users: U2) -> TestAdapters<U2, P, Ac, O, G, Q> {
+        let t = self;
+        TestAdapters { users, products: t.products, activities: t.activities, orders: t.orders, gate: t.gate, queue: t.queue, restock: t.restock, clock: t.clock }
+    }
+
+    /// The same adapters with other activity storage.
+    pub fn with_activities<A2>(self, activities: A2) -> TestAdapters<U, P, A2, O, G, Q> {
+        let t = self;
+        TestAdapters { users: t.users, products: t.products, activities, orders: t.orders, gate: t.gate, queue: t.queue, restock: t.restock, clock: t.clock }
+    }
+
+    /// The same adapters with another gate.
+    pub fn with_gate<G2>(self, gate: G2) -> TestAdapters<U, P, Ac, O, G2, Q> {
+        let t = self;
+        TestAdapters { users: t.users, products: t.products, activities: t.activities, orders: t.orders, gate, queue: t.queue, restock: t.restock, clock: t.clock }
+    }
+
+    /// The same adapters with another queue.
+    pub fn with_queue<Q2>(self, queue: Q2) -> TestAdapters<U, P, Ac, O, G, Q2> {
+        let t = self;
+        TestAdapters { users: t.users, products: t.products, activities: t.activities, orders: t.orders, gate: t.gate, queue, restock: t.restock, clock: t.clock }
     }
 }

@@ -125,13 +125,7 @@ async fn a_storage_failure_is_reported_as_unavailable() {
     users
         .expect_by_username()
         .returning(|_| Box::pin(async { Err(StorageError("down".into())) }));
-    let m = TestAdapters::memory();
-    let adapters = TestAdapters {
-        users,
-        products: m.products,
-        activities: m.activities,
-        clock: m.clock,
-    };
+    let adapters = TestAdapters::memory().with_users(users);
     let accounts = Accounts::new(Arc::new(adapters), Duration::hours(1));
     assert!(matches!(
         accounts.sign_in("erin", "password1").await,

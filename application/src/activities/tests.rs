@@ -286,12 +286,7 @@ async fn a_concurrent_edit_is_reported_as_a_conflict() {
     activities
         .expect_update()
         .returning(|_, _| Box::pin(async { Err(UpdateActivityError::Conflict) }));
-    let adapters = Arc::new(TestAdapters {
-        users: f.adapters.users.clone(),
-        products: f.adapters.products.clone(),
-        activities,
-        clock: f.adapters.clock.clone(),
-    });
+    let adapters = Arc::new((*f.adapters).clone().with_activities(activities));
     let service = Activities::new(adapters);
     assert_eq!(
         service.publish(&admin(), created.activity.id).await,
@@ -305,13 +300,7 @@ async fn a_storage_failure_is_unavailable_not_not_found() {
     activities
         .expect_by_id()
         .returning(|_| Box::pin(async { Err(StorageError("down".into())) }));
-    let m = TestAdapters::memory();
-    let adapters = TestAdapters {
-        users: m.users,
-        products: m.products,
-        activities,
-        clock: m.clock,
-    };
+    let adapters = TestAdapters::memory().with_activities(activities);
     let service = Activities::new(Arc::new(adapters));
     let id = ActivityId::from_uuid(Uuid::now_v7());
     assert!(matches!(

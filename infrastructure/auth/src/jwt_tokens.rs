@@ -18,8 +18,8 @@ struct Claims {
 /// Signs and verifies tokens with one shared secret.
 #[derive(Clone)]
 pub struct JwtTokenService {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
+    pub(crate) encoding: EncodingKey,
+    pub(crate) decoding: DecodingKey,
 }
 
 impl std::fmt::Debug for JwtTokenService {

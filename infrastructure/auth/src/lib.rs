@@ -5,6 +5,7 @@
 
 mod argon2_hasher;
 mod jwt_tokens;
+mod purchase_tokens;
 mod secret;
 
 pub use argon2_hasher::Argon2PasswordHasher;

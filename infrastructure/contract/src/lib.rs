@@ -17,6 +17,7 @@
 
 mod activities;
 pub mod fixtures;
+pub mod gate;
 mod listing;
 mod products;
 mod users;

@@ -1,12 +1,21 @@
 //! In-process adapters: the system clock and id source every wiring uses, a settable clock for
-//! tests, and in-memory repositories that let use cases be tested fast without a database.
+//! tests, the in-process stock gate and restock announcements of the embedded default, and
+//! in-memory repositories and queue that let use cases be tested fast without a database.
 //!
 //! This crate depends on the domain only; it never touches a network or a file.
 
 mod clock;
+mod gate;
 mod ids;
+mod orders;
+mod queue;
 mod repositories;
+mod restock;
 
 pub use clock::{ManualClock, SystemClock};
+pub use gate::MemoryStockGate;
 pub use ids::UuidV7Source;
+pub use orders::MemoryOrderRepository;
+pub use queue::MemoryPurchaseQueue;
 pub use repositories::{MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository};
+pub use restock::LocalRestockNotifier;

@@ -12,7 +12,7 @@ use seckiller_domain::{
     Activity, ActivityId, ActivityState, Product, ProductId, User, UserId, Username,
 };
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -74,7 +74,7 @@ impl ProductRepository for MemoryProductRepository {
 
 /// Activities and ledgers in memory.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryActivityRepository(Arc<Mutex<HashMap<ActivityId, ActivityRecord>>>);
+pub struct MemoryActivityRepository(pub(crate) Arc<Mutex<HashMap<ActivityId, ActivityRecord>>>);
 
 impl ActivityRepository for MemoryActivityRepository {
     async fn insert(&self, record: &ActivityRecord) -> Result<(), StorageError> {

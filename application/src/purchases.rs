@@ -1,0 +1,244 @@
+//! The hot path: purchase tokens, purchase attempts, and what became of a purchase.
+//!
+//! A purchase attempt does, in order: the local sold-out flag (no IO), the cached activity's
+//! phase, the purchase token (signature only), ONE atomic gate call, and the durable publish. The
+//! buyer hears "accepted" only once the purchase is durable; if publishing fails the stock goes
+//! back through the gate.
+
+mod errors;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use seckiller_domain::ports::{
+    ActivityRepository, Clock, GateDecision, IdSource, OrderRepository, PurchaseFeed, PurchaseGrant,
+    PurchaseQueue, PurchaseTokenService, StockGate,
+};
+use seckiller_domain::{Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity};
+
+pub use errors::{PurchaseError, PurchaseStatusError, TokenRequestError};
+
+use crate::activity_cache::ActivityCache;
+use crate::sold_out::SoldOutFlags;
+use crate::{Adapters, Caller, Unavailable};
+
+/// Why a sale is not selling right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Closed {
+    /// No such (published) activity.
+    NotFound,
+    /// Before its start.
+    NotStarted,
+    /// After its end.
+    Ended,
+    /// Called off.
+    Cancelled,
+}
+
+fn selling(activity: &Activity, now: DateTime<Utc>) -> Result<(), Closed> {
+    match activity.state {
+        ActivityState::Draft => Err(Closed::NotFound),
+        ActivityState::Cancelled => Err(Closed::Cancelled),
+        ActivityState::Published if !activity.window.has_started(now) => Err(Closed::NotStarted),
+        ActivityState::Published if activity.window.has_ended(now) => Err(Closed::Ended),
+        ActivityState::Published => Ok(()),
+    }
+}
+
+/// A purchase token and its expiry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseToken {
+    /// The token to send with the purchase.
+    pub token: String,
+    /// It stops working at this instant.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// One purchase attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseRequest {
+    /// The sale.
+    pub activity_id: ActivityId,
+    /// How many items.
+    pub quantity: Quantity,
+    /// The purchase token issued for this buyer and sale.
+    pub token: String,
+    /// A caller-chosen id (derived from an idempotency key) so a retried request is the same
+    /// purchase; a fresh UUIDv7 when `None`.
+    pub purchase_id: Option<PurchaseId>,
+}
+
+/// What became of a purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PurchaseStatus {
+    /// Accepted and durable; its order is being written.
+    Pending,
+    /// Its order exists.
+    Ordered(Order),
+    /// It could not become an order (reported, never silent).
+    Rejected {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// The purchase use cases.
+pub struct Purchases<A: Adapters> {
+    adapters: Arc<A>,
+    sold_out: SoldOutFlags,
+    cache: ActivityCache,
+    token_ttl: Duration,
+}
+
+impl<A: Adapters> Clone for Purchases<A> {
+    fn clone(&self) -> Self {
+        Self {
+            adapters: self.adapters.clone(),
+            sold_out: self.sold_out.clone(),
+            cache: self.cache.clone(),
+            token_ttl: self.token_ttl,
+        }
+    }
+}
+
+impl<A: Adapters> Purchases<A> {
+    /// The purchase path over these adapters; purchase tokens live for `token_ttl`.
+    pub fn new(adapters: Arc<A>, sold_out: SoldOutFlags, cache: ActivityCache, token_ttl: Duration) -> Self {
+        Self { adapters, sold_out, cache, token_ttl }
+    }
+
+    /// The sold-out flags this node answers from.
+    pub fn sold_out_flags(&self) -> &SoldOutFlags {
+        &self.sold_out
+    }
+
+    async fn open_activity(&self, id: ActivityId) -> Result<Arc<Activity>, (Closed, Option<Unavailable>)> {
+        let activity = self
+            .cache
+            .get(self.adapters.activities(), id)
+            .await
+            .map_err(|e| (Closed::NotFound, Some(Unavailable::from(e))))?
+            .ok_or((Closed::NotFound, None))?;
+        selling(&activity, self.adapters.clock().now()).map_err(|c| (c, None))?;
+        Ok(activity)
+    }
+
+    /// Issues a purchase token for the caller, only while the sale is open.
+    ///
+    /// # Errors
+    /// [`TokenRequestError`]: unknown, not started, ended, cancelled, sold out, or `Unavailable`.
+    pub async fn request_token(&self, caller: &Caller, activity_id: ActivityId) -> Result<PurchaseToken, TokenRequestError> {
+        if self.sold_out.is_sold_out(activity_id) {
+            return Err(TokenRequestError::SoldOut);
+        }
+        self.open_activity(activity_id).await.map_err(TokenRequestError::from_closed)?;
+        let now = self.adapters.clock().now();
+        let expires_at = DateTime::from_timestamp((now + self.token_ttl).timestamp(), 0)
+            .ok_or_else(|| TokenRequestError::Unavailable(Unavailable("token expiry out of range".into())))?;
+        let grant = PurchaseGrant { buyer_id: caller.user_id, activity_id, expires_at };
+        let token = self.adapters.tokens().issue_purchase_token(&grant)?;
+        Ok(PurchaseToken { token, expires_at })
+    }
+
+    /// Tries to buy. `Ok` means the purchase is accepted AND durable: it will become an order.
+    ///
+    /// # Errors
+    /// [`PurchaseError`]: sold out, limit reached, not started, ended, cancelled, unknown, a bad
+    /// token, or `Unavailable` (nothing was taken then).
+    pub async fn purchase(&self, caller: &Caller, request: PurchaseRequest) -> Result<PurchaseId, PurchaseError> {
+        if self.sold_out.is_sold_out(request.activity_id) {
+            return Err(PurchaseError::SoldOut);
+        }
+        let activity = self.open_activity(request.activity_id).await.map_err(PurchaseError::from_closed)?;
+        let a = &self.adapters;
+        let now = a.clock().now();
+        let grant = a.tokens().verify_purchase_token(&request.token, now).map_err(|_| PurchaseError::BadToken)?;
+        if grant.buyer_id != caller.user_id || grant.activity_id != request.activity_id {
+            return Err(PurchaseError::BadToken);
+        }
+        if request.quantity > activity.per_user_limit {
+            return Err(PurchaseError::LimitReached { limit: activity.per_user_limit.get() });
+        }
+        let purchase = Purchase {
+            id: request.purchase_id.unwrap_or_else(|| PurchaseId::from_uuid(a.ids().next_id())),
+            activity_id: request.activity_id,
+            buyer_id: caller.user_id,
+            quantity: request.quantity,
+            unit_price: activity.sale_price,
+            accepted_at: now,
+        };
+        match self.take(&activity, &purchase).await? {
+            GateDecision::Accepted => {}
+            GateDecision::SoldOut => {
+                if purchase.quantity == Quantity::ONE {
+                    self.sold_out.mark(purchase.activity_id);
+                }
+                return Err(PurchaseError::SoldOut);
+            }
+            GateDecision::LimitReached => {
+                return Err(PurchaseError::LimitReached { limit: activity.per_user_limit.get() });
+            }
+            GateDecision::NotLoaded => {
+                return Err(PurchaseError::Unavailable(Unavailable("the stock gate is being rebuilt".into())));
+            }
+        }
+        if let Err(e) = a.queue().publish(&purchase).await {
+            // Not durable: the buyer must not be told "accepted", and the stock must not be lost.
+            if let Err(back) = a.gate().give_back(&purchase).await {
+                tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
+            }
+            return Err(PurchaseError::Unavailable(Unavailable(e.0)));
+        }
+        Ok(purchase.id)
+    }
+
+    /// One gate call; if the gate lost this activity, reload it from the database, but only
+    /// when every accepted purchase is already in the database (the queue is drained) so the
+    /// reload cannot oversell.
+    async fn take(&self, activity: &Activity, purchase: &Purchase) -> Result<GateDecision, PurchaseError> {
+        let a = &self.adapters;
+        let gate_down = |e: seckiller_domain::ports::GateError| PurchaseError::Unavailable(Unavailable(e.0));
+        let decision = a.gate().try_take(purchase).await.map_err(gate_down)?;
+        if decision != GateDecision::NotLoaded {
+            return Ok(decision);
+        }
+        let drained = a.queue().lag().await.map_err(|e| PurchaseError::Unavailable(Unavailable(e.0)))? == 0;
+        if !drained {
+            return Ok(GateDecision::NotLoaded);
+        }
+        let Some(record) = a.activities().by_id(activity.id).await? else {
+            return Err(PurchaseError::NotFound);
+        };
+        a.gate().preheat(activity.id, record.stock.available(), activity.per_user_limit).await.map_err(gate_down)?;
+        a.gate().try_take(purchase).await.map_err(gate_down)
+    }
+
+    /// What became of the caller's purchase.
+    ///
+    /// # Errors
+    /// [`PurchaseStatusError::NotFound`] for an unknown purchase or another buyer's, or
+    /// `Unavailable`.
+    pub async fn status(&self, caller: &Caller, id: PurchaseId) -> Result<PurchaseStatus, PurchaseStatusError> {
+        let a = &self.adapters;
+        if let Some(order) = a.orders().by_purchase(id).await? {
+            return match order.buyer_id == caller.user_id {
+                true => Ok(PurchaseStatus::Ordered(order)),
+                false => Err(PurchaseStatusError::NotFound),
+            };
+        }
+        if let Some(rejection) = a.orders().rejection(id).await? {
+            return match rejection.buyer_id == caller.user_id {
+                true => Ok(PurchaseStatus::Rejected { reason: rejection.reason }),
+                false => Err(PurchaseStatusError::NotFound),
+            };
+        }
+        match a.gate().find_purchase(id).await {
+            Ok(Some(p)) if p.buyer_id == caller.user_id => Ok(PurchaseStatus::Pending),
+            Ok(_) => Err(PurchaseStatusError::NotFound),
+            Err(e) => Err(PurchaseStatusError::Unavailable(Unavailable(e.0))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

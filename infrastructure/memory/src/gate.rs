@@ -1,0 +1,134 @@
+//! The stock gate kept in process memory, for the embedded default (one node, no Redis). It
+//! follows the same contract as the Redis gate (the contract suite runs against both): every call
+//! takes one short lock, so each decision is atomic exactly as one Lua script is in Redis.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use seckiller_domain::ports::{GateDecision, GateError, StockGate};
+use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity, UserId};
+
+/// One activity's share of the gate: what the Redis gate keeps under the activity's keys.
+#[derive(Debug)]
+struct ActivityGate {
+    available: u32,
+    per_user_limit: u32,
+    bought: HashMap<UserId, u32>,
+}
+
+/// An accepted purchase, and whether its stock was given back already.
+#[derive(Debug)]
+struct Recorded {
+    purchase: Purchase,
+    given_back: bool,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    activities: HashMap<ActivityId, ActivityGate>,
+    purchases: HashMap<PurchaseId, Recorded>,
+}
+
+/// Atomic stock decisions in process memory. Clones share the same gate, so every service of
+/// one node sees the same stock. Given-back purchases stay recorded (and findable), as in Redis.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStockGate(Arc<Mutex<State>>);
+
+impl MemoryStockGate {
+    /// An empty gate: no activity is loaded.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave a half-made decision: every decision
+        // checks first and writes last, so the state stays usable.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl StockGate for MemoryStockGate {
+    async fn preheat(
+        &self,
+        activity: ActivityId,
+        available: u32,
+        per_user_limit: Quantity,
+    ) -> Result<(), GateError> {
+        self.lock()
+            .activities
+            .entry(activity)
+            .or_insert_with(|| ActivityGate {
+                available,
+                per_user_limit: per_user_limit.get(),
+                bought: HashMap::new(),
+            });
+        Ok(())
+    }
+
+    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
+        let mut state = self.lock();
+        let State {
+            activities,
+            purchases,
+        } = &mut *state;
+        if purchases.contains_key(&purchase.id) {
+            return Ok(GateDecision::Accepted);
+        }
+        let Some(gate) = activities.get_mut(&purchase.activity_id) else {
+            return Ok(GateDecision::NotLoaded);
+        };
+        let quantity = purchase.quantity.get();
+        let bought = gate.bought.get(&purchase.buyer_id).copied().unwrap_or(0);
+        if u64::from(bought) + u64::from(quantity) > u64::from(gate.per_user_limit) {
+            return Ok(GateDecision::LimitReached);
+        }
+        if gate.available < quantity {
+            return Ok(GateDecision::SoldOut);
+        }
+        gate.available -= quantity;
+        // Cannot overflow: bought + quantity was just checked to be at most the limit.
+        gate.bought.insert(purchase.buyer_id, bought + quantity);
+        purchases.insert(
+            purchase.id,
+            Recorded {
+                purchase: purchase.clone(),
+                given_back: false,
+            },
+        );
+        Ok(GateDecision::Accepted)
+    }
+
+    async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {
+        let mut state = self.lock();
+        let State {
+            activities,
+            purchases,
+        } = &mut *state;
+        let Some(recorded) = purchases.get_mut(&purchase.id) else {
+            return Ok(false);
+        };
+        if recorded.given_back {
+            return Ok(false);
+        }
+        // The recorded purchase, not the caller's copy, says what to return.
+        let accepted = &recorded.purchase;
+        let Some(gate) = activities.get_mut(&accepted.activity_id) else {
+            return Ok(false);
+        };
+        let quantity = accepted.quantity.get();
+        gate.available = gate.available.saturating_add(quantity);
+        if let Some(bought) = gate.bought.get_mut(&accepted.buyer_id) {
+            *bought = bought.saturating_sub(quantity);
+        }
+        recorded.given_back = true;
+        Ok(true)
+    }
+
+    async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
+        Ok(self.lock().activities.get(&activity).map(|g| g.available))
+    }
+
+    async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
+        Ok(self.lock().purchases.get(&id).map(|r| r.purchase.clone()))
+    }
+}
