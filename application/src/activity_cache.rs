@@ -20,7 +20,10 @@ pub struct ActivityCache {
 impl ActivityCache {
     /// A cache of up to `capacity` activities, each trusted for `fresh_for`.
     pub fn new(capacity: usize, fresh_for: Duration) -> Self {
-        Self { entries: Arc::new(Cache::new(capacity)), fresh_for }
+        Self {
+            entries: Arc::new(Cache::new(capacity)),
+            fresh_for,
+        }
     }
 
     /// The activity, from the cache while fresh, else from `repository`.
@@ -32,10 +35,10 @@ impl ActivityCache {
         repository: &R,
         id: ActivityId,
     ) -> Result<Option<Arc<Activity>>, StorageError> {
-        if let Some((activity, at)) = self.entries.get(&id) {
-            if at.elapsed() < self.fresh_for {
-                return Ok(Some(activity));
-            }
+        if let Some((activity, at)) = self.entries.get(&id)
+            && at.elapsed() < self.fresh_for
+        {
+            return Ok(Some(activity));
         }
         match repository.by_id(id).await? {
             Some(record) => {

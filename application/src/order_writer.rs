@@ -41,7 +41,10 @@ pub struct OrderWriter<A: Adapters> {
 
 impl<A: Adapters> Clone for OrderWriter<A> {
     fn clone(&self) -> Self {
-        Self { adapters: self.adapters.clone(), cache: self.cache.clone() }
+        Self {
+            adapters: self.adapters.clone(),
+            cache: self.cache.clone(),
+        }
     }
 }
 
@@ -57,7 +60,11 @@ impl<A: Adapters> OrderWriter<A> {
     ///
     /// # Errors
     /// `Unavailable` when the queue or storage fails.
-    pub async fn write_batch(&self, max: usize, wait: Duration) -> Result<BatchReport, Unavailable> {
+    pub async fn write_batch(
+        &self,
+        max: usize,
+        wait: Duration,
+    ) -> Result<BatchReport, Unavailable> {
         let a = &self.adapters;
         let queue_down = |e: seckiller_domain::ports::QueueError| Unavailable(e.0);
         let deliveries = a.queue().fetch(max, wait).await.map_err(queue_down)?;
@@ -69,20 +76,33 @@ impl<A: Adapters> OrderWriter<A> {
                 Delivery::Purchase { purchase, receipt } => {
                     match self.cache.get(a.activities(), purchase.activity_id).await? {
                         Some(activity) => {
-                            let deadline = purchase.accepted_at + activity.payment_window.duration();
+                            let deadline =
+                                purchase.accepted_at + activity.payment_window.duration();
                             let id = OrderId::from_uuid(a.ids().next_id());
-                            orders.push(Order::from_purchase(id, &purchase, deadline, purchase.accepted_at));
+                            orders.push(Order::from_purchase(
+                                id,
+                                &purchase,
+                                deadline,
+                                purchase.accepted_at,
+                            ));
                             receipts.push(receipt);
                         }
                         None => {
-                            let reason = format!("purchase {} names an unknown activity", purchase.id);
-                            a.queue().dead_letter(receipt, &reason).await.map_err(queue_down)?;
+                            let reason =
+                                format!("purchase {} names an unknown activity", purchase.id);
+                            a.queue()
+                                .dead_letter(receipt, &reason)
+                                .await
+                                .map_err(queue_down)?;
                             report.dead_lettered += 1;
                         }
                     }
                 }
                 Delivery::Poison { reason, receipt } => {
-                    a.queue().dead_letter(receipt, &reason).await.map_err(queue_down)?;
+                    a.queue()
+                        .dead_letter(receipt, &reason)
+                        .await
+                        .map_err(queue_down)?;
                     report.dead_lettered += 1;
                 }
             }

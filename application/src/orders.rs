@@ -30,7 +30,9 @@ pub struct Orders<A: Adapters> {
 
 impl<A: Adapters> Clone for Orders<A> {
     fn clone(&self) -> Self {
-        Self { adapters: self.adapters.clone() }
+        Self {
+            adapters: self.adapters.clone(),
+        }
     }
 }
 
@@ -44,9 +46,18 @@ impl<A: Adapters> Orders<A> {
     ///
     /// # Errors
     /// `Unavailable` when storage fails.
-    pub async fn mine(&self, caller: &Caller, limit: u32, offset: u32) -> Result<Vec<Order>, OrderQueryError> {
+    pub async fn mine(
+        &self,
+        caller: &Caller,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Order>, OrderQueryError> {
         let limit = limit.clamp(1, MAX_ORDERS_PAGE);
-        Ok(self.adapters.orders().for_buyer(caller.user_id, limit, offset).await?)
+        Ok(self
+            .adapters
+            .orders()
+            .for_buyer(caller.user_id, limit, offset)
+            .await?)
     }
 
     /// One of the caller's orders.

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use seckiller_domain::ports::{ActivityRepository, Clock, PurchaseFeed, StockGate};
 use seckiller_domain::ActivityState;
+use seckiller_domain::ports::{ActivityRepository, Clock, PurchaseFeed, StockGate};
 
 use crate::{Adapters, Unavailable};
 
@@ -58,7 +58,11 @@ impl<A: Adapters> Preheater<A> {
                 }
             }
             a.gate()
-                .preheat(activity.id, record.stock.available(), activity.per_user_limit)
+                .preheat(
+                    activity.id,
+                    record.stock.available(),
+                    activity.per_user_limit,
+                )
                 .await
                 .map_err(|e| Unavailable(e.0))?;
             offered += 1;

@@ -11,10 +11,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use seckiller_domain::ports::{
-    ActivityRepository, Clock, GateDecision, IdSource, OrderRepository, PurchaseFeed, PurchaseGrant,
-    PurchaseQueue, PurchaseTokenService, StockGate,
+    ActivityRepository, Clock, GateDecision, IdSource, OrderRepository, PurchaseFeed,
+    PurchaseGrant, PurchaseQueue, PurchaseTokenService, StockGate,
 };
-use seckiller_domain::{Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity};
+use seckiller_domain::{
+    Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity,
+};
 
 pub use errors::{PurchaseError, PurchaseStatusError, TokenRequestError};
 
@@ -103,8 +105,18 @@ impl<A: Adapters> Clone for Purchases<A> {
 
 impl<A: Adapters> Purchases<A> {
     /// The purchase path over these adapters; purchase tokens live for `token_ttl`.
-    pub fn new(adapters: Arc<A>, sold_out: SoldOutFlags, cache: ActivityCache, token_ttl: Duration) -> Self {
-        Self { adapters, sold_out, cache, token_ttl }
+    pub fn new(
+        adapters: Arc<A>,
+        sold_out: SoldOutFlags,
+        cache: ActivityCache,
+        token_ttl: Duration,
+    ) -> Self {
+        Self {
+            adapters,
+            sold_out,
+            cache,
+            token_ttl,
+        }
     }
 
     /// The sold-out flags this node answers from.
@@ -112,7 +124,10 @@ impl<A: Adapters> Purchases<A> {
         &self.sold_out
     }
 
-    async fn open_activity(&self, id: ActivityId) -> Result<Arc<Activity>, (Closed, Option<Unavailable>)> {
+    async fn open_activity(
+        &self,
+        id: ActivityId,
+    ) -> Result<Arc<Activity>, (Closed, Option<Unavailable>)> {
         let activity = self
             .cache
             .get(self.adapters.activities(), id)
@@ -127,15 +142,27 @@ impl<A: Adapters> Purchases<A> {
     ///
     /// # Errors
     /// [`TokenRequestError`]: unknown, not started, ended, cancelled, sold out, or `Unavailable`.
-    pub async fn request_token(&self, caller: &Caller, activity_id: ActivityId) -> Result<PurchaseToken, TokenRequestError> {
+    pub async fn request_token(
+        &self,
+        caller: &Caller,
+        activity_id: ActivityId,
+    ) -> Result<PurchaseToken, TokenRequestError> {
         if self.sold_out.is_sold_out(activity_id) {
             return Err(TokenRequestError::SoldOut);
         }
-        self.open_activity(activity_id).await.map_err(TokenRequestError::from_closed)?;
+        self.open_activity(activity_id)
+            .await
+            .map_err(TokenRequestError::from_closed)?;
         let now = self.adapters.clock().now();
         let expires_at = DateTime::from_timestamp((now + self.token_ttl).timestamp(), 0)
-            .ok_or_else(|| TokenRequestError::Unavailable(Unavailable("token expiry out of range".into())))?;
-        let grant = PurchaseGrant { buyer_id: caller.user_id, activity_id, expires_at };
+            .ok_or_else(|| {
+                TokenRequestError::Unavailable(Unavailable("token expiry out of range".into()))
+            })?;
+        let grant = PurchaseGrant {
+            buyer_id: caller.user_id,
+            activity_id,
+            expires_at,
+        };
         let token = self.adapters.tokens().issue_purchase_token(&grant)?;
         Ok(PurchaseToken { token, expires_at })
     }
@@ -145,22 +172,36 @@ impl<A: Adapters> Purchases<A> {
     /// # Errors
     /// [`PurchaseError`]: sold out, limit reached, not started, ended, cancelled, unknown, a bad
     /// token, or `Unavailable` (nothing was taken then).
-    pub async fn purchase(&self, caller: &Caller, request: PurchaseRequest) -> Result<PurchaseId, PurchaseError> {
+    pub async fn purchase(
+        &self,
+        caller: &Caller,
+        request: PurchaseRequest,
+    ) -> Result<PurchaseId, PurchaseError> {
         if self.sold_out.is_sold_out(request.activity_id) {
             return Err(PurchaseError::SoldOut);
         }
-        let activity = self.open_activity(request.activity_id).await.map_err(PurchaseError::from_closed)?;
+        let activity = self
+            .open_activity(request.activity_id)
+            .await
+            .map_err(PurchaseError::from_closed)?;
         let a = &self.adapters;
         let now = a.clock().now();
-        let grant = a.tokens().verify_purchase_token(&request.token, now).map_err(|_| PurchaseError::BadToken)?;
+        let grant = a
+            .tokens()
+            .verify_purchase_token(&request.token, now)
+            .map_err(|_| PurchaseError::BadToken)?;
         if grant.buyer_id != caller.user_id || grant.activity_id != request.activity_id {
             return Err(PurchaseError::BadToken);
         }
         if request.quantity > activity.per_user_limit {
-            return Err(PurchaseError::LimitReached { limit: activity.per_user_limit.get() });
+            return Err(PurchaseError::LimitReached {
+                limit: activity.per_user_limit.get(),
+            });
         }
         let purchase = Purchase {
-            id: request.purchase_id.unwrap_or_else(|| PurchaseId::from_uuid(a.ids().next_id())),
+            id: request
+                .purchase_id
+                .unwrap_or_else(|| PurchaseId::from_uuid(a.ids().next_id())),
             activity_id: request.activity_id,
             buyer_id: caller.user_id,
             quantity: request.quantity,
@@ -176,10 +217,14 @@ impl<A: Adapters> Purchases<A> {
                 return Err(PurchaseError::SoldOut);
             }
             GateDecision::LimitReached => {
-                return Err(PurchaseError::LimitReached { limit: activity.per_user_limit.get() });
+                return Err(PurchaseError::LimitReached {
+                    limit: activity.per_user_limit.get(),
+                });
             }
             GateDecision::NotLoaded => {
-                return Err(PurchaseError::Unavailable(Unavailable("the stock gate is being rebuilt".into())));
+                return Err(PurchaseError::Unavailable(Unavailable(
+                    "the stock gate is being rebuilt".into(),
+                )));
             }
         }
         if let Err(e) = a.queue().publish(&purchase).await {
@@ -195,21 +240,39 @@ impl<A: Adapters> Purchases<A> {
     /// One gate call; if the gate lost this activity, reload it from the database, but only
     /// when every accepted purchase is already in the database (the queue is drained) so the
     /// reload cannot oversell.
-    async fn take(&self, activity: &Activity, purchase: &Purchase) -> Result<GateDecision, PurchaseError> {
+    async fn take(
+        &self,
+        activity: &Activity,
+        purchase: &Purchase,
+    ) -> Result<GateDecision, PurchaseError> {
         let a = &self.adapters;
-        let gate_down = |e: seckiller_domain::ports::GateError| PurchaseError::Unavailable(Unavailable(e.0));
+        let gate_down =
+            |e: seckiller_domain::ports::GateError| PurchaseError::Unavailable(Unavailable(e.0));
         let decision = a.gate().try_take(purchase).await.map_err(gate_down)?;
         if decision != GateDecision::NotLoaded {
             return Ok(decision);
         }
-        let drained = a.queue().lag().await.map_err(|e| PurchaseError::Unavailable(Unavailable(e.0)))? == 0;
-        if !drained {
-            return Ok(GateDecision::NotLoaded);
+        let drained = a
+            .queue()
+            .lag()
+            .await
+            .map_err(|e| PurchaseError::Unavailable(Unavailable(e.0)))?
+            == 0;
+        if drained {
+            let Some(record) = a.activities().by_id(activity.id).await? else {
+                return Err(PurchaseError::NotFound);
+            };
+            a.gate()
+                .preheat(
+                    activity.id,
+                    record.stock.available(),
+                    activity.per_user_limit,
+                )
+                .await
+                .map_err(gate_down)?;
         }
-        let Some(record) = a.activities().by_id(activity.id).await? else {
-            return Err(PurchaseError::NotFound);
-        };
-        a.gate().preheat(activity.id, record.stock.available(), activity.per_user_limit).await.map_err(gate_down)?;
+        // Loaded now by this call, or meanwhile by a concurrent one (whose purchases are why the
+        // queue was not drained); if still not loaded, the caller is told to retry.
         a.gate().try_take(purchase).await.map_err(gate_down)
     }
 
@@ -218,7 +281,11 @@ impl<A: Adapters> Purchases<A> {
     /// # Errors
     /// [`PurchaseStatusError::NotFound`] for an unknown purchase or another buyer's, or
     /// `Unavailable`.
-    pub async fn status(&self, caller: &Caller, id: PurchaseId) -> Result<PurchaseStatus, PurchaseStatusError> {
+    pub async fn status(
+        &self,
+        caller: &Caller,
+        id: PurchaseId,
+    ) -> Result<PurchaseStatus, PurchaseStatusError> {
         let a = &self.adapters;
         if let Some(order) = a.orders().by_purchase(id).await? {
             return match order.buyer_id == caller.user_id {
@@ -228,7 +295,9 @@ impl<A: Adapters> Purchases<A> {
         }
         if let Some(rejection) = a.orders().rejection(id).await? {
             return match rejection.buyer_id == caller.user_id {
-                true => Ok(PurchaseStatus::Rejected { reason: rejection.reason }),
+                true => Ok(PurchaseStatus::Rejected {
+                    reason: rejection.reason,
+                }),
                 false => Err(PurchaseStatusError::NotFound),
             };
         }

@@ -14,7 +14,10 @@ pub struct SoldOutFlags(Arc<RwLock<HashSet<ActivityId>>>);
 impl SoldOutFlags {
     /// True when the activity is known sold out.
     pub fn is_sold_out(&self, activity: ActivityId) -> bool {
-        self.0.read().map(|s| s.contains(&activity)).unwrap_or(false)
+        self.0
+            .read()
+            .map(|s| s.contains(&activity))
+            .unwrap_or(false)
     }
 
     /// Remembers that the activity is sold out.

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use seckiller_domain::ports::{ActivityRepository, OrderRepository, PurchaseFeed, StockGate};
 use seckiller_domain::ActivityId;
+use seckiller_domain::ports::{ActivityRepository, OrderRepository, PurchaseFeed, StockGate};
 
 use crate::activities::GetActivityError;
 use crate::{Adapters, Admin, Unavailable};
@@ -37,7 +37,9 @@ pub struct Stats<A: Adapters> {
 
 impl<A: Adapters> Clone for Stats<A> {
     fn clone(&self) -> Self {
-        Self { adapters: self.adapters.clone() }
+        Self {
+            adapters: self.adapters.clone(),
+        }
     }
 }
 
@@ -51,9 +53,17 @@ impl<A: Adapters> Stats<A> {
     ///
     /// # Errors
     /// [`GetActivityError::NotFound`], or `Unavailable` when storage, the gate or the queue fail.
-    pub async fn of(&self, _admin: &Admin, id: ActivityId) -> Result<ActivityStats, GetActivityError> {
+    pub async fn of(
+        &self,
+        _admin: &Admin,
+        id: ActivityId,
+    ) -> Result<ActivityStats, GetActivityError> {
         let a = &self.adapters;
-        let record = a.activities().by_id(id).await?.ok_or(GetActivityError::NotFound)?;
+        let record = a
+            .activities()
+            .by_id(id)
+            .await?
+            .ok_or(GetActivityError::NotFound)?;
         let gate_available = a.gate().available(id).await.map_err(|e| Unavailable(e.0))?;
         let (live_orders, live_items) = a.orders().live_totals(id).await?;
         let queue_lag = a.queue().lag().await.map_err(|e| Unavailable(e.0))?;

@@ -79,23 +79,44 @@ impl TokenService for PlainTokens {
 
 impl PurchaseTokenService for PlainTokens {
     fn issue_purchase_token(&self, g: &PurchaseGrant) -> Result<String, CredentialError> {
-        Ok(format!("purchase|{}|{}|{}", g.buyer_id, g.activity_id, g.expires_at.timestamp()))
+        Ok(format!(
+            "purchase|{}|{}|{}",
+            g.buyer_id,
+            g.activity_id,
+            g.expires_at.timestamp()
+        ))
     }
 
-    fn verify_purchase_token(&self, token: &str, now: DateTime<Utc>) -> Result<PurchaseGrant, TokenError> {
+    fn verify_purchase_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PurchaseGrant, TokenError> {
         let mut parts = token.split('|');
-        let (Some("purchase"), Some(buyer), Some(activity), Some(exp), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("purchase"), Some(buyer), Some(activity), Some(exp), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(TokenError::Invalid);
         };
         let buyer_id: UserId = buyer.parse().map_err(|_| TokenError::Invalid)?;
         let activity_id: ActivityId = activity.parse().map_err(|_| TokenError::Invalid)?;
-        let exp = exp.parse::<i64>().ok().and_then(|s| DateTime::from_timestamp(s, 0)).ok_or(TokenError::Invalid)?;
+        let exp = exp
+            .parse::<i64>()
+            .ok()
+            .and_then(|s| DateTime::from_timestamp(s, 0))
+            .ok_or(TokenError::Invalid)?;
         if now >= exp {
             return Err(TokenError::Expired);
         }
-        Ok(PurchaseGrant { buyer_id, activity_id, expires_at: exp })
+        Ok(PurchaseGrant {
+            buyer_id,
+            activity_id,
+            expires_at: exp,
+        })
     }
 }
 
@@ -196,24 +217,60 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
     /// The same adapters with other accounts storage (e.g. a mock).
     pub fn with_users<U2>(self, users: U2) -> TestAdapters<U2, P, Ac, O, G, Q> {
         let t = self;
-        TestAdapters { users, products: t.products, activities: t.activities, orders: t.orders, gate: t.gate, queue: t.queue, restock: t.restock, clock: t.clock }
+        TestAdapters {
+            users,
+            products: t.products,
+            activities: t.activities,
+            orders: t.orders,
+            gate: t.gate,
+            queue: t.queue,
+            restock: t.restock,
+            clock: t.clock,
+        }
     }
 
     /// The same adapters with other activity storage.
     pub fn with_activities<A2>(self, activities: A2) -> TestAdapters<U, P, A2, O, G, Q> {
         let t = self;
-        TestAdapters { users: t.users, products: t.products, activities, orders: t.orders, gate: t.gate, queue: t.queue, restock: t.restock, clock: t.clock }
+        TestAdapters {
+            users: t.users,
+            products: t.products,
+            activities,
+            orders: t.orders,
+            gate: t.gate,
+            queue: t.queue,
+            restock: t.restock,
+            clock: t.clock,
+        }
     }
 
     /// The same adapters with another gate.
     pub fn with_gate<G2>(self, gate: G2) -> TestAdapters<U, P, Ac, O, G2, Q> {
         let t = self;
-        TestAdapters { users: t.users, products: t.products, activities: t.activities, orders: t.orders, gate, queue: t.queue, restock: t.restock, clock: t.clock }
+        TestAdapters {
+            users: t.users,
+            products: t.products,
+            activities: t.activities,
+            orders: t.orders,
+            gate,
+            queue: t.queue,
+            restock: t.restock,
+            clock: t.clock,
+        }
     }
 
     /// The same adapters with another queue.
     pub fn with_queue<Q2>(self, queue: Q2) -> TestAdapters<U, P, Ac, O, G, Q2> {
         let t = self;
-        TestAdapters { users: t.users, products: t.products, activities: t.activities, orders: t.orders, gate: t.gate, queue, restock: t.restock, clock: t.clock }
+        TestAdapters {
+            users: t.users,
+            products: t.products,
+            activities: t.activities,
+            orders: t.orders,
+            gate: t.gate,
+            queue,
+            restock: t.restock,
+            clock: t.clock,
+        }
     }
 }

@@ -27,6 +27,22 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `postgres://…` or `sqlite://…`; unset means SQLite in `data_dir`.
     pub database_url: Option<String>,
+    /// `redis://…`; unset means the in-process stock gate (one node only).
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so deployments can share a Redis.
+    pub redis_key_prefix: String,
+    /// `nats://…`; unset means the purchase queue is a table in the database (one node only).
+    pub nats_url: Option<String>,
+    /// JetStream stream name (also prefixes the subjects).
+    pub nats_stream: String,
+    /// Seconds before a sale opens that its stock is loaded into the gate.
+    pub preheat_lead_seconds: u32,
+    /// How long a purchase token lives, in seconds.
+    pub purchase_token_ttl_seconds: u32,
+    /// Purchases the order writer records per transaction.
+    pub order_batch_size: u32,
+    /// How long a node trusts its cached copy of an activity, in milliseconds.
+    pub activity_cache_millis: u64,
     /// The first admin account's username.
     pub admin_username: String,
     /// Its password; generated and logged once when unset and the account is new.
@@ -53,6 +69,14 @@ impl Default for Settings {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./data"),
             database_url: None,
+            redis_url: None,
+            redis_key_prefix: "seckiller:".into(),
+            nats_url: None,
+            nats_stream: "SECKILLER".into(),
+            preheat_lead_seconds: 300,
+            purchase_token_ttl_seconds: 120,
+            order_batch_size: 256,
+            activity_cache_millis: 1000,
             admin_username: "admin".into(),
             admin_password: None,
             token_secret: None,

@@ -2,8 +2,10 @@
 //! into use cases, and the server lifecycle. Only this crate reads the environment or chooses
 //! adapters; everything else receives what it needs.
 
+pub mod adapters;
 pub mod cli;
 pub mod config;
 pub mod server;
 pub mod telemetry;
 pub mod wiring;
+pub mod workers;

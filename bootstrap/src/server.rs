@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::wiring::{WiringError, build_node};
+use crate::workers::Workers;
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -21,6 +22,9 @@ pub enum ServeError {
     /// The node could not be wired.
     #[error(transparent)]
     Wiring(#[from] WiringError),
+    /// A background worker could not start.
+    #[error("background workers: {0}")]
+    Workers(String),
     /// The listen address could not be bound, or serving failed.
     #[error("http server: {0}")]
     Io(#[from] std::io::Error),
@@ -53,6 +57,9 @@ impl RunningServer {
 /// [`ServeError`] when wiring or binding fails.
 pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, ServeError> {
     let node = build_node(settings, migrate).await?;
+    let workers = Workers::start(&node, settings)
+        .await
+        .map_err(ServeError::Workers)?;
     let acceptor = TcpListener::bind(settings.listen).into_acceptor().await?;
     let addr = acceptor
         .local_addr()
@@ -76,6 +83,7 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
                 Some(DRAIN_TIMEOUT),
             )
             .await;
+        workers.stop().await;
         if let Err(e) = database.close().await {
             tracing::warn!(error = %e, "closing the database");
         }

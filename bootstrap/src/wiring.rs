@@ -1,21 +1,30 @@
-//! Wiring: which adapter stands behind each port. One set for every deployment today (sea-orm
-//! repositories on Postgres or SQLite, argon2, JWT, the system clock, UUIDv7 ids); the database
-//! URL alone chooses between production and the embedded default.
+//! Wiring: which adapter stands behind each port. The database URL chooses Postgres or the
+//! embedded SQLite file; a Redis URL switches the stock gate from in-process to Redis; a NATS URL
+//! switches the purchase queue from a database table to JetStream and restock announcements to
+//! NATS. Without Redis and NATS a node is self-contained (and must run alone).
 
 use std::sync::Arc;
+use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
+use seckiller_application::activity_cache::ActivityCache;
 use seckiller_application::demo::seed_demo;
+use seckiller_application::purchases::Purchases;
+use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_auth::{Argon2PasswordHasher, JwtTokenService, random_secret};
 use seckiller_domain::{Password, Username};
-use seckiller_interfaces::{ReadinessCheck, Services};
-use seckiller_memory::{SystemClock, UuidV7Source};
+use seckiller_interfaces::{OrderEvents, ReadinessCheck, Services};
+use seckiller_memory::{LocalRestockNotifier, MemoryStockGate, SystemClock, UuidV7Source};
+use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
-    Database, SeaActivityRepository, SeaProductRepository, SeaUserRepository, connect,
+    Database, QueueSettings, SeaActivityRepository, SeaOrderRepository, SeaProductRepository,
+    SeaUserRepository, SqlitePurchaseQueue, connect,
 };
+use seckiller_redis::RedisStockGate;
 
+use crate::adapters::{GateAdapter, QueueAdapter, RestockAdapter};
 use crate::config::Settings;
 
 /// The adapters of a running node.
@@ -23,15 +32,23 @@ pub struct NodeAdapters {
     users: SeaUserRepository,
     products: SeaProductRepository,
     activities: SeaActivityRepository,
+    orders: SeaOrderRepository,
     tokens: JwtTokenService,
+    gate: GateAdapter,
+    queue: QueueAdapter,
+    restock: RestockAdapter,
 }
 
 impl Adapters for NodeAdapters {
     type Users = SeaUserRepository;
     type Products = SeaProductRepository;
     type Activities = SeaActivityRepository;
+    type Orders = SeaOrderRepository;
     type Hasher = Argon2PasswordHasher;
     type Tokens = JwtTokenService;
+    type Gate = GateAdapter;
+    type Queue = QueueAdapter;
+    type Restock = RestockAdapter;
     type Clock = SystemClock;
     type Ids = UuidV7Source;
 
@@ -44,11 +61,23 @@ impl Adapters for NodeAdapters {
     fn activities(&self) -> &SeaActivityRepository {
         &self.activities
     }
+    fn orders(&self) -> &SeaOrderRepository {
+        &self.orders
+    }
     fn hasher(&self) -> &Argon2PasswordHasher {
         &Argon2PasswordHasher
     }
     fn tokens(&self) -> &JwtTokenService {
         &self.tokens
+    }
+    fn gate(&self) -> &GateAdapter {
+        &self.gate
+    }
+    fn queue(&self) -> &QueueAdapter {
+        &self.queue
+    }
+    fn restock(&self) -> &RestockAdapter {
+        &self.restock
     }
     fn clock(&self) -> &SystemClock {
         &SystemClock
@@ -72,6 +101,12 @@ pub enum WiringError {
     /// The database could not be opened, migrated or read.
     #[error("database: {0}")]
     Database(#[from] seckiller_persistence::PersistenceError),
+    /// Redis could not be reached.
+    #[error("redis: {0}")]
+    Redis(String),
+    /// NATS could not be reached or set up.
+    #[error("nats: {0}")]
+    Nats(String),
     /// A configured value is unusable.
     #[error("configuration: {0}")]
     Config(String),
@@ -80,12 +115,31 @@ pub enum WiringError {
     Seed(String),
 }
 
-/// A wired node: its services, its readiness probe, and the database to close on shutdown.
+/// How a node hears restock announcements, so it can clear its sold-out flags.
+pub enum RestockSource {
+    /// Announcements within this process.
+    Local(LocalRestockNotifier),
+    /// Announcements over NATS.
+    Nats {
+        /// The connection.
+        client: async_nats::Client,
+        /// The subject prefix (the stream name).
+        prefix: String,
+    },
+}
+
+/// A wired node: its services, readiness probe, and what its background workers need.
 pub struct Node {
     /// The use cases, ready for the HTTP layer.
     pub services: Services<NodeAdapters>,
     /// Readiness probe for `/readyz`.
     pub readiness: ReadinessCheck,
+    /// The adapters, for the background workers.
+    pub adapters: Arc<NodeAdapters>,
+    /// The activity cache shared by the hot path and the order writer.
+    pub cache: ActivityCache,
+    /// Where restock announcements come from.
+    pub restock_source: RestockSource,
     /// The pool, closed on shutdown.
     pub database: Database,
 }
@@ -111,6 +165,55 @@ pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Databas
     Ok(database)
 }
 
+async fn gate(settings: &Settings) -> Result<GateAdapter, WiringError> {
+    match &settings.redis_url {
+        Some(url) => RedisStockGate::connect(url, &settings.redis_key_prefix)
+            .await
+            .map(GateAdapter::Redis)
+            .map_err(|e| WiringError::Redis(e.to_string())),
+        None => Ok(GateAdapter::Memory(MemoryStockGate::new())),
+    }
+}
+
+async fn queue(
+    settings: &Settings,
+    database: &Database,
+) -> Result<(QueueAdapter, RestockAdapter, RestockSource), WiringError> {
+    match &settings.nats_url {
+        Some(url) => {
+            let client = seckiller_nats::connect_nats(url, StdDuration::from_secs(5))
+                .await
+                .map_err(|e| WiringError::Nats(e.to_string()))?;
+            let queue = JetStreamPurchaseQueue::with_client(
+                client.clone(),
+                &settings.nats_stream,
+                JetStreamSettings::default(),
+            )
+            .await
+            .map_err(|e| WiringError::Nats(e.to_string()))?;
+            let notifier = NatsRestockNotifier::new(client.clone(), &settings.nats_stream);
+            let source = RestockSource::Nats {
+                client,
+                prefix: settings.nats_stream.clone(),
+            };
+            Ok((
+                QueueAdapter::JetStream(Box::new(queue)),
+                RestockAdapter::Nats(notifier),
+                source,
+            ))
+        }
+        None => {
+            let local = LocalRestockNotifier::default();
+            let queue = SqlitePurchaseQueue::start(database, QueueSettings::default());
+            Ok((
+                QueueAdapter::Database(queue),
+                RestockAdapter::Local(local.clone()),
+                RestockSource::Local(local),
+            ))
+        }
+    }
+}
+
 /// Assembles the node: database, adapters, use cases, the first admin and the demo sale.
 ///
 /// # Errors
@@ -130,18 +233,39 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
                 .await?
         }
     };
+    let gate = gate(settings).await?;
+    let (queue, restock, restock_source) = queue(settings, &database).await?;
     let adapters = Arc::new(NodeAdapters {
         users: SeaUserRepository::new(&database),
         products: SeaProductRepository::new(&database),
         activities: SeaActivityRepository::new(&database),
+        orders: SeaOrderRepository::new(&database),
         tokens: JwtTokenService::new(secret.as_bytes()),
+        gate,
+        queue,
+        restock,
     });
     let accounts = Accounts::new(
         adapters.clone(),
         Duration::seconds(i64::from(settings.session_ttl_seconds)),
     );
     ensure_admin(settings, &accounts).await?;
-    let services = Services::new(adapters.clone(), accounts);
+    let cache = ActivityCache::new(
+        4096,
+        StdDuration::from_millis(settings.activity_cache_millis),
+    );
+    let purchases = Purchases::new(
+        adapters.clone(),
+        SoldOutFlags::default(),
+        cache.clone(),
+        Duration::seconds(i64::from(settings.purchase_token_ttl_seconds)),
+    );
+    let services = Services::new(
+        adapters.clone(),
+        accounts,
+        purchases,
+        OrderEvents::default(),
+    );
     let seeded = match settings.seed_demo {
         true => seed_demo(adapters.as_ref(), &services.catalog, &services.activities)
             .await
@@ -159,6 +283,9 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     Ok(Node {
         services,
         readiness,
+        adapters,
+        cache,
+        restock_source,
         database,
     })
 }

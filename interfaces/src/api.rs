@@ -4,11 +4,15 @@ mod accounts;
 mod activities;
 mod admin_activities;
 mod catalog;
+mod orders;
+mod purchases;
 
 pub(crate) use accounts::AccountsApi;
 pub(crate) use activities::ActivitiesApi;
 pub(crate) use admin_activities::AdminActivitiesApi;
 pub(crate) use catalog::CatalogApi;
+pub(crate) use orders::OrdersApi;
+pub(crate) use purchases::PurchasesApi;
 
 use poem_openapi::Tags;
 
@@ -19,8 +23,10 @@ pub(crate) enum ApiTags {
     Accounts,
     /// The product catalogue.
     Products,
-    /// Flash sales, as buyers see them.
+    /// Flash sales, as buyers see them, and buying in them.
     Activities,
+    /// A buyer's orders.
+    Orders,
     /// Running flash sales (admin role).
     Admin,
 }

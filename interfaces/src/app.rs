@@ -12,9 +12,15 @@ use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
 use seckiller_application::activities::Activities;
 use seckiller_application::catalog::Catalog;
+use seckiller_application::orders::Orders;
+use seckiller_application::purchases::Purchases;
+use seckiller_application::stats::Stats;
 
-use crate::api::{AccountsApi, ActivitiesApi, AdminActivitiesApi, CatalogApi};
+use crate::api::{
+    AccountsApi, ActivitiesApi, AdminActivitiesApi, CatalogApi, OrdersApi, PurchasesApi,
+};
 use crate::body_limit::BodyLimit;
+use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
 use crate::web;
 
@@ -26,6 +32,14 @@ pub struct Services<A: Adapters> {
     pub catalog: Catalog<A>,
     /// Sales.
     pub activities: Activities<A>,
+    /// The purchase path.
+    pub purchases: Purchases<A>,
+    /// Buyers' orders.
+    pub orders: Orders<A>,
+    /// Sale statistics.
+    pub stats: Stats<A>,
+    /// Settled purchases on this node, for long polls.
+    pub order_events: OrderEvents,
 }
 
 impl<A: Adapters> Clone for Services<A> {
@@ -34,17 +48,30 @@ impl<A: Adapters> Clone for Services<A> {
             accounts: self.accounts.clone(),
             catalog: self.catalog.clone(),
             activities: self.activities.clone(),
+            purchases: self.purchases.clone(),
+            orders: self.orders.clone(),
+            stats: self.stats.clone(),
+            order_events: self.order_events.clone(),
         }
     }
 }
 
 impl<A: Adapters> Services<A> {
     /// All use cases over one set of adapters.
-    pub fn new(adapters: Arc<A>, accounts: Accounts<A>) -> Self {
+    pub fn new(
+        adapters: Arc<A>,
+        accounts: Accounts<A>,
+        purchases: Purchases<A>,
+        order_events: OrderEvents,
+    ) -> Self {
         Self {
             accounts,
             catalog: Catalog::new(adapters.clone()),
-            activities: Activities::new(adapters),
+            activities: Activities::new(adapters.clone()),
+            purchases,
+            orders: Orders::new(adapters.clone()),
+            stats: Stats::new(adapters),
+            order_events,
         }
     }
 }
@@ -72,6 +99,8 @@ fn api_service<A: Adapters>(
             AccountsApi(services.clone()),
             CatalogApi(services.clone()),
             ActivitiesApi(services.clone()),
+            PurchasesApi(services.clone()),
+            OrdersApi(services.clone()),
             AdminActivitiesApi(services),
         ),
         "SecKiller",

@@ -23,7 +23,7 @@ pub(crate) fn caller<A: Adapters>(
     accounts.authenticate(&auth.0.token).map_err(|e| match e {
         TokenError::Invalid => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "bad_token",
+            "invalid_token",
             "the bearer token is not valid",
         ),
         TokenError::Expired => ApiError::new(

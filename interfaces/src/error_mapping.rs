@@ -7,6 +7,8 @@ use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
 use seckiller_application::catalog::ProductError;
+use seckiller_application::orders::OrderQueryError;
+use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
 use seckiller_domain::ActivityError;
 
 use crate::problem::ApiError;
@@ -50,7 +52,7 @@ impl From<MeError> for ApiError {
         match e {
             MeError::Gone => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "bad_token",
+                "invalid_token",
                 "the account no longer exists",
             ),
             MeError::Unavailable(u) => ApiError::unavailable(u),
@@ -125,6 +127,83 @@ impl From<GetActivityError> for ApiError {
         match e {
             GetActivityError::NotFound => not_found("activity"),
             GetActivityError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+fn too_early() -> ApiError {
+    ApiError::new(
+        StatusCode::from_u16(425).unwrap_or(StatusCode::CONFLICT),
+        "not_started",
+        "the sale has not started; check its starts_at against server_time",
+    )
+}
+
+fn ended() -> ApiError {
+    ApiError::new(StatusCode::GONE, "ended", "the sale has ended")
+}
+
+fn cancelled() -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "activity_cancelled",
+        "the sale was cancelled",
+    )
+}
+
+fn sold_out() -> ApiError {
+    conflict("sold_out", "sold out")
+}
+
+impl From<TokenRequestError> for ApiError {
+    fn from(e: TokenRequestError) -> Self {
+        match e {
+            TokenRequestError::NotFound => not_found("activity"),
+            TokenRequestError::NotStarted => too_early(),
+            TokenRequestError::Ended => ended(),
+            TokenRequestError::Cancelled => cancelled(),
+            TokenRequestError::SoldOut => sold_out(),
+            TokenRequestError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<PurchaseError> for ApiError {
+    fn from(e: PurchaseError) -> Self {
+        match e {
+            PurchaseError::NotFound => not_found("activity"),
+            PurchaseError::NotStarted => too_early(),
+            PurchaseError::Ended => ended(),
+            PurchaseError::Cancelled => cancelled(),
+            PurchaseError::SoldOut => sold_out(),
+            PurchaseError::LimitReached { limit } => conflict(
+                "limit_reached",
+                format!("at most {limit} per buyer in this sale"),
+            ),
+            PurchaseError::BadToken => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "bad_token",
+                "the purchase token is missing, expired, or not for this buyer and sale",
+            ),
+            PurchaseError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<PurchaseStatusError> for ApiError {
+    fn from(e: PurchaseStatusError) -> Self {
+        match e {
+            PurchaseStatusError::NotFound => not_found("purchase"),
+            PurchaseStatusError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<OrderQueryError> for ApiError {
+    fn from(e: OrderQueryError) -> Self {
+        match e {
+            OrderQueryError::NotFound => not_found("order"),
+            OrderQueryError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
 }

@@ -10,9 +10,11 @@ mod auth;
 mod body_limit;
 mod dto;
 mod error_mapping;
+mod order_events;
 mod problem;
 mod problem_catcher;
 mod web;
 
 pub use app::{HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
+pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

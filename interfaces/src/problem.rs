@@ -26,7 +26,11 @@ impl Problem {
     pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
         Self {
             problem_type: format!("/docs/problems#{code}"),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            title: match status.as_u16() {
+                425 => "Too Early",
+                _ => status.canonical_reason().unwrap_or("Error"),
+            }
+            .to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
             code: code.to_owned(),
@@ -53,12 +57,18 @@ pub enum ApiError {
     /// The request conflicts with the current state.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// The sale is over or was called off.
+    #[oai(status = 410, content_type = "application/problem+json")]
+    Gone(Json<Problem>),
     /// The body is larger than the service accepts.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
     /// Well-formed, but a field breaks a rule.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
+    /// Too early: the sale has not started; retry at its start.
+    #[oai(status = 425, content_type = "application/problem+json")]
+    TooEarly(Json<Problem>),
     /// A dependency is down; nothing was changed; retry later.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>),
@@ -77,8 +87,10 @@ impl ApiError {
             StatusCode::FORBIDDEN => Self::Forbidden(body),
             StatusCode::NOT_FOUND => Self::NotFound(body),
             StatusCode::CONFLICT => Self::Conflict(body),
+            StatusCode::GONE => Self::Gone(body),
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(body),
             StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
+            s if s.as_u16() == 425 => Self::TooEarly(body),
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(body),
             other => Self::Other(other, body),
         }

@@ -20,6 +20,7 @@ mod m20251125_000003_create_activities;
 mod m20251125_000004_create_stock_ledgers;
 mod m20251125_000005_create_orders;
 mod m20251125_000006_create_settings;
+mod m20251126_000007_create_purchase_tables;
 
 /// Applies the schema, in order; `Migrator::up(db, None)` is safe to run on every start because
 /// applied migrations are recorded and skipped.
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251125_000004_create_stock_ledgers::Migration),
             Box::new(m20251125_000005_create_orders::Migration),
             Box::new(m20251125_000006_create_settings::Migration),
+            Box::new(m20251126_000007_create_purchase_tables::Migration),
         ]
     }
 }

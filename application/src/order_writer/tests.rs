@@ -29,7 +29,14 @@ async fn stored_activity(adapters: &TestAdapters, stock: u32) -> ActivityId {
     .unwrap();
     activity.publish(t0()).unwrap();
     let id = activity.id;
-    adapters.activities.insert(&ActivityRecord { activity, stock: StockLedger::new(stock) }).await.unwrap();
+    adapters
+        .activities
+        .insert(&ActivityRecord {
+            activity,
+            stock: StockLedger::new(stock),
+        })
+        .await
+        .unwrap();
     id
 }
 
@@ -45,7 +52,10 @@ fn purchase(activity: ActivityId) -> Purchase {
 }
 
 fn writer(adapters: &Arc<TestAdapters>) -> OrderWriter<TestAdapters> {
-    OrderWriter::new(adapters.clone(), ActivityCache::new(16, StdDuration::from_secs(60)))
+    OrderWriter::new(
+        adapters.clone(),
+        ActivityCache::new(16, StdDuration::from_secs(60)),
+    )
 }
 
 #[tokio::test]
@@ -58,7 +68,16 @@ async fn redelivered_purchases_make_no_second_order() {
     // The first batch writes the order but its ack is "lost": the queue delivers it again.
     let deliveries = adapters.queue.fetch(10, StdDuration::ZERO).await.unwrap();
     assert_eq!(deliveries.len(), 1);
-    adapters.orders.record(&[Order::from_purchase(OrderId::from_uuid(Uuid::now_v7()), &p, t0(), t0())]).await.unwrap();
+    adapters
+        .orders
+        .record(&[Order::from_purchase(
+            OrderId::from_uuid(Uuid::now_v7()),
+            &p,
+            t0(),
+            t0(),
+        )])
+        .await
+        .unwrap();
     adapters.queue.redeliver_unacked();
     let report = writer.write_batch(10, StdDuration::ZERO).await.unwrap();
     assert_eq!((report.created.len(), report.duplicates), (0, 1));
@@ -73,7 +92,10 @@ async fn orders_get_the_activity_payment_deadline() {
     let activity = stored_activity(&adapters, 5).await;
     let p = purchase(activity);
     adapters.queue.publish(&p).await.unwrap();
-    writer(&adapters).write_batch(10, StdDuration::ZERO).await.unwrap();
+    writer(&adapters)
+        .write_batch(10, StdDuration::ZERO)
+        .await
+        .unwrap();
     let order = adapters.orders.by_purchase(p.id).await.unwrap().unwrap();
     assert_eq!(order.pay_deadline, t0() + Duration::seconds(60));
 }
@@ -85,10 +107,20 @@ async fn a_purchase_the_ledger_cannot_cover_is_rejected_not_lost() {
     let (first, second) = (purchase(activity), purchase(activity));
     adapters.queue.publish(&first).await.unwrap();
     adapters.queue.publish(&second).await.unwrap();
-    let report = writer(&adapters).write_batch(10, StdDuration::ZERO).await.unwrap();
+    let report = writer(&adapters)
+        .write_batch(10, StdDuration::ZERO)
+        .await
+        .unwrap();
     assert_eq!(report.created, vec![first.id]);
     assert_eq!(report.rejected, vec![second.id]);
-    assert!(adapters.orders.rejection(second.id).await.unwrap().is_some());
+    assert!(
+        adapters
+            .orders
+            .rejection(second.id)
+            .await
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(adapters.queue.lag().await.unwrap(), 0);
 }
 
@@ -100,8 +132,14 @@ async fn a_purchase_for_an_unknown_activity_is_dead_lettered_and_does_not_block_
     let good = purchase(activity);
     adapters.queue.publish(&stray).await.unwrap();
     adapters.queue.publish(&good).await.unwrap();
-    let report = writer(&adapters).write_batch(10, StdDuration::ZERO).await.unwrap();
-    assert_eq!((report.created.clone(), report.dead_lettered), (vec![good.id], 1));
+    let report = writer(&adapters)
+        .write_batch(10, StdDuration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(
+        (report.created.clone(), report.dead_lettered),
+        (vec![good.id], 1)
+    );
     assert_eq!(adapters.queue.dead_letters().len(), 1);
     assert_eq!(adapters.queue.lag().await.unwrap(), 0);
 }

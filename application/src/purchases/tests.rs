@@ -20,11 +20,19 @@ use crate::testing::{TestAdapters, t0};
 use crate::{Admin, Caller};
 
 fn admin() -> Admin {
-    Caller { user_id: UserId::from_uuid(Uuid::now_v7()), role: Role::Admin }.admin().unwrap()
+    Caller {
+        user_id: UserId::from_uuid(Uuid::now_v7()),
+        role: Role::Admin,
+    }
+    .admin()
+    .unwrap()
 }
 
 fn buyer() -> Caller {
-    Caller { user_id: UserId::from_uuid(Uuid::now_v7()), role: Role::Buyer }
+    Caller {
+        user_id: UserId::from_uuid(Uuid::now_v7()),
+        role: Role::Buyer,
+    }
 }
 
 fn usd(minor: i64) -> Money {
@@ -98,10 +106,18 @@ async fn sale_on<A: Adapters>(adapters: A, stock: u32, limit: u32, start_in: i64
         .unwrap();
     let activity = draft.activity.id;
     activities.publish(&admin(), activity).await.unwrap();
-    Preheater::new(adapters.clone(), Duration::minutes(5)).run_once().await.unwrap();
+    Preheater::new(adapters.clone(), Duration::minutes(5))
+        .run_once()
+        .await
+        .unwrap();
     let cache = ActivityCache::new(16, StdDuration::ZERO);
     Sale {
-        purchases: Purchases::new(adapters.clone(), SoldOutFlags::default(), cache.clone(), Duration::seconds(30)),
+        purchases: Purchases::new(
+            adapters.clone(),
+            SoldOutFlags::default(),
+            cache.clone(),
+            Duration::seconds(30),
+        ),
         writer: OrderWriter::new(adapters.clone(), cache),
         adapters,
         activity,
@@ -114,7 +130,12 @@ async fn sale(stock: u32, limit: u32) -> Sale<TestAdapters> {
 
 impl<A: Adapters> Sale<A> {
     async fn attempt(&self, caller: &Caller, quantity: u32) -> Result<PurchaseId, PurchaseError> {
-        let token = self.purchases.request_token(caller, self.activity).await.unwrap().token;
+        let token = self
+            .purchases
+            .request_token(caller, self.activity)
+            .await
+            .unwrap()
+            .token;
         self.purchases
             .purchase(
                 caller,
@@ -134,19 +155,35 @@ async fn an_accepted_purchase_is_pending_until_the_writer_makes_its_order() {
     let sale = sale(10, 1).await;
     let alice = buyer();
     let id = sale.attempt(&alice, 1).await.unwrap();
-    assert_eq!(sale.purchases.status(&alice, id).await.unwrap(), PurchaseStatus::Pending);
+    assert_eq!(
+        sale.purchases.status(&alice, id).await.unwrap(),
+        PurchaseStatus::Pending
+    );
 
-    let report = sale.writer.write_batch(100, StdDuration::ZERO).await.unwrap();
+    let report = sale
+        .writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
     assert_eq!(report.created, vec![id]);
     let PurchaseStatus::Ordered(order) = sale.purchases.status(&alice, id).await.unwrap() else {
         panic!("the order exists");
     };
     assert_eq!(order.buyer_id, alice.user_id);
     assert_eq!(order.pay_deadline, t0() + PaymentWindow::DEFAULT.duration());
-    let record = sale.adapters.activities().by_id(sale.activity).await.unwrap().unwrap();
+    let record = sale
+        .adapters
+        .activities()
+        .by_id(sale.activity)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((record.stock.available(), record.stock.held()), (9, 1));
     // Nobody else can see it.
-    assert_eq!(sale.purchases.status(&buyer(), id).await, Err(PurchaseStatusError::NotFound));
+    assert_eq!(
+        sale.purchases.status(&buyer(), id).await,
+        Err(PurchaseStatusError::NotFound)
+    );
 }
 
 #[tokio::test]
@@ -157,19 +194,34 @@ async fn the_stock_sells_exactly_once_and_then_answers_sold_out_from_memory() {
     }
     assert_eq!(sale.attempt(&buyer(), 1).await, Err(PurchaseError::SoldOut));
     assert!(sale.purchases.sold_out_flags().is_sold_out(sale.activity));
-    assert_eq!(sale.adapters.gate().available(sale.activity).await.unwrap(), Some(0));
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(0)
+    );
     // Token requests are refused from memory too.
-    assert_eq!(sale.purchases.request_token(&buyer(), sale.activity).await, Err(TokenRequestError::SoldOut));
+    assert_eq!(
+        sale.purchases.request_token(&buyer(), sale.activity).await,
+        Err(TokenRequestError::SoldOut)
+    );
 }
 
 #[tokio::test]
 async fn a_buyer_cannot_pass_the_per_user_limit() {
     let sale = sale(10, 2).await;
     let bob = buyer();
-    assert_eq!(sale.attempt(&bob, 3).await, Err(PurchaseError::LimitReached { limit: 2 }));
+    assert_eq!(
+        sale.attempt(&bob, 3).await,
+        Err(PurchaseError::LimitReached { limit: 2 })
+    );
     sale.attempt(&bob, 2).await.unwrap();
-    assert_eq!(sale.attempt(&bob, 1).await, Err(PurchaseError::LimitReached { limit: 2 }));
-    assert_eq!(sale.adapters.gate().available(sale.activity).await.unwrap(), Some(8));
+    assert_eq!(
+        sale.attempt(&bob, 1).await,
+        Err(PurchaseError::LimitReached { limit: 2 })
+    );
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(8)
+    );
 }
 
 #[tokio::test]
@@ -177,7 +229,12 @@ async fn bad_tokens_are_refused_and_take_nothing() {
     let sale = sale(10, 1).await;
     let carol = buyer();
     let someone_else = buyer();
-    let theirs = sale.purchases.request_token(&someone_else, sale.activity).await.unwrap().token;
+    let theirs = sale
+        .purchases
+        .request_token(&someone_else, sale.activity)
+        .await
+        .unwrap()
+        .token;
     for token in ["".to_owned(), "forged".to_owned(), theirs] {
         let request = PurchaseRequest {
             activity_id: sale.activity,
@@ -185,47 +242,110 @@ async fn bad_tokens_are_refused_and_take_nothing() {
             token,
             purchase_id: None,
         };
-        assert_eq!(sale.purchases.purchase(&carol, request).await, Err(PurchaseError::BadToken));
+        assert_eq!(
+            sale.purchases.purchase(&carol, request).await,
+            Err(PurchaseError::BadToken)
+        );
     }
     // A token that has expired.
-    let token = sale.purchases.request_token(&carol, sale.activity).await.unwrap().token;
+    let token = sale
+        .purchases
+        .request_token(&carol, sale.activity)
+        .await
+        .unwrap()
+        .token;
     sale.adapters.clock.advance(Duration::seconds(31));
-    let request = PurchaseRequest { activity_id: sale.activity, quantity: Quantity::ONE, token, purchase_id: None };
-    assert_eq!(sale.purchases.purchase(&carol, request).await, Err(PurchaseError::BadToken));
-    assert_eq!(sale.adapters.gate().available(sale.activity).await.unwrap(), Some(10));
+    let request = PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: None,
+    };
+    assert_eq!(
+        sale.purchases.purchase(&carol, request).await,
+        Err(PurchaseError::BadToken)
+    );
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(10)
+    );
 }
 
 #[tokio::test]
 async fn purchases_outside_the_window_are_refused_with_the_reason() {
     let sale = sale_on(TestAdapters::memory(), 10, 1, 60).await;
     let dave = buyer();
-    assert_eq!(sale.purchases.request_token(&dave, sale.activity).await, Err(TokenRequestError::NotStarted));
+    assert_eq!(
+        sale.purchases.request_token(&dave, sale.activity).await,
+        Err(TokenRequestError::NotStarted)
+    );
     sale.adapters.clock.advance(Duration::seconds(60));
-    let token = sale.purchases.request_token(&dave, sale.activity).await.unwrap().token;
+    let token = sale
+        .purchases
+        .request_token(&dave, sale.activity)
+        .await
+        .unwrap()
+        .token;
     sale.adapters.clock.advance(Duration::hours(1));
-    let request = PurchaseRequest { activity_id: sale.activity, quantity: Quantity::ONE, token, purchase_id: None };
-    assert_eq!(sale.purchases.purchase(&dave, request).await, Err(PurchaseError::Ended));
+    let request = PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: None,
+    };
+    assert_eq!(
+        sale.purchases.purchase(&dave, request).await,
+        Err(PurchaseError::Ended)
+    );
     let unknown = ActivityId::from_uuid(Uuid::now_v7());
-    assert_eq!(sale.purchases.request_token(&dave, unknown).await, Err(TokenRequestError::NotFound));
+    assert_eq!(
+        sale.purchases.request_token(&dave, unknown).await,
+        Err(TokenRequestError::NotFound)
+    );
 }
 
 #[tokio::test]
 async fn a_cancelled_sale_sells_nothing() {
     let sale = sale(10, 1).await;
     let erin = buyer();
-    let token = sale.purchases.request_token(&erin, sale.activity).await.unwrap().token;
-    Activities::new(sale.adapters.clone()).cancel(&admin(), sale.activity).await.unwrap();
-    let request = PurchaseRequest { activity_id: sale.activity, quantity: Quantity::ONE, token, purchase_id: None };
-    assert_eq!(sale.purchases.purchase(&erin, request).await, Err(PurchaseError::Cancelled));
-    assert_eq!(sale.adapters.gate().available(sale.activity).await.unwrap(), Some(10));
+    let token = sale
+        .purchases
+        .request_token(&erin, sale.activity)
+        .await
+        .unwrap()
+        .token;
+    Activities::new(sale.adapters.clone())
+        .cancel(&admin(), sale.activity)
+        .await
+        .unwrap();
+    let request = PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: None,
+    };
+    assert_eq!(
+        sale.purchases.purchase(&erin, request).await,
+        Err(PurchaseError::Cancelled)
+    );
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(10)
+    );
 }
 
 #[tokio::test]
 async fn a_failed_publish_gives_the_stock_back_and_is_unavailable() {
     let sale = sale_on(TestAdapters::memory().with_queue(BrokenQueue), 1, 1, 0).await;
     let frank = buyer();
-    assert!(matches!(sale.attempt(&frank, 1).await, Err(PurchaseError::Unavailable(_))));
-    assert_eq!(sale.adapters.gate().available(sale.activity).await.unwrap(), Some(1));
+    assert!(matches!(
+        sale.attempt(&frank, 1).await,
+        Err(PurchaseError::Unavailable(_))
+    ));
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(1)
+    );
     assert!(!sale.purchases.sold_out_flags().is_sold_out(sale.activity));
     assert_eq!(sale.adapters.queue().lag().await.unwrap(), 0);
 }
@@ -236,13 +356,35 @@ async fn a_retried_purchase_with_the_same_id_takes_stock_once() {
     let gina = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
     for _ in 0..3 {
-        let token = sale.purchases.request_token(&gina, sale.activity).await.unwrap().token;
-        let request = PurchaseRequest { activity_id: sale.activity, quantity: Quantity::ONE, token, purchase_id: Some(id) };
+        let token = sale
+            .purchases
+            .request_token(&gina, sale.activity)
+            .await
+            .unwrap()
+            .token;
+        let request = PurchaseRequest {
+            activity_id: sale.activity,
+            quantity: Quantity::ONE,
+            token,
+            purchase_id: Some(id),
+        };
         assert_eq!(sale.purchases.purchase(&gina, request).await, Ok(id));
     }
-    assert_eq!(sale.adapters.gate().available(sale.activity).await.unwrap(), Some(9));
-    sale.writer.write_batch(100, StdDuration::ZERO).await.unwrap();
-    let record = sale.adapters.activities().by_id(sale.activity).await.unwrap().unwrap();
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(9)
+    );
+    sale.writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
+    let record = sale
+        .adapters
+        .activities()
+        .by_id(sale.activity)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(record.stock.held(), 1);
 }
 
@@ -252,11 +394,26 @@ async fn a_gate_that_lost_the_sale_is_reloaded_only_once_the_queue_is_drained() 
     sale.attempt(&buyer(), 1).await.unwrap();
     // The gate forgets everything (a Redis restart without persistence).
     let fresh = MemoryGateSwap::new(&sale);
-    assert!(matches!(fresh.attempt(&buyer(), 1).await, Err(PurchaseError::Unavailable(_))));
+    assert!(matches!(
+        fresh.attempt(&buyer(), 1).await,
+        Err(PurchaseError::Unavailable(_))
+    ));
     // Once the order writer has caught up, the database is exact and the gate is rebuilt.
-    fresh.writer.write_batch(100, StdDuration::ZERO).await.unwrap();
+    fresh
+        .writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
     fresh.attempt(&buyer(), 1).await.unwrap();
-    assert_eq!(fresh.adapters.gate().available(fresh.activity).await.unwrap(), Some(8));
+    assert_eq!(
+        fresh
+            .adapters
+            .gate()
+            .available(fresh.activity)
+            .await
+            .unwrap(),
+        Some(8)
+    );
 }
 
 /// The same sale's storage and queue behind a brand-new, empty gate.
@@ -265,10 +422,19 @@ struct MemoryGateSwap;
 impl MemoryGateSwap {
     #[allow(clippy::new_ret_no_self)]
     fn new(sale: &Sale<TestAdapters>) -> Sale<TestAdapters> {
-        let adapters = Arc::new((*sale.adapters).clone().with_gate(seckiller_memory::MemoryStockGate::new()));
+        let adapters = Arc::new(
+            (*sale.adapters)
+                .clone()
+                .with_gate(seckiller_memory::MemoryStockGate::new()),
+        );
         let cache = ActivityCache::new(16, StdDuration::ZERO);
         Sale {
-            purchases: Purchases::new(adapters.clone(), SoldOutFlags::default(), cache.clone(), Duration::seconds(30)),
+            purchases: Purchases::new(
+                adapters.clone(),
+                SoldOutFlags::default(),
+                cache.clone(),
+                Duration::seconds(30),
+            ),
             writer: OrderWriter::new(adapters.clone(), cache),
             adapters,
             activity: sale.activity,

@@ -92,7 +92,7 @@ async fn missing_forged_and_foreign_tokens_are_refused(w: Wiring) {
     assert_problem(
         app.get("/api/v1/me", Some("garbage")).await,
         StatusCode::UNAUTHORIZED,
-        "bad_token",
+        "invalid_token",
     )
     .await;
     let admin = app.admin_token().await;
@@ -109,7 +109,7 @@ async fn missing_forged_and_foreign_tokens_are_refused(w: Wiring) {
     assert_problem(
         app.get("/api/v1/me", Some(&forged)).await,
         StatusCode::UNAUTHORIZED,
-        "bad_token",
+        "invalid_token",
     )
     .await;
     // A genuine token whose time is up.

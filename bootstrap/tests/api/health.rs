@@ -55,7 +55,7 @@ both_wirings!(
 /// answer 503 problem+json, and nothing panics.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_database_gives_503_problems_not_crashes() {
-    let app = spawn_app(Wiring::Postgres).await;
+    let app = spawn_app(Wiring::Production).await;
     let admin = app.admin_token().await;
     app.drop_database().await;
 

@@ -16,8 +16,10 @@ pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret!";
 /// Which adapters the app runs on.
 #[derive(Debug, Clone, Copy)]
 pub enum Wiring {
+    /// SQLite, the in-process gate and the database queue: `seckiller` with no configuration.
     Embedded,
-    Postgres,
+    /// Postgres, Redis and NATS JetStream: the production wiring.
+    Production,
 }
 
 /// Runs each listed test body once per wiring: `both_wirings!(name, …)` expects `async fn
@@ -31,11 +33,19 @@ macro_rules! both_wirings {
                 super::$name($crate::helpers::Wiring::Embedded).await;
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name($crate::helpers::Wiring::Postgres).await;
+            async fn production() {
+                super::$name($crate::helpers::Wiring::Production).await;
             }
         }
     )+};
+}
+
+fn redis_url() -> String {
+    std::env::var("SECKILLER_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+fn nats_url() -> String {
+    std::env::var("SECKILLER_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
 }
 
 fn postgres_admin_url() -> String {
@@ -62,7 +72,7 @@ async fn admin_sql(sql: &str) {
 /// What the test owns and must clean up.
 enum Storage {
     Dir(PathBuf),
-    Postgres(String),
+    Production { database: String, prefix: String },
 }
 
 /// A running app and a client for it.
@@ -81,27 +91,46 @@ pub async fn spawn_app(wiring: Wiring) -> TestApp {
             let dir = std::env::temp_dir().join(format!("seckiller-test-{id}"));
             (None, Storage::Dir(dir))
         }
-        Wiring::Postgres => {
+        Wiring::Production => {
             let name = format!("seckiller_test_{id}");
             admin_sql(&format!("CREATE DATABASE \"{name}\"")).await;
+            let prefix = format!("T{id}");
             (
                 Some(with_database(&postgres_admin_url(), &name)),
-                Storage::Postgres(name),
+                Storage::Production {
+                    database: name,
+                    prefix,
+                },
             )
         }
     };
-    let data_dir = match &storage {
-        Storage::Dir(dir) => dir.clone(),
-        Storage::Postgres(_) => std::env::temp_dir(),
+    let (data_dir, redis_url, nats_url, prefix) = match &storage {
+        Storage::Dir(dir) => (dir.clone(), None, None, String::new()),
+        Storage::Production { prefix, .. } => (
+            std::env::temp_dir(),
+            Some(redis_url()),
+            Some(nats_url()),
+            prefix.clone(),
+        ),
     };
     let settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir,
         database_url,
+        redis_url,
+        redis_key_prefix: format!("{prefix}:"),
+        nats_url,
+        nats_stream: if prefix.is_empty() {
+            "SECKILLER".into()
+        } else {
+            prefix
+        },
         admin_username: ADMIN.into(),
         admin_password: Some(ADMIN_PASSWORD.into()),
         token_secret: Some(TOKEN_SECRET.into()),
         seed_demo: false,
+        // Tests change activities and act on the change at once; production nodes cache for 1 s.
+        activity_cache_millis: 0,
         log: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         ..Settings::default()
     };
@@ -221,10 +250,22 @@ impl TestApp {
         resp.json().await.unwrap()
     }
 
+    /// A direct connection to the app's database, for setting up crowds and checking invariants.
+    pub async fn database(&self) -> sea_orm::DatabaseConnection {
+        let url = match &self.storage {
+            Storage::Dir(dir) => format!("sqlite://{}", dir.join("seckiller.db").display()),
+            Storage::Production { database, .. } => with_database(&postgres_admin_url(), database),
+        };
+        sea_orm::Database::connect(url).await.unwrap()
+    }
+
     /// Drops the app's Postgres database under it, to simulate losing the database.
     pub async fn drop_database(&self) {
-        if let Storage::Postgres(name) = &self.storage {
-            admin_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+        if let Storage::Production { database, .. } = &self.storage {
+            admin_sql(&format!(
+                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+            ))
+            .await;
         }
     }
 
@@ -242,8 +283,15 @@ async fn cleanup(storage: &Storage) {
         Storage::Dir(dir) => {
             let _ = tokio::fs::remove_dir_all(dir).await;
         }
-        Storage::Postgres(name) => {
-            admin_sql(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await
+        Storage::Production { database, prefix } => {
+            admin_sql(&format!(
+                "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
+            ))
+            .await;
+            delete_redis_keys(&format!("{prefix}:")).await;
+            if let Ok(client) = async_nats::connect(nats_url()).await {
+                let _ = seckiller_nats::delete_purchase_streams(client, prefix).await;
+            }
         }
     }
 }
@@ -288,4 +336,27 @@ pub async fn assert_problem(resp: Response, status: StatusCode, code: &str) -> V
         "detail in {body}"
     );
     body
+}
+
+async fn delete_redis_keys(prefix: &str) {
+    use fred::prelude::{Builder, ClientLike, Config, Key, KeysInterface};
+    use futures::TryStreamExt;
+    let Ok(config) = Config::from_url(&redis_url()) else {
+        return;
+    };
+    let Ok(client) = Builder::from_config(config).build() else {
+        return;
+    };
+    if client.init().await.is_err() {
+        return;
+    }
+    let keys: Vec<Key> = client
+        .scan_buffered(format!("{prefix}*"), Some(500), None)
+        .try_collect()
+        .await
+        .unwrap_or_default();
+    if !keys.is_empty() {
+        let _: Result<i64, _> = client.del(keys).await;
+    }
+    let _ = client.quit().await;
 }

@@ -1,5 +1,6 @@
-//! API tests: the real application on a free port, spoken to over HTTP. Every test runs twice,
-//! once on the embedded wiring (SQLite) and once on Postgres, each in its own fresh database.
+//! API tests: the real application on a free port, spoken to over HTTP. Every test runs twice:
+//! on the embedded wiring (SQLite, in-process gate and queue) and on the production wiring
+//! (Postgres, Redis, NATS JetStream), each in its own fresh database, key prefix and stream.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -8,5 +9,7 @@ mod helpers;
 mod accounts;
 mod activities;
 mod bad_input;
+mod crowd;
 mod health;
 mod products;
+mod purchases;

@@ -33,11 +33,16 @@ impl PurchaseTokenService for JwtTokenService {
             .map_err(|e| CredentialError(e.to_string()))
     }
 
-    fn verify_purchase_token(&self, token: &str, now: DateTime<Utc>) -> Result<PurchaseGrant, TokenError> {
+    fn verify_purchase_token(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PurchaseGrant, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.validate_exp = false;
         validation.required_spec_claims.clear();
-        let data = decode::<PurchaseClaims>(token, &self.decoding, &validation).map_err(|_| TokenError::Invalid)?;
+        let data = decode::<PurchaseClaims>(token, &self.decoding, &validation)
+            .map_err(|_| TokenError::Invalid)?;
         if data.claims.typ != KIND {
             return Err(TokenError::Invalid);
         }
@@ -69,7 +74,8 @@ mod tests {
         PurchaseGrant {
             buyer_id: UserId::from_uuid(Uuid::now_v7()),
             activity_id: ActivityId::from_uuid(Uuid::now_v7()),
-            expires_at: DateTime::from_timestamp((now + Duration::seconds(30)).timestamp(), 0).unwrap(),
+            expires_at: DateTime::from_timestamp((now + Duration::seconds(30)).timestamp(), 0)
+                .unwrap(),
         }
     }
 
@@ -79,7 +85,10 @@ mod tests {
         let grant = grant(now);
         let token = service().issue_purchase_token(&grant).unwrap();
         assert_eq!(service().verify_purchase_token(&token, now).unwrap(), grant);
-        assert_eq!(service().verify_purchase_token(&token, grant.expires_at), Err(TokenError::Expired));
+        assert_eq!(
+            service().verify_purchase_token(&token, grant.expires_at),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
@@ -93,7 +102,10 @@ mod tests {
                 expires_at: now + Duration::hours(1),
             })
             .unwrap();
-        assert_eq!(s.verify_purchase_token(&session, now), Err(TokenError::Invalid));
+        assert_eq!(
+            s.verify_purchase_token(&session, now),
+            Err(TokenError::Invalid)
+        );
         let purchase = s.issue_purchase_token(&grant(now)).unwrap();
         assert_eq!(s.verify(&purchase, now), Err(TokenError::Invalid));
     }
@@ -101,7 +113,12 @@ mod tests {
     #[test]
     fn a_purchase_token_from_another_key_is_invalid() {
         let now = Utc::now();
-        let token = JwtTokenService::new(b"another secret another secret!!!").issue_purchase_token(&grant(now)).unwrap();
-        assert_eq!(service().verify_purchase_token(&token, now), Err(TokenError::Invalid));
+        let token = JwtTokenService::new(b"another secret another secret!!!")
+            .issue_purchase_token(&grant(now))
+            .unwrap();
+        assert_eq!(
+            service().verify_purchase_token(&token, now),
+            Err(TokenError::Invalid)
+        );
     }
 }

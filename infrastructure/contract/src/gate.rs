@@ -3,8 +3,8 @@
 //!
 //! Each check is a `pub async fn` generic over the gate. It preheats its own fresh activities and
 //! buyers, so checks may share one gate, in turn or in parallel. The concurrent checks take an
-//! `Arc` of the gate and a [`Spawn`] to run attempts as separate tasks. [`gate_contract!`] turns
-//! the suite into one `#[tokio::test]` per check.
+//! `Arc` of the gate and a [`Spawn`] to run attempts as separate tasks.
+//! [`gate_contract!`](crate::gate_contract) turns the suite into one `#[tokio::test]` per check.
 
 mod concurrency;
 mod decisions;
@@ -16,8 +16,8 @@ use std::sync::Arc;
 use seckiller_domain::ports::StockGate;
 
 pub use concurrency::{
-    GateCall, GateOutcome, Spawn, concurrent_buyers_never_oversell, concurrent_give_backs_return_stock_once,
-    one_buyer_racing_himself_never_passes_the_limit,
+    GateCall, GateOutcome, Spawn, concurrent_buyers_never_oversell,
+    concurrent_give_backs_return_stock_once, one_buyer_racing_himself_never_passes_the_limit,
 };
 pub use decisions::{
     a_buyer_cannot_pass_the_per_user_limit, a_multi_item_purchase_counts_fully_toward_the_limit,
@@ -26,13 +26,14 @@ pub use decisions::{
     stock_is_taken_until_sold_out_and_never_below_zero, the_limit_is_checked_before_the_stock,
 };
 pub use returns::{
-    an_accepted_purchase_can_be_found_by_id, giving_back_an_unknown_purchase_does_nothing,
+    a_given_back_purchase_tried_again_is_decided_afresh, an_accepted_purchase_can_be_found_by_id,
+    giving_back_an_unknown_purchase_does_nothing,
     giving_back_returns_stock_and_frees_the_limit_once, giving_back_returns_what_was_taken,
 };
 
-/// A gate opened for one test, as handed to [`gate_contract!`]: a harness returns a value
-/// implementing this, which may also own what must be cleaned up when the test ends (dropped
-/// last, after the check, also when it panics). A bare `Arc<G>` is one.
+/// A gate opened for one test, as handed to [`gate_contract!`](crate::gate_contract): a harness
+/// returns a value implementing this, which may also own what must be cleaned up when the test
+/// ends (dropped after the check, also when it panics). A bare `Arc<G>` is one.
 pub trait GateUnderTest {
     /// The adapter under test.
     type Gate: StockGate;
@@ -50,7 +51,7 @@ impl<G: StockGate> GateUnderTest for Arc<G> {
 }
 
 /// Runs every gate check one after another on one gate: the checks must not depend on an empty
-/// gate or on each other. Keep this list in step with [`gate_contract!`].
+/// gate or on each other. Keep this list in step with [`gate_contract!`](crate::gate_contract).
 pub async fn every_gate_check_in_turn<G: StockGate, S: Spawn>(gate: &Arc<G>, spawn: &S) {
     let g = &**gate;
     an_unloaded_activity_decides_nothing(g).await;
@@ -61,6 +62,7 @@ pub async fn every_gate_check_in_turn<G: StockGate, S: Spawn>(gate: &Arc<G>, spa
     the_limit_is_checked_before_the_stock(g).await;
     retrying_an_accepted_purchase_takes_nothing_more(g).await;
     giving_back_returns_stock_and_frees_the_limit_once(g).await;
+    a_given_back_purchase_tried_again_is_decided_afresh(g).await;
     giving_back_an_unknown_purchase_does_nothing(g).await;
     giving_back_returns_what_was_taken(g).await;
     an_accepted_purchase_can_be_found_by_id(g).await;
@@ -108,6 +110,7 @@ macro_rules! gate_contract {
         $crate::gate_contract!(@check $open, the_limit_is_checked_before_the_stock);
         $crate::gate_contract!(@check $open, retrying_an_accepted_purchase_takes_nothing_more);
         $crate::gate_contract!(@check $open, giving_back_returns_stock_and_frees_the_limit_once);
+        $crate::gate_contract!(@check $open, a_given_back_purchase_tried_again_is_decided_afresh);
         $crate::gate_contract!(@check $open, giving_back_an_unknown_purchase_does_nothing);
         $crate::gate_contract!(@check $open, giving_back_returns_what_was_taken);
         $crate::gate_contract!(@check $open, an_accepted_purchase_can_be_found_by_id);

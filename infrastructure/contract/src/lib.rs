@@ -16,9 +16,11 @@
 )]
 
 mod activities;
+mod feed;
 pub mod fixtures;
 pub mod gate;
 mod listing;
+mod orders;
 mod products;
 mod users;
 
@@ -30,7 +32,19 @@ pub use activities::{
     an_update_overwrites_the_activity_and_its_ledger,
     the_total_cannot_change_once_stock_is_committed,
 };
+pub use feed::{
+    FeedStore, a_dead_lettered_purchase_leaves_the_feed, a_published_purchase_is_fetched_intact,
+    a_purchase, a_purchase_of, acked_purchases_are_not_fetched_again,
+    concurrent_publishes_are_all_stored_once, fetch_waits_for_a_publish,
+    lag_counts_unacked_purchases, publishing_twice_stores_once,
+};
 pub use listing::{drafts_are_listed_only_when_asked, the_list_is_newest_first_and_paged};
+pub use orders::{
+    OrderRepositories, a_batch_with_a_duplicate_makes_one_order, a_new_order_holds_its_stock,
+    a_redelivered_purchase_makes_no_second_order,
+    an_order_the_ledger_cannot_cover_is_rejected_and_recorded, every_order_check_in_turn,
+    live_totals_count_pending_and_paid_orders, orders_are_found_by_id_purchase_and_buyer,
+};
 pub use products::{
     a_product_round_trips_and_updates, products_are_counted,
     updating_a_missing_product_changes_nothing,

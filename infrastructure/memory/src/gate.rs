@@ -16,21 +16,15 @@ struct ActivityGate {
     bought: HashMap<UserId, u32>,
 }
 
-/// An accepted purchase, and whether its stock was given back already.
-#[derive(Debug)]
-struct Recorded {
-    purchase: Purchase,
-    given_back: bool,
-}
-
 #[derive(Debug, Default)]
 struct State {
     activities: HashMap<ActivityId, ActivityGate>,
-    purchases: HashMap<PurchaseId, Recorded>,
+    /// Accepted purchases still holding stock; a given-back purchase leaves.
+    holding: HashMap<PurchaseId, Purchase>,
 }
 
 /// Atomic stock decisions in process memory. Clones share the same gate, so every service of
-/// one node sees the same stock. Given-back purchases stay recorded (and findable), as in Redis.
+/// one node sees the same stock.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStockGate(Arc<Mutex<State>>);
 
@@ -43,7 +37,9 @@ impl MemoryStockGate {
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock cannot leave a half-made decision: every decision
         // checks first and writes last, so the state stays usable.
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -69,9 +65,9 @@ impl StockGate for MemoryStockGate {
         let mut state = self.lock();
         let State {
             activities,
-            purchases,
+            holding,
         } = &mut *state;
-        if purchases.contains_key(&purchase.id) {
+        if holding.contains_key(&purchase.id) {
             return Ok(GateDecision::Accepted);
         }
         let Some(gate) = activities.get_mut(&purchase.activity_id) else {
@@ -88,13 +84,7 @@ impl StockGate for MemoryStockGate {
         gate.available -= quantity;
         // Cannot overflow: bought + quantity was just checked to be at most the limit.
         gate.bought.insert(purchase.buyer_id, bought + quantity);
-        purchases.insert(
-            purchase.id,
-            Recorded {
-                purchase: purchase.clone(),
-                given_back: false,
-            },
-        );
+        holding.insert(purchase.id, purchase.clone());
         Ok(GateDecision::Accepted)
     }
 
@@ -102,16 +92,12 @@ impl StockGate for MemoryStockGate {
         let mut state = self.lock();
         let State {
             activities,
-            purchases,
+            holding,
         } = &mut *state;
-        let Some(recorded) = purchases.get_mut(&purchase.id) else {
+        // The recorded purchase, not the caller's copy, says what to return.
+        let Some(accepted) = holding.get(&purchase.id) else {
             return Ok(false);
         };
-        if recorded.given_back {
-            return Ok(false);
-        }
-        // The recorded purchase, not the caller's copy, says what to return.
-        let accepted = &recorded.purchase;
         let Some(gate) = activities.get_mut(&accepted.activity_id) else {
             return Ok(false);
         };
@@ -119,8 +105,11 @@ impl StockGate for MemoryStockGate {
         gate.available = gate.available.saturating_add(quantity);
         if let Some(bought) = gate.bought.get_mut(&accepted.buyer_id) {
             *bought = bought.saturating_sub(quantity);
+            if *bought == 0 {
+                gate.bought.remove(&accepted.buyer_id);
+            }
         }
-        recorded.given_back = true;
+        holding.remove(&purchase.id);
         Ok(true)
     }
 
@@ -129,6 +118,6 @@ impl StockGate for MemoryStockGate {
     }
 
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
-        Ok(self.lock().purchases.get(&id).map(|r| r.purchase.clone()))
+        Ok(self.lock().holding.get(&id).cloned())
     }
 }

@@ -26,7 +26,10 @@ pub struct MemoryOrderRepository {
 impl MemoryOrderRepository {
     /// Orders whose stock lives in `activities`' ledgers.
     pub fn new(activities: MemoryActivityRepository) -> Self {
-        Self { books: Arc::default(), activities }
+        Self {
+            books: Arc::default(),
+            activities,
+        }
     }
 }
 
@@ -49,13 +52,16 @@ impl OrderRepository for MemoryOrderRepository {
                 outcomes.push(RecordOutcome::Created);
             } else {
                 let reason = "the ledger has too little stock available".to_owned();
-                books.rejections.entry(order.purchase_id).or_insert_with(|| Rejection {
-                    purchase_id: order.purchase_id,
-                    activity_id: order.activity_id,
-                    buyer_id: order.buyer_id,
-                    reason: reason.clone(),
-                    rejected_at: Utc::now(),
-                });
+                books
+                    .rejections
+                    .entry(order.purchase_id)
+                    .or_insert_with(|| Rejection {
+                        purchase_id: order.purchase_id,
+                        activity_id: order.activity_id,
+                        buyer_id: order.buyer_id,
+                        reason: reason.clone(),
+                        rejected_at: Utc::now(),
+                    });
                 outcomes.push(RecordOutcome::Rejected { reason });
             }
         }
@@ -71,20 +77,41 @@ impl OrderRepository for MemoryOrderRepository {
     }
 
     async fn by_id(&self, id: OrderId) -> Result<Option<Order>, StorageError> {
-        Ok(lock(&self.books).orders.values().find(|o| o.id == id).cloned())
+        Ok(lock(&self.books)
+            .orders
+            .values()
+            .find(|o| o.id == id)
+            .cloned())
     }
 
-    async fn for_buyer(&self, buyer: UserId, limit: u32, offset: u32) -> Result<Vec<Order>, StorageError> {
-        let mut mine: Vec<Order> = lock(&self.books).orders.values().filter(|o| o.buyer_id == buyer).cloned().collect();
-        mine.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
-        Ok(mine.into_iter().skip(offset as usize).take(limit as usize).collect())
+    async fn for_buyer(
+        &self,
+        buyer: UserId,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Order>, StorageError> {
+        let mut mine: Vec<Order> = lock(&self.books)
+            .orders
+            .values()
+            .filter(|o| o.buyer_id == buyer)
+            .cloned()
+            .collect();
+        mine.sort_by_key(|o| std::cmp::Reverse((o.created_at, o.id)));
+        Ok(mine
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .collect())
     }
 
     async fn live_totals(&self, activity: ActivityId) -> Result<(u64, u64), StorageError> {
         let books = lock(&self.books);
         let live = books.orders.values().filter(|o| {
-            o.activity_id == activity && matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Paid)
+            o.activity_id == activity
+                && matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Paid)
         });
-        Ok(live.fold((0, 0), |(n, items), o| (n + 1, items + u64::from(o.quantity.get()))))
+        Ok(live.fold((0, 0), |(n, items), o| {
+            (n + 1, items + u64::from(o.quantity.get()))
+        }))
     }
 }

@@ -60,7 +60,10 @@ impl PurchaseFeed for MemoryPurchaseQueue {
         inner.in_flight.extend(ready.iter().map(|(seq, _)| *seq));
         Ok(ready
             .into_iter()
-            .map(|(seq, purchase)| Delivery::Purchase { purchase, receipt: DeliveryReceipt(seq) })
+            .map(|(seq, purchase)| Delivery::Purchase {
+                purchase,
+                receipt: DeliveryReceipt(seq),
+            })
             .collect())
     }
 

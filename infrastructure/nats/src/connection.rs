@@ -22,7 +22,6 @@ pub async fn connect_nats(url: &str, timeout: Duration) -> Result<Client, NatsCo
     let options = ConnectOptions::new()
         .name("seckiller")
         .connection_timeout(timeout)
-        .request_timeout(Some(timeout.max(Duration::from_secs(5))))
         .max_reconnects(None)
         .event_callback(|event| async move { log_event(&event) });
     // The client's own timeout covers one attempt; the outer bound also covers name resolution

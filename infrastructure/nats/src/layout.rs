@@ -9,6 +9,9 @@ pub const DEAD_LETTER_REASON_HEADER: &str = "SecKiller-Dead-Letter-Reason";
 pub const DEAD_LETTER_SEQUENCE_HEADER: &str = "SecKiller-Dead-Letter-Sequence";
 /// Header on a dead-lettered message: how many times it had been delivered.
 pub const DEAD_LETTER_DELIVERIES_HEADER: &str = "SecKiller-Dead-Letter-Deliveries";
+/// Header on a dead-lettered message: its original message id (the purchase id it was published
+/// under), to trace it back to the gate's purchase record.
+pub const DEAD_LETTER_MESSAGE_ID_HEADER: &str = "SecKiller-Dead-Letter-Msg-Id";
 
 /// The longest stream name accepted, leaving room for the suffixes derived from it.
 const MAX_STREAM_NAME: usize = 200;

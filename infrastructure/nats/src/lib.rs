@@ -15,8 +15,8 @@ mod wire;
 
 pub use connection::{NatsConnectError, connect_nats};
 pub use layout::{
-    DEAD_LETTER_DELIVERIES_HEADER, DEAD_LETTER_REASON_HEADER, DEAD_LETTER_SEQUENCE_HEADER,
-    StreamLayout,
+    DEAD_LETTER_DELIVERIES_HEADER, DEAD_LETTER_MESSAGE_ID_HEADER, DEAD_LETTER_REASON_HEADER,
+    DEAD_LETTER_SEQUENCE_HEADER, StreamLayout,
 };
 pub use queue::{JetStreamPurchaseQueue, delete_purchase_streams};
 pub use restock::{

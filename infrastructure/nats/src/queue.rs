@@ -6,10 +6,11 @@ mod feed;
 mod receipts;
 mod setup;
 
-use async_nats::Client;
+use async_nats::connection::State;
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::context::{Context, ContextBuilder, PublishAckFuture};
 use async_nats::jetstream::message::PublishMessage;
+use async_nats::{Client, Subject};
 use seckiller_domain::Purchase;
 use seckiller_domain::ports::{PurchaseQueue, QueueError};
 
@@ -28,11 +29,13 @@ use receipts::Receipts;
 /// fetches and acks may be in flight at once from one value (share it behind an `Arc`); nothing
 /// is serialised behind a lock except the brief bookkeeping of receipts.
 pub struct JetStreamPurchaseQueue {
+    client: Client,
     jetstream: Context,
     consumer: PullConsumer,
     layout: StreamLayout,
+    purchase_subject: Subject,
     settings: JetStreamSettings,
-    receipts: Receipts,
+    receipts: Receipts<feed::Outstanding>,
 }
 
 impl JetStreamPurchaseQueue {
@@ -83,11 +86,13 @@ impl JetStreamPurchaseQueue {
     ) -> Result<Self, QueueError> {
         let jetstream = ContextBuilder::new()
             .timeout(settings.request_timeout)
-            .build(client);
+            .build(client.clone());
         let consumer = setup::ensure_streams_and_consumer(&jetstream, &layout, &settings).await?;
         Ok(Self {
+            client,
             jetstream,
             consumer,
+            purchase_subject: Subject::from(layout.purchase_subject()),
             layout,
             settings,
             receipts: Receipts::default(),
@@ -101,7 +106,7 @@ impl JetStreamPurchaseQueue {
 
     /// The underlying connection (cheap to clone), to share with other NATS adapters.
     pub fn client(&self) -> Client {
-        self.jetstream.client()
+        self.client.clone()
     }
 
     /// Publishes many purchases with all of them in flight at once and waits for every ack; the
@@ -120,14 +125,26 @@ impl JetStreamPurchaseQueue {
         setup::delete_streams(&self.jetstream, &self.layout).await
     }
 
+    /// Fails at once while the connection is down, instead of after a timeout: the buyer gets a
+    /// prompt 503 and the caller can give the stock back, while the client reconnects.
+    fn ensure_connected(&self) -> Result<(), QueueError> {
+        match self.client.connection_state() {
+            State::Connected => Ok(()),
+            State::Pending | State::Disconnected => Err(QueueError(
+                "not connected to NATS (reconnecting)".to_owned(),
+            )),
+        }
+    }
+
     async fn send(&self, purchase: &Purchase) -> Result<PublishAckFuture, QueueError> {
+        self.ensure_connected()?;
         let body = wire::encode(purchase)
             .map_err(|err| QueueError(format!("cannot encode purchase {}: {err}", purchase.id)))?;
         let message = PublishMessage::build()
             .payload(body.into())
             .message_id(purchase.id.to_string());
         self.jetstream
-            .send_publish(self.layout.purchase_subject().to_owned(), message)
+            .send_publish(self.purchase_subject.clone(), message)
             .await
             .map_err(|err| QueueError(format!("publish of purchase {} failed: {err}", purchase.id)))
     }

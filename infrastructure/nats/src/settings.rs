@@ -18,6 +18,9 @@ pub struct JetStreamSettings {
     pub duplicate_window: Duration,
     /// Most deliveries handed out and not yet acknowledged, across all nodes together.
     pub max_ack_pending: i64,
+    /// Copies of each stream on a JetStream cluster: 3 in production so a purchase acked as
+    /// durable survives the loss of a server; 1 on a single server.
+    pub replicas: usize,
     /// Bound on establishing the TCP connection and NATS handshake: a dead server fails fast.
     pub connect_timeout: Duration,
     /// Bound on every reply the queue waits for: publish acks, ack confirmations, stream and
@@ -32,6 +35,7 @@ impl Default for JetStreamSettings {
             ack_wait: Duration::from_secs(30),
             duplicate_window: Duration::from_secs(120),
             max_ack_pending: 10_000,
+            replicas: 1,
             connect_timeout: Duration::from_secs(2),
             request_timeout: Duration::from_secs(5),
         }

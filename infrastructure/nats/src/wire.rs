@@ -38,8 +38,7 @@ pub(crate) fn encode(purchase: &Purchase) -> Result<Vec<u8>, serde_json::Error> 
 pub(crate) fn decode(payload: &[u8]) -> Result<Purchase, String> {
     let message: PurchaseMessage =
         serde_json::from_slice(payload).map_err(|err| format!("not a purchase message: {err}"))?;
-    let quantity =
-        Quantity::new(message.quantity).map_err(|err| format!("bad quantity: {err}"))?;
+    let quantity = Quantity::new(message.quantity).map_err(|err| format!("bad quantity: {err}"))?;
     let currency =
         Currency::parse(&message.currency).map_err(|err| format!("bad currency: {err}"))?;
     let unit_price = Money::new(message.unit_price_minor, currency)
@@ -84,17 +83,20 @@ mod tests {
 
     #[test]
     fn a_message_breaking_a_domain_rule_is_not_a_purchase() {
-        let mut json: serde_json::Value = serde_json::from_slice(&encode(&purchase()).unwrap()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&encode(&purchase()).unwrap()).unwrap();
         json["quantity"] = 0.into();
         let reason = decode(&serde_json::to_vec(&json).unwrap()).unwrap_err();
         assert!(reason.starts_with("bad quantity"), "{reason}");
 
-        let mut json: serde_json::Value = serde_json::from_slice(&encode(&purchase()).unwrap()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&encode(&purchase()).unwrap()).unwrap();
         json["currency"] = "euro".into();
         let reason = decode(&serde_json::to_vec(&json).unwrap()).unwrap_err();
         assert!(reason.starts_with("bad currency"), "{reason}");
 
-        let mut json: serde_json::Value = serde_json::from_slice(&encode(&purchase()).unwrap()).unwrap();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&encode(&purchase()).unwrap()).unwrap();
         json["unit_price_minor"] = (-1).into();
         let reason = decode(&serde_json::to_vec(&json).unwrap()).unwrap_err();
         assert!(reason.starts_with("bad unit price"), "{reason}");

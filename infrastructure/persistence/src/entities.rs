@@ -2,7 +2,11 @@
 //! crate: repositories convert them to domain types at the boundary.
 
 pub(crate) mod activity;
+pub(crate) mod dead_purchase;
+pub(crate) mod order;
 pub(crate) mod product;
+pub(crate) mod purchase_rejection;
+pub(crate) mod queued_purchase;
 pub(crate) mod setting;
 pub(crate) mod stock_ledger;
 pub(crate) mod user;

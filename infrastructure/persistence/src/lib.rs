@@ -12,12 +12,16 @@ mod connect;
 mod database;
 mod entities;
 mod error;
+mod orders;
 mod products;
+mod queue;
 mod users;
 
 pub use activities::SeaActivityRepository;
 pub use connect::connect;
 pub use database::Database;
 pub use error::PersistenceError;
+pub use orders::SeaOrderRepository;
 pub use products::SeaProductRepository;
+pub use queue::{QueueSettings, SqlitePurchaseQueue};
 pub use users::SeaUserRepository;

@@ -15,9 +15,11 @@ pub struct ActivityKeys {
     pub limit: String,
     /// Hash: buyer id → items the buyer holds.
     pub buyers: String,
-    /// Hash: purchase id → the accepted purchase, encoded.
+    /// Hash: purchase id → an accepted purchase still holding stock, as
+    /// `1|<activity>|<buyer>|<quantity>|<unit price in minor units>|<currency>|<accepted at,
+    /// RFC 3339>`.
     pub purchases: String,
-    /// Set: ids of purchases whose stock was given back.
+    /// Hash: purchase id → a purchase whose stock was given back, kept for operators.
     pub returned: String,
 }
 

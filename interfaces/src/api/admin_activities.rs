@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::{ApiTags, created};
 use crate::app::Services;
 use crate::auth::{BearerAuth, admin};
-use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto};
+use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto, StatsDto};
 use crate::problem::ApiError;
 
 created!(ActivityCreated, ActivityDto);
@@ -141,6 +141,23 @@ impl<A: Adapters> AdminActivitiesApi<A> {
             self.0
                 .activities
                 .cancel(&admin, ActivityId::from_uuid(id.0))
+                .await?
+                .into(),
+        ))
+    }
+
+    /// A sale's numbers: sold, held and available in the database and in the gate, queue lag.
+    #[oai(
+        path = "/activities/:id/stats",
+        method = "get",
+        operation_id = "activityStats"
+    )]
+    async fn stats(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<StatsDto>, ApiError> {
+        let admin = admin(&self.0.accounts, &auth)?;
+        Ok(Json(
+            self.0
+                .stats
+                .of(&admin, ActivityId::from_uuid(id.0))
                 .await?
                 .into(),
         ))

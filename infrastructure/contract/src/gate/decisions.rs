@@ -43,7 +43,9 @@ pub async fn an_unloaded_activity_decides_nothing<G: StockGate>(gate: &G) {
         None
     );
     assert_eq!(
-        gate.find_purchase(purchase.id).await.expect("find_purchase"),
+        gate.find_purchase(purchase.id)
+            .await
+            .expect("find_purchase"),
         None
     );
     assert!(!gate.give_back(&purchase).await.expect("give_back"));

@@ -1,8 +1,8 @@
 //! Creates the streams and the consumer the queue needs, and deletes them for tests and tools.
 
 use async_nats::Client;
-use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
 use async_nats::jetstream::ErrorCode;
+use async_nats::jetstream::consumer::{AckPolicy, DeliverPolicy, PullConsumer, pull};
 use async_nats::jetstream::context::{Context, DeleteStreamErrorKind};
 use async_nats::jetstream::stream::{self, DiscardPolicy, RetentionPolicy, StorageType};
 use seckiller_domain::ports::QueueError;
@@ -30,6 +30,7 @@ pub(super) async fn ensure_streams_and_consumer(
             retention: RetentionPolicy::WorkQueue,
             discard: DiscardPolicy::New,
             duplicate_window: settings.duplicate_window,
+            num_replicas: settings.replicas,
             ..Default::default()
         })
         .await
@@ -43,6 +44,7 @@ pub(super) async fn ensure_streams_and_consumer(
             storage: StorageType::File,
             retention: RetentionPolicy::Limits,
             duplicate_window: settings.duplicate_window,
+            num_replicas: settings.replicas,
             ..Default::default()
         })
         .await

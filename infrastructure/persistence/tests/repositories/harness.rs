@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr};
-use seckiller_contract::Repositories;
+use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, Statement};
+use seckiller_contract::{FeedStore, OrderRepositories, Repositories};
 use seckiller_persistence::{
-    Database, SeaActivityRepository, SeaProductRepository, SeaUserRepository, connect,
+    Database, QueueSettings, SeaActivityRepository, SeaOrderRepository, SeaProductRepository,
+    SeaUserRepository, SqlitePurchaseQueue, connect,
 };
 use uuid::Uuid;
 
@@ -18,7 +19,10 @@ pub struct Store {
     pub users: SeaUserRepository,
     pub products: SeaProductRepository,
     pub activities: SeaActivityRepository,
+    pub orders: SeaOrderRepository,
     pub db: Database,
+    /// Where the database is, for tests that open more connections to it (more nodes).
+    pub url: String,
     raw: DatabaseConnection,
     _scratch: Scratch,
 }
@@ -32,6 +36,30 @@ impl Store {
             .map(|done| done.rows_affected())
     }
 
+    /// The first column of every row `query` returns, as text.
+    pub async fn texts(&self, query: &str) -> Vec<String> {
+        let backend = self.raw.get_database_backend();
+        self.raw
+            .query_all_raw(Statement::from_string(backend, query))
+            .await
+            .expect("query")
+            .iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a text column"))
+            .collect()
+    }
+
+    /// The single number `query` returns.
+    pub async fn number(&self, query: &str) -> i64 {
+        let backend = self.raw.get_database_backend();
+        self.raw
+            .query_one_raw(Statement::from_string(backend, query))
+            .await
+            .expect("query")
+            .expect("a row")
+            .try_get_by_index::<i64>(0)
+            .expect("a number")
+    }
+
     async fn open(url: String, scratch: Scratch) -> Self {
         let db = connect(&url)
             .await
@@ -41,8 +69,10 @@ impl Store {
             users: SeaUserRepository::new(&db),
             products: SeaProductRepository::new(&db),
             activities: SeaActivityRepository::new(&db),
+            orders: SeaOrderRepository::new(&db),
             raw: raw_connection(&url).await.expect("open a raw connection"),
             db,
+            url,
             _scratch: scratch,
         }
     }
@@ -62,6 +92,53 @@ impl Repositories for Store {
     fn activities(&self) -> &Self::Activities {
         &self.activities
     }
+}
+
+impl OrderRepositories for Store {
+    type Orders = SeaOrderRepository;
+
+    fn orders(&self) -> &Self::Orders {
+        &self.orders
+    }
+}
+
+/// A store with the embedded purchase queue started on it. The queue goes first when dropped,
+/// which stops its writer.
+pub struct QueueStore {
+    pub queue: SqlitePurchaseQueue,
+    pub store: Store,
+}
+
+impl FeedStore for QueueStore {
+    type Queue = SqlitePurchaseQueue;
+
+    fn queue(&self) -> &Self::Queue {
+        &self.queue
+    }
+}
+
+impl QueueStore {
+    fn start(store: Store, settings: QueueSettings) -> Self {
+        Self {
+            queue: SqlitePurchaseQueue::start(&store.db, settings),
+            store,
+        }
+    }
+}
+
+/// The embedded queue, default settings, on a new SQLite file.
+pub async fn sqlite_queue() -> QueueStore {
+    QueueStore::start(sqlite().await, QueueSettings::default())
+}
+
+/// The embedded queue, default settings, on a new Postgres database.
+pub async fn postgres_queue() -> QueueStore {
+    QueueStore::start(postgres().await, QueueSettings::default())
+}
+
+/// The embedded queue with `settings` on `store`.
+pub fn queue_on(store: Store, settings: QueueSettings) -> QueueStore {
+    QueueStore::start(store, settings)
 }
 
 /// A migrated store in a new SQLite file under the temp directory.

@@ -1,6 +1,7 @@
 //! The persistence adapters against real databases, as one test binary: the shared repository
 //! contract on SQLite and on Postgres, then what only a database adapter has to prove
-//! (migrations, settings, constraints, atomicity, corrupt rows).
+//! (migrations, settings, constraints, atomicity, corrupt rows, concurrent order writers, the
+//! embedded purchase queue's own behaviour).
 //!
 //! Every test gets its own database (a fresh SQLite file, a fresh Postgres database) that is
 //! removed when the test ends, even by a panic, so the suite runs in parallel. Postgres is taken
@@ -37,13 +38,19 @@ macro_rules! on_both_backends {
 mod connecting;
 mod constraints;
 mod harness;
+mod orders;
+mod queue;
 mod schema;
 mod timestamps;
 
 mod sqlite {
     seckiller_contract::repository_contract!(crate::harness::sqlite());
+    seckiller_contract::order_contract!(crate::harness::sqlite());
+    seckiller_contract::feed_contract!(crate::harness::sqlite_queue());
 }
 
 mod postgres {
     seckiller_contract::repository_contract!(crate::harness::postgres());
+    seckiller_contract::order_contract!(crate::harness::postgres());
+    seckiller_contract::feed_contract!(crate::harness::postgres_queue());
 }

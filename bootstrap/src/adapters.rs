@@ -1,0 +1,10 @@
+//! The adapters a node can be configured with, each port's choices behind one enum so the use
+//! cases stay statically typed: one `match` per call, no boxing.
+
+mod gate;
+mod queue;
+mod restock;
+
+pub use gate::GateAdapter;
+pub use queue::QueueAdapter;
+pub use restock::RestockAdapter;

@@ -1,0 +1,56 @@
+//! The stock gate: Redis when configured (required for more than one node), else in process.
+
+use seckiller_domain::ports::{GateDecision, GateError, StockGate};
+use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
+use seckiller_memory::MemoryStockGate;
+use seckiller_redis::RedisStockGate;
+
+/// The configured stock gate.
+pub enum GateAdapter {
+    /// In process: the embedded default, one node only.
+    Memory(MemoryStockGate),
+    /// Redis: shared by every node.
+    Redis(RedisStockGate),
+}
+
+impl StockGate for GateAdapter {
+    async fn preheat(
+        &self,
+        activity: ActivityId,
+        available: u32,
+        limit: Quantity,
+    ) -> Result<(), GateError> {
+        match self {
+            Self::Memory(g) => g.preheat(activity, available, limit).await,
+            Self::Redis(g) => g.preheat(activity, available, limit).await,
+        }
+    }
+
+    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
+        match self {
+            Self::Memory(g) => g.try_take(purchase).await,
+            Self::Redis(g) => g.try_take(purchase).await,
+        }
+    }
+
+    async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {
+        match self {
+            Self::Memory(g) => g.give_back(purchase).await,
+            Self::Redis(g) => g.give_back(purchase).await,
+        }
+    }
+
+    async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
+        match self {
+            Self::Memory(g) => g.available(activity).await,
+            Self::Redis(g) => g.available(activity).await,
+        }
+    }
+
+    async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
+        match self {
+            Self::Memory(g) => g.find_purchase(id).await,
+            Self::Redis(g) => g.find_purchase(id).await,
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The node's background work: the order writer, the preheater, and the restock listener that
+//! clears sold-out flags. All of them stop when the node shuts down.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Duration as ChronoDuration;
+use seckiller_application::order_writer::OrderWriter;
+use seckiller_application::preheat::Preheater;
+use seckiller_application::sold_out::SoldOutFlags;
+use seckiller_interfaces::OrderEvents;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::Settings;
+use crate::wiring::{Node, RestockSource};
+
+/// How long one fetch waits for purchases before looking again.
+const FETCH_WAIT: Duration = Duration::from_millis(500);
+/// Pause after a failure before retrying, so a dead dependency is not hammered.
+const BACKOFF: Duration = Duration::from_secs(1);
+/// How often the preheater looks for sales about to open.
+const PREHEAT_EVERY: Duration = Duration::from_secs(5);
+
+/// Running background workers.
+pub struct Workers {
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    restock: Option<seckiller_nats::ListenerHandle>,
+}
+
+impl Workers {
+    /// Starts every worker of `node`.
+    ///
+    /// # Errors
+    /// A message when the restock listener cannot subscribe.
+    pub async fn start(node: &Node, settings: &Settings) -> Result<Self, String> {
+        let (stop, stopped) = watch::channel(false);
+        let writer = OrderWriter::new(node.adapters.clone(), node.cache.clone());
+        let batch = usize::try_from(settings.order_batch_size)
+            .unwrap_or(256)
+            .max(1);
+        let preheater = Preheater::new(
+            node.adapters.clone(),
+            ChronoDuration::seconds(i64::from(settings.preheat_lead_seconds)),
+        );
+        let tasks = vec![
+            tokio::spawn(write_orders(
+                writer,
+                batch,
+                node.services.order_events.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(preheat(preheater, stopped)),
+        ];
+        let flags = node.services.purchases.sold_out_flags().clone();
+        let restock = listen_for_restock(&node.restock_source, flags).await?;
+        Ok(Self {
+            stop,
+            tasks,
+            restock,
+        })
+    }
+
+    /// Stops every worker and waits for them.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        for task in self.tasks {
+            let _ = task.await;
+        }
+        if let Some(listener) = self.restock {
+            listener.stop().await;
+        }
+    }
+}
+
+async fn listen_for_restock(
+    source: &RestockSource,
+    flags: SoldOutFlags,
+) -> Result<Option<seckiller_nats::ListenerHandle>, String> {
+    match source {
+        RestockSource::Local(notifier) => {
+            notifier.listen(move |activity| flags.clear(activity));
+            Ok(None)
+        }
+        RestockSource::Nats { client, prefix } => {
+            seckiller_nats::listen_for_restock(client, prefix, move |activity| {
+                flags.clear(activity)
+            })
+            .await
+            .map(Some)
+            .map_err(|e| e.to_string())
+        }
+    }
+}
+
+async fn write_orders<A: seckiller_application::Adapters>(
+    writer: OrderWriter<A>,
+    batch: usize,
+    events: OrderEvents,
+    mut stopped: watch::Receiver<bool>,
+) {
+    while !*stopped.borrow() {
+        tokio::select! {
+            _ = stopped.changed() => break,
+            result = writer.write_batch(batch, FETCH_WAIT) => match result {
+                Ok(report) => {
+                    for id in report.created.iter().chain(report.rejected.iter()) {
+                        events.settled(*id);
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "order writer: batch failed; the purchases will be delivered again");
+                    tokio::time::sleep(BACKOFF).await;
+                }
+            }
+        }
+    }
+}
+
+async fn preheat<A: seckiller_application::Adapters>(
+    preheater: Preheater<A>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let preheater = Arc::new(preheater);
+    while !*stopped.borrow() {
+        if let Err(e) = preheater.run_once().await {
+            tracing::warn!(error = %e, "preheat pass failed");
+        }
+        tokio::select! {
+            _ = stopped.changed() => break,
+            _ = tokio::time::sleep(PREHEAT_EVERY) => {}
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The consuming side: fetch a batch from the shared durable consumer, ack it after the orders
+//! are committed, and report the backlog.
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use futures::StreamExt;
+use seckiller_domain::ports::{Delivery, DeliveryReceipt, PurchaseFeed, QueueError};
+
+use super::JetStreamPurchaseQueue;
+use crate::wire;
+
+/// How many ack waits a handed-out delivery is remembered. Long after one ack wait the server has
+/// delivered the message again, but a late ack still settles it, so keep it a while longer.
+const RECEIPT_LIFETIME_IN_ACK_WAITS: u32 = 10;
+
+/// A delivery awaiting its ack: the message (without its reply subject) and the means to ack it.
+pub(super) struct Outstanding {
+    pub(super) message: async_nats::Message,
+    pub(super) acker: jetstream::message::Acker,
+    pub(super) stream_sequence: u64,
+    pub(super) deliveries: i64,
+}
+
+impl PurchaseFeed for JetStreamPurchaseQueue {
+    /// One pull request for up to `max` messages. The server answers as soon as at least one is
+    /// there (returning what is available, without waiting to fill the batch), or after `wait`
+    /// with none.
+    async fn fetch(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>, QueueError> {
+        if max == 0 {
+            return Ok(Vec::new());
+        }
+        self.ensure_connected()?;
+        let forgotten = self.receipts.forget_older_than(
+            self.settings
+                .ack_wait
+                .saturating_mul(RECEIPT_LIFETIME_IN_ACK_WAITS),
+        );
+        if forgotten > 0 {
+            tracing::warn!(forgotten, "forgot deliveries never acked nor dead-lettered");
+        }
+
+        let mut request = self.consumer.fetch().max_messages(max);
+        if !wait.is_zero() {
+            request = request.expires(wait);
+        }
+        let mut batch = request.messages().await.map_err(|err| {
+            QueueError(format!("fetch from {} failed: {err}", self.layout.stream()))
+        })?;
+
+        // The server ends the batch itself; this bound only matters if its answer is lost.
+        let deadline = tokio::time::Instant::now() + wait + self.settings.request_timeout;
+        let mut deliveries = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline, batch.next()).await {
+                Ok(None) => break,
+                Ok(Some(Ok(message))) => deliveries.push(self.hand_out(message)),
+                Ok(Some(Err(err))) if deliveries.is_empty() => {
+                    return Err(QueueError(format!(
+                        "fetch from {} failed: {err}",
+                        self.layout.stream()
+                    )));
+                }
+                Ok(Some(Err(err))) => {
+                    tracing::warn!(%err, "fetch ended early; returning what arrived");
+                    break;
+                }
+                Err(_elapsed) => {
+                    tracing::warn!("fetch answer overdue; returning what arrived");
+                    break;
+                }
+            }
+        }
+        Ok(deliveries)
+    }
+
+    /// Acks are confirmed by the server (double ack), all in flight together. Unknown or
+    /// already settled receipts are skipped. A receipt whose ack was not confirmed stays valid
+    /// for a retry.
+    async fn ack(&self, receipts: &[DeliveryReceipt]) -> Result<(), QueueError> {
+        let taken = self.receipts.take_many(receipts);
+        let results =
+            futures::future::join_all(taken.into_iter().map(|(receipt, outstanding)| async move {
+                let result = outstanding.acker.double_ack().await;
+                (receipt, outstanding, result)
+            }))
+            .await;
+
+        let mut failures = 0_usize;
+        let mut first_failure = None;
+        for (receipt, outstanding, result) in results {
+            if let Err(err) = result {
+                failures += 1;
+                first_failure.get_or_insert_with(|| err.to_string());
+                self.receipts.put_back(receipt, outstanding);
+            }
+        }
+        match first_failure {
+            None => Ok(()),
+            Some(err) => Err(QueueError(format!(
+                "{failures} of {} acks not confirmed (they will be delivered again): {err}",
+                receipts.len()
+            ))),
+        }
+    }
+
+    async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {
+        self.dead_letter_delivery(receipt, reason).await
+    }
+
+    /// Messages not yet handed out plus those handed out and not acked.
+    async fn lag(&self) -> Result<u64, QueueError> {
+        let info = self
+            .consumer
+            .get_info()
+            .await
+            .map_err(|err| QueueError(format!("cannot read consumer state: {err}")))?;
+        let ack_pending = u64::try_from(info.num_ack_pending).unwrap_or(u64::MAX);
+        Ok(info.num_pending.saturating_add(ack_pending))
+    }
+}
+
+impl JetStreamPurchaseQueue {
+    /// Decodes one message and keeps its ack handle under a new receipt.
+    fn hand_out(&self, message: jetstream::Message) -> Delivery {
+        let (stream_sequence, deliveries) = message
+            .info()
+            .map(|info| (info.stream_sequence, info.delivered))
+            .unwrap_or((0, 0));
+        let (message, acker) = message.split();
+        let decoded = wire::decode(&message.payload);
+        let receipt = self.receipts.insert(Outstanding {
+            message,
+            acker,
+            stream_sequence,
+            deliveries,
+        });
+        match decoded {
+            Ok(purchase) => Delivery::Purchase { purchase, receipt },
+            Err(reason) => {
+                tracing::warn!(
+                    stream = self.layout.stream(),
+                    sequence = stream_sequence,
+                    %reason,
+                    "unreadable message in the purchase queue"
+                );
+                Delivery::Poison { reason, receipt }
+            }
+        }
+    }
+}

@@ -1,0 +1,255 @@
+//! The stock gate on Redis: each purchase attempt is one Lua script on the activity's slot, so
+//! every node of the service shares one exact count.
+
+use std::time::Duration;
+
+use fred::prelude::{
+    Builder, ClientLike, Config, Error, Expiration, HashesInterface, KeysInterface, Pool,
+    ReconnectPolicy,
+};
+use seckiller_domain::ports::{GateDecision, GateError, StockGate};
+use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
+
+use crate::keys::{ActivityKeys, KeySpace};
+use crate::record;
+use crate::scripts::{Scripts, take};
+
+/// How long connecting or any command may take before the caller gets a [`GateError`]: a purchase
+/// should rather fail fast (503) than wait on a dead Redis.
+const TIMEOUT: Duration = Duration::from_secs(2);
+/// Connections per gate; commands are pipelined on each, so a few serve many requests.
+const POOL_SIZE: usize = 4;
+/// How long the purchase-id → activity lookup lives. Buyers poll a purchase for minutes, not
+/// days; the activity's own record stays until its keys are deleted.
+const PURCHASE_INDEX_TTL_SECS: i64 = 24 * 60 * 60;
+
+fn unavailable(error: Error) -> GateError {
+    GateError(format!("redis: {error}"))
+}
+
+/// The production [`StockGate`]. Clones share the connections.
+///
+/// Keys (`<prefix>` as given to [`RedisStockGate::connect`]): per activity
+/// `<prefix>{act:<id>}:stock|limit|buyers|purchases|returned` (one hash slot, see
+/// [`ActivityKeys`]), and per accepted purchase `<prefix>purchase:<id>` naming its activity, for
+/// [`StockGate::find_purchase`]. That lookup key is written after the take, as its own command
+/// (a cluster cannot put it in the take's slot): if a node dies in between, the purchase is in
+/// the gate but not findable by id alone until the take is retried. A failure to write it is
+/// logged, never reported as a failed take, because the stock was taken.
+///
+/// A given-back purchase's record moves from `:purchases` to `:returned`: it no longer holds
+/// stock, so [`StockGate::find_purchase`] no longer finds it and a retry under its id is
+/// decided afresh.
+#[derive(Debug, Clone)]
+pub struct RedisStockGate {
+    pool: Pool,
+    keys: KeySpace,
+    scripts: Scripts,
+}
+
+impl RedisStockGate {
+    /// Connects to `url` (`redis://…`, or `redis-cluster://…` for a cluster) and loads the
+    /// scripts. Lost connections are re-established in the background; while
+    /// Redis is away each call fails after about two seconds instead of waiting.
+    ///
+    /// `key_prefix` starts every key, so several deployments or tests can share one Redis.
+    ///
+    /// # Errors
+    /// [`GateError`] when the URL is invalid, the prefix holds a brace, or Redis cannot be
+    /// reached within about two seconds.
+    pub async fn connect(url: &str, key_prefix: &str) -> Result<Self, GateError> {
+        let keys = KeySpace::new(key_prefix)?;
+        let config = Config::from_url(url).map_err(unavailable)?;
+        let mut builder = Builder::from_config(config);
+        builder
+            .with_connection_config(|connection| {
+                connection.connection_timeout = TIMEOUT;
+                connection.internal_command_timeout = TIMEOUT;
+            })
+            .with_performance_config(|performance| {
+                performance.default_command_timeout = TIMEOUT;
+            })
+            .set_policy(ReconnectPolicy::new_exponential(0, 100, 2_000, 2));
+        let pool = builder.build_pool(POOL_SIZE).map_err(unavailable)?;
+        // The handle only reports when the connections finally close; nothing waits on it.
+        let _connections = pool.init().await.map_err(unavailable)?;
+        let gate = Self::with_pool(pool.clone(), keys).await;
+        if gate.is_err() {
+            // Stop reconnecting in the background for a gate nobody will use.
+            let _closed = pool.quit().await;
+        }
+        gate
+    }
+
+    /// A gate over a pool the caller built and connected, with its own timeouts and policy.
+    ///
+    /// # Errors
+    /// [`GateError`] when the prefix holds a brace or the scripts cannot be loaded.
+    pub async fn from_pool(pool: Pool, key_prefix: &str) -> Result<Self, GateError> {
+        Self::with_pool(pool, KeySpace::new(key_prefix)?).await
+    }
+
+    async fn with_pool(pool: Pool, keys: KeySpace) -> Result<Self, GateError> {
+        let scripts = Scripts::load(&pool).await.map_err(unavailable)?;
+        Ok(Self {
+            pool,
+            keys,
+            scripts,
+        })
+    }
+
+    /// Every key this gate keeps for `activity`, e.g. to delete them once the sale is over.
+    pub fn activity_keys(&self, activity: ActivityId) -> ActivityKeys {
+        self.keys.activity(activity)
+    }
+
+    /// Closes the connections; calls made afterwards fail.
+    ///
+    /// # Errors
+    /// [`GateError`] when the connections could not be closed cleanly.
+    pub async fn close(&self) -> Result<(), GateError> {
+        self.pool.quit().await.map_err(unavailable)
+    }
+
+    /// Makes `purchase` findable by id; failing here must not fail the take that preceded it.
+    async fn index(&self, purchase: &Purchase) {
+        let written: Result<(), Error> = self
+            .pool
+            .set(
+                self.keys.purchase_index(purchase.id),
+                purchase.activity_id.to_string(),
+                Some(Expiration::EX(PURCHASE_INDEX_TTL_SECS)),
+                None,
+                false,
+            )
+            .await;
+        if let Err(error) = written {
+            tracing::warn!(
+                purchase_id = %purchase.id,
+                %error,
+                "accepted purchase not indexed by id; a retry of the take indexes it"
+            );
+        }
+    }
+}
+
+impl StockGate for RedisStockGate {
+    async fn preheat(
+        &self,
+        activity: ActivityId,
+        available: u32,
+        per_user_limit: Quantity,
+    ) -> Result<(), GateError> {
+        let keys = self.keys.activity(activity);
+        let _loaded: i64 = self
+            .scripts
+            .preheat
+            .run(
+                &self.pool,
+                vec![keys.stock, keys.limit],
+                vec![available.to_string(), per_user_limit.get().to_string()],
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
+        let keys = self.keys.activity(purchase.activity_id);
+        let answer: i64 = self
+            .scripts
+            .take
+            .run(
+                &self.pool,
+                vec![
+                    keys.stock,
+                    keys.limit,
+                    keys.buyers,
+                    keys.purchases,
+                    keys.returned,
+                ],
+                vec![
+                    purchase.id.to_string(),
+                    purchase.buyer_id.to_string(),
+                    purchase.quantity.get().to_string(),
+                    record::encode(purchase),
+                ],
+            )
+            .await
+            .map_err(unavailable)?;
+        match answer {
+            take::ACCEPTED => {
+                self.index(purchase).await;
+                Ok(GateDecision::Accepted)
+            }
+            take::SOLD_OUT => Ok(GateDecision::SoldOut),
+            take::LIMIT_REACHED => Ok(GateDecision::LimitReached),
+            take::NOT_LOADED => Ok(GateDecision::NotLoaded),
+            other => Err(GateError(format!(
+                "redis: the take script answered {other}"
+            ))),
+        }
+    }
+
+    async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {
+        let keys = self.keys.activity(purchase.activity_id);
+        let returned: i64 = self
+            .scripts
+            .give_back
+            .run(
+                &self.pool,
+                vec![keys.stock, keys.buyers, keys.purchases, keys.returned],
+                vec![purchase.id.to_string()],
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(returned == 1)
+    }
+
+    async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
+        let stock: Option<String> = self
+            .pool
+            .get(self.keys.activity(activity).stock)
+            .await
+            .map_err(unavailable)?;
+        stock
+            .map(|count| {
+                count
+                    .parse()
+                    .map_err(|_| GateError(format!("redis: the stock of {activity} is {count:?}")))
+            })
+            .transpose()
+    }
+
+    async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
+        let activity: Option<String> = self
+            .pool
+            .get(self.keys.purchase_index(id))
+            .await
+            .map_err(unavailable)?;
+        let Some(activity) = activity else {
+            return Ok(None);
+        };
+        let activity: ActivityId = activity.parse().map_err(|_| {
+            GateError(format!(
+                "redis: purchase {id} is indexed under {activity:?}"
+            ))
+        })?;
+        let stored: Option<String> = self
+            .pool
+            .hget(self.keys.activity(activity).purchases, id.to_string())
+            .await
+            .map_err(unavailable)?;
+        let Some(stored) = stored else {
+            return Ok(None);
+        };
+        let purchase = record::decode(id, &stored)?;
+        if purchase.activity_id != activity {
+            return Err(GateError(format!(
+                "redis: purchase {id} is indexed under {activity} but recorded for {}",
+                purchase.activity_id
+            )));
+        }
+        Ok(Some(purchase))
+    }
+}

@@ -1,0 +1,132 @@
+//! The gate's Lua scripts. Each runs atomically on the node owning its activity's slot, so one
+//! script call is one decision. They are loaded once (`SCRIPT LOAD`) and called by hash
+//! (`EVALSHA`); a node that lost its script cache (restart, `SCRIPT FLUSH`, failover, a cluster
+//! node that never saw the load) answers `NOSCRIPT`, and the call is retried once with `EVAL`,
+//! which runs the script on the node that owns the keys and caches it there again.
+
+use fred::prelude::{Error, FromValue, LuaInterface, Pool};
+
+/// Answers of [`TAKE`].
+pub(crate) mod take {
+    /// Stock taken (or this purchase id holds stock already).
+    pub(crate) const ACCEPTED: i64 = 0;
+    /// Not enough stock left.
+    pub(crate) const SOLD_OUT: i64 = 1;
+    /// The buyer would pass the limit.
+    pub(crate) const LIMIT_REACHED: i64 = 2;
+    /// No stock or limit loaded for the activity.
+    pub(crate) const NOT_LOADED: i64 = 3;
+}
+
+/// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned. ARGV: purchase id,
+/// buyer id, quantity, encoded purchase. A purchase id holding stock is accepted again without
+/// taking; any other (new, or given back before) is decided afresh, the limit before the stock.
+pub(crate) const TAKE: &str = r"
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
+  return 0
+end
+local stock = tonumber(redis.call('GET', KEYS[1]))
+local limit = tonumber(redis.call('GET', KEYS[2]))
+if not stock or not limit then
+  return 3
+end
+local quantity = tonumber(ARGV[3])
+local bought = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or 0)
+if bought + quantity > limit then
+  return 2
+end
+if stock < quantity then
+  return 1
+end
+redis.call('DECRBY', KEYS[1], quantity)
+redis.call('HINCRBY', KEYS[3], ARGV[2], quantity)
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
+redis.call('HDEL', KEYS[5], ARGV[1])
+return 0
+";
+
+/// Gives back a purchase holding stock, once: its record moves from `purchases` to `returned`.
+/// KEYS: stock, buyers, purchases, returned. ARGV: purchase id. The buyer and quantity come from
+/// the stored record (see `record.rs`), not from the caller. Answers 1 when this call returned
+/// the stock, else 0 (unknown purchase, returned before, or the activity's stock is gone so
+/// there is nothing to return it to; the record then stays).
+pub(crate) const GIVE_BACK: &str = r"
+local record = redis.call('HGET', KEYS[3], ARGV[1])
+if not record or redis.call('EXISTS', KEYS[1]) == 0 then
+  return 0
+end
+local buyer, quantity = string.match(record, '^1|[^|]*|([^|]*)|(%d+)|')
+if not buyer then
+  return redis.error_reply('unreadable gate record of purchase ' .. ARGV[1])
+end
+quantity = tonumber(quantity)
+redis.call('INCRBY', KEYS[1], quantity)
+if redis.call('HINCRBY', KEYS[2], buyer, -quantity) <= 0 then
+  redis.call('HDEL', KEYS[2], buyer)
+end
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HSET', KEYS[4], ARGV[1], record)
+return 1
+";
+
+/// Loads an activity unless its stock is there already: the first load wins, and stock and
+/// limit are set together. KEYS: stock, limit. ARGV: available, limit. Answers 1 when loaded.
+pub(crate) const PREHEAT: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[2])
+return 1
+";
+
+/// A script with the hash it is called by.
+#[derive(Debug, Clone)]
+pub(crate) struct Script {
+    lua: &'static str,
+    sha: String,
+}
+
+impl Script {
+    /// Loads `lua` into the script cache of the node the pool picks.
+    pub(crate) async fn load(pool: &Pool, lua: &'static str) -> Result<Self, Error> {
+        let sha: String = pool.script_load(lua).await?;
+        Ok(Self { lua, sha })
+    }
+
+    /// Runs the script by hash; on `NOSCRIPT`, once more by its text.
+    pub(crate) async fn run<R: FromValue>(
+        &self,
+        pool: &Pool,
+        keys: Vec<String>,
+        args: Vec<String>,
+    ) -> Result<R, Error> {
+        match pool
+            .evalsha(self.sha.as_str(), keys.clone(), args.clone())
+            .await
+        {
+            Err(error) if error.details().starts_with("NOSCRIPT") => {
+                pool.eval(self.lua, keys, args).await
+            }
+            answer => answer,
+        }
+    }
+}
+
+/// The gate's scripts, loaded.
+#[derive(Debug, Clone)]
+pub(crate) struct Scripts {
+    pub(crate) take: Script,
+    pub(crate) give_back: Script,
+    pub(crate) preheat: Script,
+}
+
+impl Scripts {
+    pub(crate) async fn load(pool: &Pool) -> Result<Self, Error> {
+        Ok(Self {
+            take: Script::load(pool, TAKE).await?,
+            give_back: Script::load(pool, GIVE_BACK).await?,
+            preheat: Script::load(pool, PREHEAT).await?,
+        })
+    }
+}

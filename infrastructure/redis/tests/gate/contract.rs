@@ -1,0 +1,3 @@
+//! The gate contract every adapter passes, here on Redis.
+
+seckiller_contract::gate_contract!(crate::harness::open());

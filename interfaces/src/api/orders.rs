@@ -1,0 +1,54 @@
+//! `GET /orders`, `GET /orders/{id}`: a buyer's own orders.
+
+use poem_openapi::OpenApi;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use seckiller_application::Adapters;
+use seckiller_domain::OrderId;
+use uuid::Uuid;
+
+use super::ApiTags;
+use crate::app::Services;
+use crate::auth::{BearerAuth, caller};
+use crate::dto::OrderDto;
+use crate::problem::ApiError;
+
+/// Orders.
+pub(crate) struct OrdersApi<A: Adapters>(pub Services<A>);
+
+#[OpenApi(prefix_path = "/api/v1", tag = "ApiTags::Orders")]
+impl<A: Adapters> OrdersApi<A> {
+    /// Your orders, newest first.
+    #[oai(path = "/orders", method = "get", operation_id = "listOrders")]
+    async fn list(
+        &self,
+        auth: BearerAuth,
+        /// Page size, 1 to 100 (default 20).
+        #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
+        limit: Query<Option<u32>>,
+        /// How many to skip.
+        #[oai(validator(maximum(value = "100000")))]
+        offset: Query<Option<u32>>,
+    ) -> Result<Json<Vec<OrderDto>>, ApiError> {
+        let caller = caller(&self.0.accounts, &auth)?;
+        let orders = self
+            .0
+            .orders
+            .mine(&caller, limit.0.unwrap_or(20), offset.0.unwrap_or(0))
+            .await?;
+        Ok(Json(orders.into_iter().map(Into::into).collect()))
+    }
+
+    /// One of your orders.
+    #[oai(path = "/orders/:id", method = "get", operation_id = "getOrder")]
+    async fn get(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<OrderDto>, ApiError> {
+        let caller = caller(&self.0.accounts, &auth)?;
+        Ok(Json(
+            self.0
+                .orders
+                .one(&caller, OrderId::from_uuid(id.0))
+                .await?
+                .into(),
+        ))
+    }
+}
