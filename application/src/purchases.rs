@@ -198,6 +198,18 @@ impl<A: Adapters> Purchases<A> {
                 limit: activity.per_user_limit.get(),
             });
         }
+        if let Some(id) = request.purchase_id {
+            // A retry of a purchase that already became an order replays its answer and takes
+            // nothing, even if the order has since released its stock.
+            if let Some(order) = a.orders().by_purchase(id).await? {
+                return match order.buyer_id == caller.user_id
+                    && order.activity_id == request.activity_id
+                {
+                    true => Ok(id),
+                    false => Err(PurchaseError::BadToken),
+                };
+            }
+        }
         let purchase = Purchase {
             id: request
                 .purchase_id

@@ -233,6 +233,12 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
                 .await?
         }
     };
+    if !settings.is_embedded() && (settings.redis_url.is_none() || settings.nats_url.is_none()) {
+        tracing::warn!(
+            "running on a shared database without both Redis and NATS: the stock gate or the purchase \
+             queue lives in this process, so run exactly one node"
+        );
+    }
     let gate = gate(settings).await?;
     let (queue, restock, restock_source) = queue(settings, &database).await?;
     let adapters = Arc::new(NodeAdapters {

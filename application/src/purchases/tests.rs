@@ -441,3 +441,44 @@ impl MemoryGateSwap {
         }
     }
 }
+
+#[tokio::test]
+async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_came_back() {
+    let sale = sale(10, 5).await;
+    let hana = buyer();
+    let id = PurchaseId::from_uuid(Uuid::now_v7());
+    let attempt = |token: String| PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: Some(id),
+    };
+    let token = sale
+        .purchases
+        .request_token(&hana, sale.activity)
+        .await
+        .unwrap()
+        .token;
+    sale.purchases
+        .purchase(&hana, attempt(token.clone()))
+        .await
+        .unwrap();
+    sale.writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
+    // The order's stock goes back to the gate (as an expiry would do).
+    let purchase = sale
+        .adapters
+        .gate()
+        .find_purchase(id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sale.adapters.gate().give_back(&purchase).await.unwrap());
+    assert_eq!(sale.purchases.purchase(&hana, attempt(token)).await, Ok(id));
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(10)
+    );
+}

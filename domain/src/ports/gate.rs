@@ -8,7 +8,8 @@ use crate::ids::{ActivityId, PurchaseId};
 use crate::purchase::Purchase;
 use crate::quantity::Quantity;
 
-/// The gate could not be reached; the attempt was not decided and nothing was taken.
+/// The gate could not be reached or did not answer in time. The attempt may or may not have
+/// been applied (a timeout can hide a success); retrying with the same purchase id is safe.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("stock gate unavailable: {0}")]
 pub struct GateError(pub String);
@@ -47,15 +48,15 @@ pub trait StockGate: Send + Sync + 'static {
     /// accepted answers [`GateDecision::Accepted`] again without taking anything.
     ///
     /// # Errors
-    /// [`GateError`] when the gate is unreachable; nothing was taken.
+    /// [`GateError`] when the gate is unreachable or timed out.
     fn try_take(
         &self,
         purchase: &Purchase,
     ) -> impl Future<Output = Result<GateDecision, GateError>> + Send;
 
-    /// Returns an accepted purchase's stock and frees the buyer's count, once per purchase id
+    /// Returns an accepted purchase's stock and frees the buyer's count, once per acceptance
     /// however often it is called. True when this call returned it; false when it was returned
-    /// before or never accepted.
+    /// before or never accepted. A given-back purchase id tried again is decided afresh.
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable.
@@ -73,7 +74,8 @@ pub trait StockGate: Send + Sync + 'static {
         activity: ActivityId,
     ) -> impl Future<Output = Result<Option<u32>, GateError>> + Send;
 
-    /// The accepted purchase recorded under `id`, if the gate knows it.
+    /// The accepted purchase recorded under `id` while it still holds stock (given-back
+    /// purchases are not found).
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable.

@@ -17,7 +17,9 @@ pub enum RecordOutcome {
     /// An order for this purchase id already existed; nothing changed.
     AlreadyRecorded,
     /// The database's ledger had too little stock available (the gate and the database
-    /// disagree); no order was made and the purchase is recorded as rejected.
+    /// disagree), or the purchase names an activity or buyer that is not stored; no order was
+    /// made and the purchase is recorded as rejected. A rejected purchase stays rejected when
+    /// delivered again.
     Rejected {
         /// Why, for the buyer and the operator.
         reason: String,
@@ -35,7 +37,7 @@ pub struct Rejection {
     pub buyer_id: UserId,
     /// Why it was rejected.
     pub reason: String,
-    /// When.
+    /// When (the instant the order would have been created).
     pub rejected_at: DateTime<Utc>,
 }
 

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
 use seckiller_domain::ports::{OrderRepository, RecordOutcome, Rejection, StorageError};
 use seckiller_domain::{ActivityId, Order, OrderId, OrderStatus, PurchaseId, UserId};
 
@@ -43,26 +42,38 @@ impl OrderRepository for MemoryOrderRepository {
                 outcomes.push(RecordOutcome::AlreadyRecorded);
                 continue;
             }
-            let held = records
-                .get_mut(&order.activity_id)
-                .map(|r| r.stock.hold(order.quantity.get()).is_ok())
-                .unwrap_or(false);
-            if held {
-                books.orders.insert(order.purchase_id, order.clone());
-                outcomes.push(RecordOutcome::Created);
-            } else {
-                let reason = "the ledger has too little stock available".to_owned();
-                books
-                    .rejections
-                    .entry(order.purchase_id)
-                    .or_insert_with(|| Rejection {
-                        purchase_id: order.purchase_id,
-                        activity_id: order.activity_id,
-                        buyer_id: order.buyer_id,
-                        reason: reason.clone(),
-                        rejected_at: Utc::now(),
-                    });
-                outcomes.push(RecordOutcome::Rejected { reason });
+            if let Some(rejection) = books.rejections.get(&order.purchase_id) {
+                // A rejected purchase stays rejected, as in the database adapter.
+                outcomes.push(RecordOutcome::Rejected {
+                    reason: rejection.reason.clone(),
+                });
+                continue;
+            }
+            let held = match records.get_mut(&order.activity_id) {
+                None => Err(format!("activity {} does not exist", order.activity_id)),
+                Some(r) => r
+                    .stock
+                    .hold(order.quantity.get())
+                    .map_err(|_| "the ledger has too little stock available".to_owned()),
+            };
+            match held {
+                Ok(()) => {
+                    books.orders.insert(order.purchase_id, order.clone());
+                    outcomes.push(RecordOutcome::Created);
+                }
+                Err(reason) => {
+                    books.rejections.insert(
+                        order.purchase_id,
+                        Rejection {
+                            purchase_id: order.purchase_id,
+                            activity_id: order.activity_id,
+                            buyer_id: order.buyer_id,
+                            reason: reason.clone(),
+                            rejected_at: order.created_at,
+                        },
+                    );
+                    outcomes.push(RecordOutcome::Rejected { reason });
+                }
             }
         }
         Ok(outcomes)

@@ -3,14 +3,36 @@
 
 #![allow(missing_docs)]
 
-use seckiller_contract::Repositories;
-use seckiller_memory::{MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository};
+use seckiller_contract::{OrderRepositories, Repositories};
+use seckiller_memory::{
+    MemoryActivityRepository, MemoryOrderRepository, MemoryProductRepository, MemoryUserRepository,
+};
 
-#[derive(Default)]
 struct MemoryStore {
     users: MemoryUserRepository,
     products: MemoryProductRepository,
     activities: MemoryActivityRepository,
+    orders: MemoryOrderRepository,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        let activities = MemoryActivityRepository::default();
+        Self {
+            users: MemoryUserRepository::default(),
+            products: MemoryProductRepository::default(),
+            orders: MemoryOrderRepository::new(activities.clone()),
+            activities,
+        }
+    }
+}
+
+impl OrderRepositories for MemoryStore {
+    type Orders = MemoryOrderRepository;
+
+    fn orders(&self) -> &MemoryOrderRepository {
+        &self.orders
+    }
 }
 
 impl Repositories for MemoryStore {
@@ -30,3 +52,9 @@ impl Repositories for MemoryStore {
 }
 
 seckiller_contract::repository_contract!(async { MemoryStore::default() });
+
+mod orders {
+    use super::MemoryStore;
+
+    seckiller_contract::order_contract!(async { MemoryStore::default() });
+}

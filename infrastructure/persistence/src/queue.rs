@@ -27,6 +27,8 @@ use writer::{Publish, write_publishes};
 
 /// Receipts per DELETE statement, far below every backend's limit on bound values.
 const RECEIPTS_PER_STATEMENT: usize = 1_000;
+/// The largest LIMIT every backend accepts (a signed 64-bit number on Postgres).
+const MAX_ROWS: u64 = i64::MAX.cast_unsigned();
 /// Stands in for "wait forever" when a wait would overflow the clock.
 const FAR_FUTURE: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
@@ -113,7 +115,7 @@ impl SqlitePurchaseQueue {
         let limit = max.saturating_add(busy);
         let rows = queued_purchase::Entity::find()
             .order_by_asc(queued_purchase::Column::Seq)
-            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+            .limit(u64::try_from(limit).map_or(MAX_ROWS, |n| n.min(MAX_ROWS)))
             .all(self.shared.db.connection())
             .await
             .map_err(unreachable)?;

@@ -21,64 +21,18 @@ pub(crate) mod take {
 /// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned. ARGV: purchase id,
 /// buyer id, quantity, encoded purchase. A purchase id holding stock is accepted again without
 /// taking; any other (new, or given back before) is decided afresh, the limit before the stock.
-pub(crate) const TAKE: &str = r"
-if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
-  return 0
-end
-local stock = tonumber(redis.call('GET', KEYS[1]))
-local limit = tonumber(redis.call('GET', KEYS[2]))
-if not stock or not limit then
-  return 3
-end
-local quantity = tonumber(ARGV[3])
-local bought = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or 0)
-if bought + quantity > limit then
-  return 2
-end
-if stock < quantity then
-  return 1
-end
-redis.call('DECRBY', KEYS[1], quantity)
-redis.call('HINCRBY', KEYS[3], ARGV[2], quantity)
-redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
-redis.call('HDEL', KEYS[5], ARGV[1])
-return 0
-";
+pub(crate) const TAKE: &str = include_str!("scripts/take.lua");
 
 /// Gives back a purchase holding stock, once: its record moves from `purchases` to `returned`.
 /// KEYS: stock, buyers, purchases, returned. ARGV: purchase id. The buyer and quantity come from
 /// the stored record (see `record.rs`), not from the caller. Answers 1 when this call returned
 /// the stock, else 0 (unknown purchase, returned before, or the activity's stock is gone so
 /// there is nothing to return it to; the record then stays).
-pub(crate) const GIVE_BACK: &str = r"
-local record = redis.call('HGET', KEYS[3], ARGV[1])
-if not record or redis.call('EXISTS', KEYS[1]) == 0 then
-  return 0
-end
-local buyer, quantity = string.match(record, '^1|[^|]*|([^|]*)|(%d+)|')
-if not buyer then
-  return redis.error_reply('unreadable gate record of purchase ' .. ARGV[1])
-end
-quantity = tonumber(quantity)
-redis.call('INCRBY', KEYS[1], quantity)
-if redis.call('HINCRBY', KEYS[2], buyer, -quantity) <= 0 then
-  redis.call('HDEL', KEYS[2], buyer)
-end
-redis.call('HDEL', KEYS[3], ARGV[1])
-redis.call('HSET', KEYS[4], ARGV[1], record)
-return 1
-";
+pub(crate) const GIVE_BACK: &str = include_str!("scripts/give_back.lua");
 
 /// Loads an activity unless its stock is there already: the first load wins, and stock and
 /// limit are set together. KEYS: stock, limit. ARGV: available, limit. Answers 1 when loaded.
-pub(crate) const PREHEAT: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return 0
-end
-redis.call('SET', KEYS[1], ARGV[1])
-redis.call('SET', KEYS[2], ARGV[2])
-return 1
-";
+pub(crate) const PREHEAT: &str = include_str!("scripts/preheat.lua");
 
 /// A script with the hash it is called by.
 #[derive(Debug, Clone)]

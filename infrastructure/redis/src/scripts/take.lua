@@ -1,0 +1,21 @@
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
+  return 0
+end
+local stock = tonumber(redis.call('GET', KEYS[1]))
+local limit = tonumber(redis.call('GET', KEYS[2]))
+if not stock or not limit then
+  return 3
+end
+local quantity = tonumber(ARGV[3])
+local bought = tonumber(redis.call('HGET', KEYS[3], ARGV[2]) or 0)
+if bought + quantity > limit then
+  return 2
+end
+if stock < quantity then
+  return 1
+end
+redis.call('DECRBY', KEYS[1], quantity)
+redis.call('HINCRBY', KEYS[3], ARGV[2], quantity)
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
+redis.call('HDEL', KEYS[5], ARGV[1])
+return 0
