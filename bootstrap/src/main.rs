@@ -11,6 +11,11 @@ use seckiller::server::serve;
 use seckiller::telemetry::init_telemetry;
 use seckiller::wiring::{build_node, open_database};
 
+/// mimalloc instead of the system allocator: the request path allocates many small short-lived
+/// buffers, and glibc kept hundreds of MiB of freed password-hashing buffers resident.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();

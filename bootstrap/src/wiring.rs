@@ -33,6 +33,7 @@ pub struct NodeAdapters {
     products: SeaProductRepository,
     activities: SeaActivityRepository,
     orders: SeaOrderRepository,
+    hasher: Argon2PasswordHasher,
     tokens: JwtTokenService,
     gate: GateAdapter,
     queue: QueueAdapter,
@@ -65,7 +66,7 @@ impl Adapters for NodeAdapters {
         &self.orders
     }
     fn hasher(&self) -> &Argon2PasswordHasher {
-        &Argon2PasswordHasher
+        &self.hasher
     }
     fn tokens(&self) -> &JwtTokenService {
         &self.tokens
@@ -246,6 +247,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         products: SeaProductRepository::new(&database),
         activities: SeaActivityRepository::new(&database),
         orders: SeaOrderRepository::new(&database),
+        hasher: Argon2PasswordHasher::default(),
         tokens: JwtTokenService::new(secret.as_bytes()),
         gate,
         queue,

@@ -3,13 +3,47 @@
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltString};
+use std::sync::Arc;
+
 use argon2::{Argon2, PasswordHash as PhcHash};
 use seckiller_domain::ports::{CredentialError, PasswordHasher};
 use seckiller_domain::{Password, PasswordHash};
+use tokio::sync::Semaphore;
 
-/// argon2id with the crate's recommended parameters.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Argon2PasswordHasher;
+/// argon2id with the crate's recommended parameters (19 MiB, 2 passes). At most one hash per
+/// core runs at once: a burst of sign-ins queues instead of taking every core and a 19 MiB buffer
+/// per blocking thread.
+#[derive(Debug, Clone)]
+pub struct Argon2PasswordHasher {
+    permits: Arc<Semaphore>,
+}
+
+impl Default for Argon2PasswordHasher {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(2);
+        Self {
+            permits: Arc::new(Semaphore::new(cores)),
+        }
+    }
+}
+
+impl Argon2PasswordHasher {
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, CredentialError> + Send + 'static,
+    ) -> Result<T, CredentialError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| CredentialError(e.to_string()))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| CredentialError(e.to_string()))?
+    }
+}
 
 fn hash_blocking(password: &Password) -> Result<PasswordHash, CredentialError> {
     let salt = SaltString::generate(&mut OsRng);
@@ -29,9 +63,7 @@ fn verify_blocking(password: &Password, hash: &PasswordHash) -> Result<bool, Cre
 
 impl PasswordHasher for Argon2PasswordHasher {
     async fn hash(&self, password: Password) -> Result<PasswordHash, CredentialError> {
-        tokio::task::spawn_blocking(move || hash_blocking(&password))
-            .await
-            .map_err(|e| CredentialError(e.to_string()))?
+        self.run(move || hash_blocking(&password)).await
     }
 
     async fn verify(
@@ -39,9 +71,7 @@ impl PasswordHasher for Argon2PasswordHasher {
         password: Password,
         hash: PasswordHash,
     ) -> Result<bool, CredentialError> {
-        tokio::task::spawn_blocking(move || verify_blocking(&password, &hash))
-            .await
-            .map_err(|e| CredentialError(e.to_string()))?
+        self.run(move || verify_blocking(&password, &hash)).await
     }
 }
 
@@ -51,7 +81,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_right_password_verifies_and_a_wrong_one_does_not() {
-        let hasher = Argon2PasswordHasher;
+        let hasher = Argon2PasswordHasher::default();
         let password = Password::parse("correct horse").unwrap();
         let hash = hasher.hash(password.clone()).await.unwrap();
         assert!(hash.as_str().starts_with("$argon2id$"));
@@ -66,7 +96,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_same_password_hashes_differently_each_time() {
-        let hasher = Argon2PasswordHasher;
+        let hasher = Argon2PasswordHasher::default();
         let password = Password::parse("correct horse").unwrap();
         let a = hasher.hash(password.clone()).await.unwrap();
         let b = hasher.hash(password).await.unwrap();
@@ -75,7 +105,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_corrupt_stored_hash_is_an_error_not_a_match() {
-        let result = Argon2PasswordHasher
+        let result = Argon2PasswordHasher::default()
             .verify(
                 Password::parse("correct horse").unwrap(),
                 PasswordHash::new("nonsense".into()),
