@@ -74,16 +74,14 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
         Ok(deliveries)
     }
 
-    /// Acks are sent all together without waiting for the server to confirm each one (a
-    /// confirmed "double ack" costs a round trip per message, which halved the order writer's
-    /// throughput). An ack lost on the way only means a redelivery, which the order writer
-    /// absorbs: the purchase id makes the order exactly-once. Unknown or already settled
-    /// receipts are skipped; a receipt whose ack could not be sent stays valid for a retry.
+    /// Acks are confirmed by the server (double ack), all in flight together, so when this
+    /// returns the deliveries are settled and the lag reflects it. Unknown or already settled
+    /// receipts are skipped. A receipt whose ack was not confirmed stays valid for a retry.
     async fn ack(&self, receipts: &[DeliveryReceipt]) -> Result<(), QueueError> {
         let taken = self.receipts.take_many(receipts);
         let results =
             futures::future::join_all(taken.into_iter().map(|(receipt, outstanding)| async move {
-                let result = outstanding.acker.ack().await;
+                let result = outstanding.acker.double_ack().await;
                 (receipt, outstanding, result)
             }))
             .await;

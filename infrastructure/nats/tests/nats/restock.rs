@@ -33,21 +33,24 @@ async fn a_restock_announcement_reaches_a_listener_on_another_connection() {
         .await
         .unwrap();
     let activity = ActivityId::from_uuid(Uuid::now_v7());
-    NatsRestockNotifier::new(announcing_node, &prefix)
-        .announce(activity)
-        .await
-        .unwrap();
+    let notifier = NatsRestockNotifier::new(announcing_node, &prefix);
 
-    // Generous: the shared server may be busy (e.g. deleting other tests' streams); the wait ends
-    // as soon as the announcement arrives.
+    // Core NATS is at-most-once (announcements are best effort by design), so the announcement
+    // is repeated until heard; what is tested is that the listener hears and decodes it.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     while heard.lock().unwrap().is_empty() {
         assert!(
             tokio::time::Instant::now() < deadline,
             "announcement never arrived"
         );
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        notifier.announce(activity).await.unwrap();
+        for _ in 0..50 {
+            if !heard.lock().unwrap().is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
-    assert_eq!(*heard.lock().unwrap(), vec![activity]);
+    assert!(heard.lock().unwrap().iter().all(|a| *a == activity));
     listener.stop().await;
 }
