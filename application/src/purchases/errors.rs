@@ -1,6 +1,23 @@
 //! The failures of the purchase operations.
 
 use super::Closed;
+
+/// Both the token request and the purchase refuse a closed sale the same way.
+macro_rules! from_closed {
+    ($error:ident) => {
+        impl $error {
+            pub(super) fn from_closed((closed, failure): (Closed, Option<Unavailable>)) -> Self {
+                match (closed, failure) {
+                    (_, Some(u)) => Self::Unavailable(u),
+                    (Closed::NotFound, None) => Self::NotFound,
+                    (Closed::NotStarted, None) => Self::NotStarted,
+                    (Closed::Ended, None) => Self::Ended,
+                    (Closed::Cancelled, None) => Self::Cancelled,
+                }
+            }
+        }
+    };
+}
 use crate::Unavailable;
 use crate::unavailable::unavailable_from_ports;
 
@@ -28,17 +45,7 @@ pub enum TokenRequestError {
 }
 unavailable_from_ports!(TokenRequestError);
 
-impl TokenRequestError {
-    pub(super) fn from_closed((closed, failure): (Closed, Option<Unavailable>)) -> Self {
-        match (closed, failure) {
-            (_, Some(u)) => Self::Unavailable(u),
-            (Closed::NotFound, None) => Self::NotFound,
-            (Closed::NotStarted, None) => Self::NotStarted,
-            (Closed::Ended, None) => Self::Ended,
-            (Closed::Cancelled, None) => Self::Cancelled,
-        }
-    }
-}
+from_closed!(TokenRequestError);
 
 /// Why a purchase attempt was refused. Nothing was taken in any of these cases.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -73,17 +80,7 @@ pub enum PurchaseError {
 }
 unavailable_from_ports!(PurchaseError);
 
-impl PurchaseError {
-    pub(super) fn from_closed((closed, failure): (Closed, Option<Unavailable>)) -> Self {
-        match (closed, failure) {
-            (_, Some(u)) => Self::Unavailable(u),
-            (Closed::NotFound, None) => Self::NotFound,
-            (Closed::NotStarted, None) => Self::NotStarted,
-            (Closed::Ended, None) => Self::Ended,
-            (Closed::Cancelled, None) => Self::Cancelled,
-        }
-    }
-}
+from_closed!(PurchaseError);
 
 /// Why a purchase's status could not be told.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

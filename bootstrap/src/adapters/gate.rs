@@ -1,4 +1,6 @@
 //! The stock gate: Redis when configured (required for more than one node), else in process.
+//! Each call's future is boxed: the adapters' futures are large, and moving them through every
+//! layer of the request's state machine cost more than one small allocation.
 
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
 use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
@@ -22,35 +24,35 @@ impl StockGate for GateAdapter {
     ) -> Result<(), GateError> {
         match self {
             Self::Memory(g) => g.preheat(activity, available, limit).await,
-            Self::Redis(g) => g.preheat(activity, available, limit).await,
+            Self::Redis(g) => Box::pin(g.preheat(activity, available, limit)).await,
         }
     }
 
     async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
         match self {
             Self::Memory(g) => g.try_take(purchase).await,
-            Self::Redis(g) => g.try_take(purchase).await,
+            Self::Redis(g) => Box::pin(g.try_take(purchase)).await,
         }
     }
 
     async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {
         match self {
             Self::Memory(g) => g.give_back(purchase).await,
-            Self::Redis(g) => g.give_back(purchase).await,
+            Self::Redis(g) => Box::pin(g.give_back(purchase)).await,
         }
     }
 
     async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
         match self {
             Self::Memory(g) => g.available(activity).await,
-            Self::Redis(g) => g.available(activity).await,
+            Self::Redis(g) => Box::pin(g.available(activity)).await,
         }
     }
 
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
         match self {
             Self::Memory(g) => g.find_purchase(id).await,
-            Self::Redis(g) => g.find_purchase(id).await,
+            Self::Redis(g) => Box::pin(g.find_purchase(id)).await,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The purchase queue: JetStream when configured, else a table in the node's database.
+//! The purchase queue: JetStream when configured, else a table in the node's database. Calls
+//! are boxed for the same reason as the gate's (see `gate.rs`).
 
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ impl PurchaseQueue for QueueAdapter {
     async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
         match self {
             Self::Database(q) => q.publish(purchase).await,
-            Self::JetStream(q) => q.publish(purchase).await,
+            Self::JetStream(q) => Box::pin(q.publish(purchase)).await,
         }
     }
 }
@@ -28,28 +29,28 @@ impl PurchaseFeed for QueueAdapter {
     async fn fetch(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>, QueueError> {
         match self {
             Self::Database(q) => q.fetch(max, wait).await,
-            Self::JetStream(q) => q.fetch(max, wait).await,
+            Self::JetStream(q) => Box::pin(q.fetch(max, wait)).await,
         }
     }
 
     async fn ack(&self, receipts: &[DeliveryReceipt]) -> Result<(), QueueError> {
         match self {
             Self::Database(q) => q.ack(receipts).await,
-            Self::JetStream(q) => q.ack(receipts).await,
+            Self::JetStream(q) => Box::pin(q.ack(receipts)).await,
         }
     }
 
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {
         match self {
             Self::Database(q) => q.dead_letter(receipt, reason).await,
-            Self::JetStream(q) => q.dead_letter(receipt, reason).await,
+            Self::JetStream(q) => Box::pin(q.dead_letter(receipt, reason)).await,
         }
     }
 
     async fn lag(&self) -> Result<u64, QueueError> {
         match self {
             Self::Database(q) => q.lag().await,
-            Self::JetStream(q) => q.lag().await,
+            Self::JetStream(q) => Box::pin(q.lag()).await,
         }
     }
 }
