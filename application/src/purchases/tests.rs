@@ -482,3 +482,60 @@ async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_
         Some(10)
     );
 }
+
+#[tokio::test]
+async fn the_preheater_loads_a_sale_only_within_the_lead_time_before_it_opens() {
+    // Opens ten minutes after t0; the sale helper's own preheat pass (lead 5 min) skips it.
+    let sale = sale_on(TestAdapters::memory(), 10, 1, 600).await;
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        None
+    );
+    let preheater = Preheater::new(sale.adapters.clone(), Duration::minutes(5));
+    sale.adapters.clock.advance(Duration::minutes(4));
+    assert_eq!(preheater.run_once().await.unwrap(), 0);
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        None
+    );
+    sale.adapters.clock.advance(Duration::minutes(2));
+    assert_eq!(preheater.run_once().await.unwrap(), 1);
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(10)
+    );
+}
+
+#[tokio::test]
+async fn the_preheater_does_not_reload_a_running_sale_while_purchases_are_queued() {
+    let sale = sale(10, 1).await;
+    sale.attempt(&buyer(), 1).await.unwrap();
+    // The gate loses the sale while one accepted purchase is still in the queue.
+    let fresh = MemoryGateSwap::new(&sale);
+    let preheater = Preheater::new(fresh.adapters.clone(), Duration::minutes(5));
+    assert_eq!(preheater.run_once().await.unwrap(), 0);
+    assert_eq!(
+        fresh
+            .adapters
+            .gate()
+            .available(fresh.activity)
+            .await
+            .unwrap(),
+        None
+    );
+    fresh
+        .writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
+    assert_eq!(preheater.run_once().await.unwrap(), 1);
+    assert_eq!(
+        fresh
+            .adapters
+            .gate()
+            .available(fresh.activity)
+            .await
+            .unwrap(),
+        Some(9)
+    );
+}

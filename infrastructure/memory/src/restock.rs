@@ -36,3 +36,34 @@ impl RestockNotifier for LocalRestockNotifier {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn every_listener_hears_every_announcement() {
+        let notifier = LocalRestockNotifier::default();
+        let heard = Arc::new(AtomicUsize::new(0));
+        let activity = ActivityId::from_uuid(Uuid::now_v7());
+        for _ in 0..2 {
+            let heard = heard.clone();
+            notifier.listen(move |a| {
+                assert_eq!(a, activity);
+                heard.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let announce = notifier.announce(activity);
+        // The announcement completes without awaiting anything.
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let mut announce = std::pin::pin!(announce);
+        assert!(announce.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(heard.load(Ordering::SeqCst), 2);
+    }
+}
