@@ -124,6 +124,16 @@ async fn sale_on<A: Adapters>(adapters: A, stock: u32, limit: u32, start_in: i64
     }
 }
 
+/// One item of `activity` bought with `token`, as a new purchase.
+fn one_item(activity: ActivityId, token: String) -> PurchaseRequest {
+    PurchaseRequest {
+        activity_id: activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: None,
+    }
+}
+
 async fn sale(stock: u32, limit: u32) -> Sale<TestAdapters> {
     sale_on(TestAdapters::memory(), stock, limit, 0).await
 }
@@ -236,12 +246,7 @@ async fn bad_tokens_are_refused_and_take_nothing() {
         .unwrap()
         .token;
     for token in ["".to_owned(), "forged".to_owned(), theirs] {
-        let request = PurchaseRequest {
-            activity_id: sale.activity,
-            quantity: Quantity::ONE,
-            token,
-            purchase_id: None,
-        };
+        let request = one_item(sale.activity, token);
         assert_eq!(
             sale.purchases.purchase(&carol, request).await,
             Err(PurchaseError::BadToken)
@@ -255,12 +260,7 @@ async fn bad_tokens_are_refused_and_take_nothing() {
         .unwrap()
         .token;
     sale.adapters.clock.advance(Duration::seconds(31));
-    let request = PurchaseRequest {
-        activity_id: sale.activity,
-        quantity: Quantity::ONE,
-        token,
-        purchase_id: None,
-    };
+    let request = one_item(sale.activity, token);
     assert_eq!(
         sale.purchases.purchase(&carol, request).await,
         Err(PurchaseError::BadToken)
@@ -287,12 +287,7 @@ async fn purchases_outside_the_window_are_refused_with_the_reason() {
         .unwrap()
         .token;
     sale.adapters.clock.advance(Duration::hours(1));
-    let request = PurchaseRequest {
-        activity_id: sale.activity,
-        quantity: Quantity::ONE,
-        token,
-        purchase_id: None,
-    };
+    let request = one_item(sale.activity, token);
     assert_eq!(
         sale.purchases.purchase(&dave, request).await,
         Err(PurchaseError::Ended)
@@ -318,12 +313,7 @@ async fn a_cancelled_sale_sells_nothing() {
         .cancel(&admin(), sale.activity)
         .await
         .unwrap();
-    let request = PurchaseRequest {
-        activity_id: sale.activity,
-        quantity: Quantity::ONE,
-        token,
-        purchase_id: None,
-    };
+    let request = one_item(sale.activity, token);
     assert_eq!(
         sale.purchases.purchase(&erin, request).await,
         Err(PurchaseError::Cancelled)
