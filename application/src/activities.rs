@@ -4,6 +4,7 @@
 mod errors;
 
 use std::sync::Arc;
+use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
@@ -35,23 +36,59 @@ pub struct ActivityView {
     pub as_of: DateTime<Utc>,
 }
 
+/// Recently read activities with their ledgers, for the public detail read that every waiting
+/// buyer repeats: read from storage at most once per freshness interval per node.
+type RecordCache = Arc<quick_cache::sync::Cache<ActivityId, (ActivityRecord, Instant)>>;
+
 /// The activities use cases.
 pub struct Activities<A: Adapters> {
     adapters: Arc<A>,
+    records: RecordCache,
+    fresh_for: StdDuration,
 }
 
 impl<A: Adapters> Clone for Activities<A> {
     fn clone(&self) -> Self {
         Self {
             adapters: self.adapters.clone(),
+            records: self.records.clone(),
+            fresh_for: self.fresh_for,
         }
     }
 }
 
 impl<A: Adapters> Activities<A> {
-    /// The activities over these adapters.
+    /// The activities over these adapters, every read going to storage.
     pub fn new(adapters: Arc<A>) -> Self {
-        Self { adapters }
+        Self::with_cache(adapters, StdDuration::ZERO)
+    }
+
+    /// The activities, public detail reads served from this node's memory for `fresh_for`
+    /// (the phase is still judged at each read; the remaining stock may be that much behind).
+    pub fn with_cache(adapters: Arc<A>, fresh_for: StdDuration) -> Self {
+        Self {
+            adapters,
+            records: Arc::new(quick_cache::sync::Cache::new(4096)),
+            fresh_for,
+        }
+    }
+
+    async fn record(&self, id: ActivityId) -> Result<Option<ActivityRecord>, GetActivityError> {
+        if let Some((record, at)) = self.records.get(&id)
+            && at.elapsed() < self.fresh_for
+        {
+            return Ok(Some(record));
+        }
+        let record = self.adapters.activities().by_id(id).await?;
+        match &record {
+            Some(r) if !self.fresh_for.is_zero() => {
+                self.records.insert(id, (r.clone(), Instant::now()))
+            }
+            _ => {
+                self.records.remove(&id);
+            }
+        }
+        Ok(record)
     }
 
     fn view(&self, record: ActivityRecord) -> ActivityView {
@@ -194,7 +231,10 @@ impl<A: Adapters> Activities<A> {
             .update(&record.activity, expected_version)
             .await
         {
-            Ok(()) => Ok(record),
+            Ok(()) => {
+                self.records.remove(&id);
+                Ok(record)
+            }
             Err(UpdateActivityError::Conflict) => Err(ChangeActivityError::Conflict),
             Err(UpdateActivityError::Storage(e)) => Err(e.into()),
         }
@@ -205,7 +245,7 @@ impl<A: Adapters> Activities<A> {
     /// # Errors
     /// [`GetActivityError::NotFound`], or `Unavailable`.
     pub async fn get(&self, id: ActivityId) -> Result<ActivityView, GetActivityError> {
-        match self.adapters.activities().by_id(id).await? {
+        match self.record(id).await? {
             Some(record) if record.activity.state != ActivityState::Draft => Ok(self.view(record)),
             _ => Err(GetActivityError::NotFound),
         }

@@ -9,6 +9,7 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
+use seckiller_application::activities::Activities;
 use seckiller_application::activity_cache::ActivityCache;
 use seckiller_application::demo::seed_demo;
 use seckiller_application::purchases::Purchases;
@@ -268,9 +269,14 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         cache.clone(),
         Duration::seconds(i64::from(settings.purchase_token_ttl_seconds)),
     );
+    let activities = Activities::with_cache(
+        adapters.clone(),
+        StdDuration::from_millis(settings.activity_cache_millis),
+    );
     let services = Services::new(
         adapters.clone(),
         accounts,
+        activities,
         purchases,
         OrderEvents::default(),
     );

@@ -61,13 +61,14 @@ impl<A: Adapters> Services<A> {
     pub fn new(
         adapters: Arc<A>,
         accounts: Accounts<A>,
+        activities: Activities<A>,
         purchases: Purchases<A>,
         order_events: OrderEvents,
     ) -> Self {
         Self {
             accounts,
             catalog: Catalog::new(adapters.clone()),
-            activities: Activities::new(adapters.clone()),
+            activities,
             purchases,
             orders: Orders::new(adapters.clone()),
             stats: Stats::new(adapters),

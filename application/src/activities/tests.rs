@@ -308,3 +308,47 @@ async fn a_storage_failure_is_unavailable_not_not_found() {
         Err(GetActivityError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn a_cached_detail_read_still_judges_the_phase_now_and_forgets_on_change() {
+    let f = fixture().await;
+    let cached = Activities::with_cache(f.adapters.clone(), std::time::Duration::from_secs(60));
+    let id = cached
+        .create(&admin(), sale(f.product, 60, 60))
+        .await
+        .unwrap()
+        .activity
+        .id;
+    cached.publish(&admin(), id).await.unwrap();
+    assert_eq!(cached.get(id).await.unwrap().phase, Phase::Upcoming);
+
+    // Storage changes behind the service's back: the cached copy is served...
+    let mut record = f.adapters.activities.by_id(id).await.unwrap().unwrap();
+    let version = record.activity.version;
+    record.activity.title = Name::parse("Changed elsewhere").unwrap();
+    record.activity.version += 1;
+    f.adapters
+        .activities
+        .update(&record.activity, version)
+        .await
+        .unwrap();
+    assert_eq!(
+        cached.get(id).await.unwrap().activity.title.as_str(),
+        "Sale"
+    );
+    // ...but the phase is judged at each read.
+    f.adapters.clock.advance(Duration::seconds(60));
+    assert_eq!(cached.get(id).await.unwrap().phase, Phase::Open);
+
+    // A change through the service drops the cached copy at once.
+    f.adapters.clock.advance(Duration::seconds(-60));
+    let changes = ActivityChanges {
+        title: Some(Name::parse("Edited").unwrap()),
+        ..Default::default()
+    };
+    cached.edit(&admin(), id, changes).await.unwrap();
+    assert_eq!(
+        cached.get(id).await.unwrap().activity.title.as_str(),
+        "Edited"
+    );
+}

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Compares SecKiller's cheapest answers with a static file served by nginx (one worker, as a node
+# gets the same two cores): the sold-out answer (served from the node's memory) and the activity
+# detail. Embedded wiring; needs Debian's nginx-light and wrk.
+#
+#   bash bench/answers.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${1:-8}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/seckiller/target}
+BIN=$CARGO_TARGET_DIR/release
+WORK=$(mktemp -d)
+PORT=18481
+NGINX_PORT=18482
+server=""
+
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+cargo build --release -q -p seckiller
+
+rate() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+'; }
+
+echo "== nginx, one worker, a static 400-byte JSON file"
+mkdir -p "$WORK/www" "$WORK/logs"
+head -c 400 /dev/zero | tr '\0' 'x' | sed 's/^/{"a":"/; s/$/"}/' > "$WORK/www/static.json"
+cat > "$WORK/nginx.conf" <<CONF
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/logs/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
+}
+CONF
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+STATIC=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$NGINX_PORT/static.json" | rate)
+echo "   $STATIC requests/s"
+
+echo "== SecKiller (embedded): a sold-out sale"
+SECKILLER_LISTEN=127.0.0.1:$PORT SECKILLER_ADMIN_PASSWORD=bench-password SECKILLER_SEED_DEMO=false \
+  SECKILLER_LOG=warn SECKILLER_DATA_DIR="$WORK/data" "$BIN/seckiller" >"$WORK/node.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+api() { curl -fsS -H 'content-type: application/json' "$@"; }
+token() { api "http://127.0.0.1:$PORT/api/v1/sessions" -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
+ADMIN=$(token admin bench-password)
+PRODUCT=$(api -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/admin/products" \
+  -d '{"name":"Bench phone","price":{"amount_minor":100,"currency":"USD"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+START=$(date -u -d '-1 sec' +%FT%TZ); END=$(date -u -d '+1 hour' +%FT%TZ)
+SALE=$(api -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/admin/activities" \
+  -d "{\"product_id\":\"$PRODUCT\",\"title\":\"Bench\",\"sale_price\":{\"amount_minor\":1,\"currency\":\"USD\"},\"total_stock\":1,\"per_user_limit\":1,\"starts_at\":\"$START\",\"ends_at\":\"$END\"}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+api -H "authorization: Bearer $ADMIN" -X POST "http://127.0.0.1:$PORT/api/v1/admin/activities/$SALE/publication" >/dev/null
+for who in first second; do
+  api "http://127.0.0.1:$PORT/api/v1/users" -d "{\"username\":\"$who\",\"password\":\"bench-password\"}" >/dev/null
+done
+FIRST=$(token first bench-password); SECOND=$(token second bench-password)
+buy() {
+  local t; t=$(api -H "authorization: Bearer $1" -X POST "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchase-tokens" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+  curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -H "authorization: Bearer $1" \
+    "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" -d "{\"purchase_token\":\"$t\"}"
+}
+echo "   first buyer: $(buy "$FIRST") (the only item)"
+SECOND_TOKEN=$(api -H "authorization: Bearer $SECOND" -X POST "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchase-tokens" 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin).get("token",""))' || true)
+[ -z "$SECOND_TOKEN" ] && SECOND_TOKEN=none
+cat > "$WORK/sold_out.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["content-type"] = "application/json"
+wrk.headers["authorization"] = "Bearer $SECOND"
+wrk.body = '{"purchase_token":"$SECOND_TOKEN"}'
+LUA
+curl -s -o /dev/null -w '   second buyer: %{http_code} (sets the node'"'"'s sold-out flag)\n' -H 'content-type: application/json' \
+  -H "authorization: Bearer $SECOND" "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" -d "{\"purchase_token\":\"$SECOND_TOKEN\"}"
+SOLD_OUT=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" -s "$WORK/sold_out.lua" "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" | rate)
+echo "   $SOLD_OUT sold-out answers/s"
+DETAIL=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$PORT/api/v1/activities/$SALE" | rate)
+echo "   $DETAIL activity detail reads/s"
+
+python3 - "$STATIC" "$SOLD_OUT" "$DETAIL" <<'PY'
+import sys
+static, sold_out, detail = map(float, sys.argv[1:])
+print(f"\n== summary\nnginx static {static:,.0f}/s; sold-out {sold_out:,.0f}/s ({sold_out/static:.2f} x static); "
+      f"activity detail {detail:,.0f}/s ({detail/static:.2f} x static)")
+PY
