@@ -52,9 +52,4 @@ impl ActivityCache {
             }
         }
     }
-
-    /// Drops an entry so the next read goes to storage (after an edit on this node).
-    pub fn forget(&self, id: ActivityId) {
-        self.entries.remove(&id);
-    }
 }

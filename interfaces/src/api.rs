@@ -31,6 +31,11 @@ pub(crate) enum ApiTags {
     Admin,
 }
 
+/// The page of a listing: 20 items unless asked otherwise (the use cases cap the size).
+pub(crate) fn page(limit: Option<u32>, offset: Option<u32>) -> (u32, u32) {
+    (limit.unwrap_or(20), offset.unwrap_or(0))
+}
+
 /// Declares a "201 Created" answer type carrying `$body`.
 macro_rules! created {
     ($name:ident, $body:ty) => {

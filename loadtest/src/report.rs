@@ -27,7 +27,7 @@ pub async fn verify(
     admin: &str,
     sale: &Sale,
     outcome: &Outcome,
-    _limit: u32,
+    limit: u32,
 ) -> anyhow::Result<Verdict> {
     let mut findings = Vec::new();
     let mut correct = true;
@@ -73,6 +73,15 @@ pub async fn verify(
             }
         }
     }
+    let mut per_buyer: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for (buyer, _) in &outcome.accepted {
+        *per_buyer.entry(buyer.as_str()).or_default() += 1;
+    }
+    let over = per_buyer.values().filter(|n| **n > limit).count();
+    if over > 0 {
+        correct = false;
+    }
+    findings.push(format!("buyers over the limit of {limit}: {over}"));
     if orders.len() != outcome.accepted.len() {
         correct = false;
     }

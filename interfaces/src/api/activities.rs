@@ -4,11 +4,10 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use seckiller_application::Adapters;
-use seckiller_application::activities::MAX_PAGE;
 use seckiller_domain::ActivityId;
 use uuid::Uuid;
 
-use super::ApiTags;
+use super::{ApiTags, page};
 use crate::app::Services;
 use crate::dto::{ActivityDto, PhaseDto};
 use crate::problem::ApiError;
@@ -31,15 +30,11 @@ impl<A: Adapters> ActivitiesApi<A> {
         #[oai(validator(maximum(value = "100000")))]
         offset: Query<Option<u32>>,
     ) -> Result<Json<Vec<ActivityDto>>, ApiError> {
+        let (limit, offset) = page(limit.0, offset.0);
         let views = self
             .0
             .activities
-            .list(
-                None,
-                phase.0.map(Into::into),
-                limit.0.unwrap_or(20).min(MAX_PAGE),
-                offset.0.unwrap_or(0),
-            )
+            .list(None, phase.0.map(Into::into), limit, offset)
             .await?;
         Ok(Json(views.into_iter().map(Into::into).collect()))
     }

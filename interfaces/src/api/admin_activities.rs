@@ -5,11 +5,10 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use seckiller_application::Adapters;
-use seckiller_application::activities::MAX_PAGE;
 use seckiller_domain::ActivityId;
 use uuid::Uuid;
 
-use super::{ApiTags, created};
+use super::{ApiTags, created, page};
 use crate::app::Services;
 use crate::auth::{BearerAuth, admin};
 use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto, StatsDto};
@@ -53,15 +52,11 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         offset: Query<Option<u32>>,
     ) -> Result<Json<Vec<ActivityDto>>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
+        let (limit, offset) = page(limit.0, offset.0);
         let views = self
             .0
             .activities
-            .list(
-                Some(&admin),
-                phase.0.map(Into::into),
-                limit.0.unwrap_or(20).min(MAX_PAGE),
-                offset.0.unwrap_or(0),
-            )
+            .list(Some(&admin), phase.0.map(Into::into), limit, offset)
             .await?;
         Ok(Json(views.into_iter().map(Into::into).collect()))
     }

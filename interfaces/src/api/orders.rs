@@ -7,7 +7,7 @@ use seckiller_application::Adapters;
 use seckiller_domain::OrderId;
 use uuid::Uuid;
 
-use super::ApiTags;
+use super::{ApiTags, page};
 use crate::app::Services;
 use crate::auth::{BearerAuth, caller};
 use crate::dto::OrderDto;
@@ -31,11 +31,8 @@ impl<A: Adapters> OrdersApi<A> {
         offset: Query<Option<u32>>,
     ) -> Result<Json<Vec<OrderDto>>, ApiError> {
         let caller = caller(&self.0.accounts, &auth)?;
-        let orders = self
-            .0
-            .orders
-            .mine(&caller, limit.0.unwrap_or(20), offset.0.unwrap_or(0))
-            .await?;
+        let (limit, offset) = page(limit.0, offset.0);
+        let orders = self.0.orders.mine(&caller, limit, offset).await?;
         Ok(Json(orders.into_iter().map(Into::into).collect()))
     }
 

@@ -85,7 +85,8 @@ impl<A: Adapters> PurchasesApi<A> {
         idempotency_key: Header<Option<String>>,
     ) -> Result<PurchaseAccepted, ApiError> {
         let activity_id = ActivityId::from_uuid(id.0);
-        // The sold-out flag is checked before anything else: no IO, no parsing beyond the path.
+        // The sold-out flag is checked before the bearer token's signature: a sold-out answer
+        // costs no cryptography and no IO. (The use case checks it too, for other callers.)
         if self.0.purchases.sold_out_flags().is_sold_out(activity_id) {
             return Err(seckiller_application::purchases::PurchaseError::SoldOut.into());
         }
