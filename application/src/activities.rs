@@ -8,7 +8,8 @@ use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
-    ActivityRecord, ActivityRepository, Clock, IdSource, ProductRepository, UpdateActivityError,
+    ActivityRecord, ActivityRepository, Clock, IdSource, OrderRepository, ProductRepository,
+    UpdateActivityError,
 };
 use seckiller_domain::{
     Activity, ActivityChanges, ActivityError, ActivityId, ActivityState, Money, NewActivity, Phase,
@@ -204,6 +205,20 @@ impl<A: Adapters> Activities<A> {
         let record = self
             .change(id, |activity, _, now| activity.cancel(now), None)
             .await?;
+        // Unpaid orders go with the sale. Should this fail, or orders still arrive from the
+        // queue, payment refuses them (the sale is cancelled) and they expire in due course.
+        let orders = self.adapters.orders();
+        match orders
+            .cancel_pending_of_activity(id, self.adapters.clock().now())
+            .await
+        {
+            Ok(n) => {
+                tracing::info!(activity = %id, orders = n, "sale cancelled with its unpaid orders")
+            }
+            Err(e) => {
+                tracing::warn!(activity = %id, error = %e, "unpaid orders of a cancelled sale left to expire")
+            }
+        }
         Ok(self.view(record))
     }
 

@@ -2,9 +2,9 @@
 //! a dozen, and monomorphised per wiring: no dynamic dispatch on request paths.
 
 use seckiller_domain::ports::{
-    ActivityRepository, Clock, IdSource, OrderRepository, PasswordHasher, ProductRepository,
-    PurchaseFeed, PurchaseQueue, PurchaseTokenService, RestockNotifier, StockGate, TokenService,
-    UserRepository,
+    ActivityRepository, Clock, IdSource, OrderRepository, PasswordHasher, PaymentProvider,
+    ProductRepository, PurchaseFeed, PurchaseQueue, PurchaseTokenService, RestockNotifier,
+    StockGate, TokenService, UserRepository,
 };
 
 /// The adapters a wiring plugs into the use cases.
@@ -27,6 +27,8 @@ pub trait Adapters: Send + Sync + 'static {
     type Queue: PurchaseQueue + PurchaseFeed;
     /// Restock announcements to every node.
     type Restock: RestockNotifier;
+    /// The payment provider.
+    type Payments: PaymentProvider;
     /// The clock.
     type Clock: Clock;
     /// Fresh ids.
@@ -50,6 +52,8 @@ pub trait Adapters: Send + Sync + 'static {
     fn queue(&self) -> &Self::Queue;
     /// Restock announcements.
     fn restock(&self) -> &Self::Restock;
+    /// The payment provider.
+    fn payments(&self) -> &Self::Payments;
     /// The clock.
     fn clock(&self) -> &Self::Clock;
     /// Fresh ids.

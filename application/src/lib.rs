@@ -11,12 +11,18 @@ mod adapters;
 pub mod caller;
 pub mod catalog;
 pub mod demo;
+pub mod gate_loader;
+pub mod ledger_check;
+pub mod order_actions;
 pub mod order_writer;
 pub mod orders;
 pub mod preheat;
 pub mod purchases;
+pub mod reconciler;
 pub mod sold_out;
 pub mod stats;
+pub mod stock_returns;
+pub mod sweeper;
 #[cfg(test)]
 mod testing;
 mod unavailable;

@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use seckiller_domain::ports::{
-    ActivityRepository, Clock, GateDecision, IdSource, OrderRepository, PurchaseFeed,
-    PurchaseGrant, PurchaseQueue, PurchaseTokenService, StockGate,
+    Clock, GateDecision, IdSource, OrderRepository, PurchaseGrant, PurchaseQueue,
+    PurchaseTokenService, StockGate,
 };
 use seckiller_domain::{
     Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity,
@@ -21,6 +21,7 @@ use seckiller_domain::{
 pub use errors::{PurchaseError, PurchaseStatusError, TokenRequestError};
 
 use crate::activity_cache::ActivityCache;
+use crate::gate_loader::{GateLoader, LoadOutcome};
 use crate::sold_out::SoldOutFlags;
 use crate::{Adapters, Caller, Unavailable};
 
@@ -89,6 +90,7 @@ pub struct Purchases<A: Adapters> {
     adapters: Arc<A>,
     sold_out: SoldOutFlags,
     cache: ActivityCache,
+    loader: GateLoader<A>,
     token_ttl: Duration,
 }
 
@@ -98,6 +100,7 @@ impl<A: Adapters> Clone for Purchases<A> {
             adapters: self.adapters.clone(),
             sold_out: self.sold_out.clone(),
             cache: self.cache.clone(),
+            loader: self.loader.clone(),
             token_ttl: self.token_ttl,
         }
     }
@@ -112,6 +115,7 @@ impl<A: Adapters> Purchases<A> {
         token_ttl: Duration,
     ) -> Self {
         Self {
+            loader: GateLoader::new(adapters.clone()),
             adapters,
             sold_out,
             cache,
@@ -249,9 +253,9 @@ impl<A: Adapters> Purchases<A> {
         Ok(purchase.id)
     }
 
-    /// One gate call; if the gate lost this activity, reload it from the database, but only
-    /// when every accepted purchase is already in the database (the queue is drained) so the
-    /// reload cannot oversell.
+    /// One gate call; if the gate lost this activity, reload it from the database (see
+    /// [`GateLoader`]) and try once more. While the reload must wait for the queue to drain, the
+    /// buyer is told to retry.
     async fn take(
         &self,
         activity: &Activity,
@@ -264,27 +268,11 @@ impl<A: Adapters> Purchases<A> {
         if decision != GateDecision::NotLoaded {
             return Ok(decision);
         }
-        let drained = a
-            .queue()
-            .lag()
-            .await
-            .map_err(|e| PurchaseError::Unavailable(Unavailable(e.0)))?
-            == 0;
-        if drained {
-            let Some(record) = a.activities().by_id(activity.id).await? else {
-                return Err(PurchaseError::NotFound);
-            };
-            a.gate()
-                .preheat(
-                    activity.id,
-                    record.stock.available(),
-                    activity.per_user_limit,
-                )
-                .await
-                .map_err(gate_down)?;
+        match self.loader.load(activity).await? {
+            LoadOutcome::Offered => {}
+            LoadOutcome::Missing => return Err(PurchaseError::NotFound),
+            LoadOutcome::NotDrained => return Ok(GateDecision::NotLoaded),
         }
-        // Loaded now by this call, or meanwhile by a concurrent one (whose purchases are why the
-        // queue was not drained); if still not loaded, the caller is told to retry.
         a.gate().try_take(purchase).await.map_err(gate_down)
     }
 

@@ -4,10 +4,10 @@
 use std::sync::Arc;
 
 use seckiller_domain::ActivityId;
-use seckiller_domain::ports::{ActivityRepository, OrderRepository, PurchaseFeed, StockGate};
 
 use crate::activities::GetActivityError;
-use crate::{Adapters, Admin, Unavailable};
+use crate::ledger_check::LedgerCheck;
+use crate::{Adapters, Admin};
 
 /// One activity's numbers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub struct ActivityStats {
     pub live_items: u64,
     /// Accepted purchases not yet written as orders (all activities).
     pub queue_lag: u64,
+    /// Broken stock invariants, in words (see [`crate::ledger_check`]); empty when balanced.
+    pub problems: Vec<String>,
 }
 
 /// Computes sale statistics.
@@ -58,24 +60,20 @@ impl<A: Adapters> Stats<A> {
         _admin: &Admin,
         id: ActivityId,
     ) -> Result<ActivityStats, GetActivityError> {
-        let a = &self.adapters;
-        let record = a
-            .activities()
-            .by_id(id)
+        let report = LedgerCheck::new(self.adapters.clone())
+            .one(id)
             .await?
             .ok_or(GetActivityError::NotFound)?;
-        let gate_available = a.gate().available(id).await.map_err(|e| Unavailable(e.0))?;
-        let (live_orders, live_items) = a.orders().live_totals(id).await?;
-        let queue_lag = a.queue().lag().await.map_err(|e| Unavailable(e.0))?;
         Ok(ActivityStats {
-            total: record.stock.total(),
-            available: record.stock.available(),
-            held: record.stock.held(),
-            sold: record.stock.sold(),
-            gate_available,
-            live_orders,
-            live_items,
-            queue_lag,
+            total: report.total,
+            available: report.available,
+            held: report.held,
+            sold: report.sold,
+            gate_available: report.gate_available,
+            live_orders: report.orders.live_orders,
+            live_items: report.orders.pending_items + report.orders.paid_items,
+            queue_lag: report.queue_lag,
+            problems: report.problems,
         })
     }
 }

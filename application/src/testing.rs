@@ -12,10 +12,13 @@ use seckiller_domain::{ActivityId, Password, PasswordHash, Role, UserId};
 use seckiller_memory::{
     LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryOrderRepository,
     MemoryProductRepository, MemoryPurchaseQueue, MemoryStockGate, MemoryUserRepository,
-    UuidV7Source,
+    PaymentMode, SimulatedPaymentProvider, UuidV7Source,
 };
 
 use crate::Adapters;
+
+mod sale;
+pub use sale::{Sale, admin, buyer, sale, sale_on, sale_with_window, usd};
 
 /// A fixed, readable starting instant for tests.
 pub fn t0() -> DateTime<Utc> {
@@ -137,6 +140,7 @@ pub struct TestAdapters<
     pub gate: G,
     pub queue: Q,
     pub restock: LocalRestockNotifier,
+    pub payments: SimulatedPaymentProvider,
     pub clock: ManualClock,
 }
 
@@ -152,6 +156,7 @@ impl TestAdapters {
             gate: MemoryStockGate::new(),
             queue: MemoryPurchaseQueue::default(),
             restock: LocalRestockNotifier::default(),
+            payments: SimulatedPaymentProvider::new(PaymentMode::Approve),
             clock: ManualClock::new(t0()),
         }
     }
@@ -175,6 +180,7 @@ where
     type Gate = G;
     type Queue = Q;
     type Restock = LocalRestockNotifier;
+    type Payments = SimulatedPaymentProvider;
     type Clock = ManualClock;
     type Ids = UuidV7Source;
 
@@ -205,6 +211,9 @@ where
     fn restock(&self) -> &LocalRestockNotifier {
         &self.restock
     }
+    fn payments(&self) -> &SimulatedPaymentProvider {
+        &self.payments
+    }
     fn clock(&self) -> &ManualClock {
         &self.clock
     }
@@ -225,6 +234,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             gate: t.gate,
             queue: t.queue,
             restock: t.restock,
+            payments: t.payments,
             clock: t.clock,
         }
     }
@@ -240,6 +250,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             gate: t.gate,
             queue: t.queue,
             restock: t.restock,
+            payments: t.payments,
             clock: t.clock,
         }
     }
@@ -255,6 +266,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             gate,
             queue: t.queue,
             restock: t.restock,
+            payments: t.payments,
             clock: t.clock,
         }
     }
@@ -270,6 +282,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             gate: t.gate,
             queue,
             restock: t.restock,
+            payments: t.payments,
             clock: t.clock,
         }
     }

@@ -1,7 +1,9 @@
 //! A dependency failed (storage, the hasher). Every operation's error enum carries this as its
 //! "try again later" case; the text is for logs, never for clients.
 
-use seckiller_domain::ports::{CredentialError, StorageError};
+use seckiller_domain::ports::{
+    AnnounceError, CredentialError, GateError, QueueError, StorageError,
+};
 
 /// A dependency failed; nothing was changed by the failed step.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,6 +18,24 @@ impl From<StorageError> for Unavailable {
 
 impl From<CredentialError> for Unavailable {
     fn from(e: CredentialError) -> Self {
+        Self(e.0)
+    }
+}
+
+impl From<GateError> for Unavailable {
+    fn from(e: GateError) -> Self {
+        Self(e.0)
+    }
+}
+
+impl From<QueueError> for Unavailable {
+    fn from(e: QueueError) -> Self {
+        Self(e.0)
+    }
+}
+
+impl From<AnnounceError> for Unavailable {
+    fn from(e: AnnounceError) -> Self {
         Self(e.0)
     }
 }

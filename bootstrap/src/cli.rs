@@ -1,4 +1,5 @@
-//! The command line: `seckiller [serve]`, `seckiller migrate`, `seckiller openapi`.
+//! The command line: `seckiller [serve]`, `seckiller migrate`, `seckiller openapi`,
+//! `seckiller check`.
 
 use std::path::PathBuf;
 
@@ -29,4 +30,8 @@ pub enum Command {
     Migrate,
     /// Print the OpenAPI document and exit.
     Openapi,
+    /// Verify every sale's stock ledger (total = available + held + sold, held and sold match
+    /// the orders, the gate matches the database once the queue is drained), print each sale's
+    /// books, and exit non-zero when any is out of balance.
+    Check,
 }

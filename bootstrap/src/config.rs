@@ -43,6 +43,21 @@ pub struct Settings {
     pub order_batch_size: u32,
     /// How long a node trusts its cached copy of an activity, in milliseconds.
     pub activity_cache_millis: u64,
+    /// How often the expiry sweeper looks for overdue orders, in milliseconds.
+    pub sweep_interval_millis: u64,
+    /// Most orders one sweep expires.
+    pub sweep_batch_size: u32,
+    /// How often the reconciler compares the gate with the database, in milliseconds.
+    pub reconcile_interval_millis: u64,
+    /// How old a purchase the gate holds must be before the reconciler publishes it again, in
+    /// seconds: longer than any publish can take.
+    pub reconcile_grace_seconds: u32,
+    /// The simulated payment provider's behaviour: `approve`, `decline` or `timeout`.
+    pub payment_mode: String,
+    /// How long the simulated provider takes to time out, in milliseconds.
+    pub payment_timeout_millis: u64,
+    /// How long each simulated charge takes, in milliseconds (to rehearse slow providers).
+    pub payment_latency_millis: u64,
     /// The first admin account's username.
     pub admin_username: String,
     /// Its password; generated and logged once when unset and the account is new.
@@ -77,6 +92,13 @@ impl Default for Settings {
             purchase_token_ttl_seconds: 120,
             order_batch_size: 256,
             activity_cache_millis: 1000,
+            sweep_interval_millis: 500,
+            sweep_batch_size: 500,
+            reconcile_interval_millis: 2000,
+            reconcile_grace_seconds: 10,
+            payment_mode: "approve".into(),
+            payment_timeout_millis: 3000,
+            payment_latency_millis: 0,
             admin_username: "admin".into(),
             admin_password: None,
             token_secret: None,

@@ -10,6 +10,7 @@ use seckiller::config::Settings;
 use seckiller::server::serve;
 use seckiller::telemetry::init_telemetry;
 use seckiller::wiring::{build_node, open_database};
+use seckiller_application::ledger_check::{LedgerCheck, LedgerReport};
 
 /// mimalloc instead of the system allocator: the request path allocates many small short-lived
 /// buffers, and glibc kept hundreds of MiB of freed password-hashing buffers resident.
@@ -56,6 +57,56 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             node.database.close().await?;
             writeln!(std::io::stdout(), "{spec}")?;
         }
+        Command::Check => {
+            let node = build_node(
+                &Settings {
+                    seed_demo: false,
+                    ..settings.clone()
+                },
+                true,
+            )
+            .await?;
+            let reports = LedgerCheck::new(node.adapters.clone()).all().await?;
+            node.database.close().await?;
+            let mut out = std::io::stdout().lock();
+            for report in &reports {
+                writeln!(out, "{}", describe(report))?;
+            }
+            let broken = reports.iter().filter(|r| !r.balanced()).count();
+            writeln!(
+                out,
+                "{} sales checked, {broken} out of balance",
+                reports.len()
+            )?;
+            if broken > 0 {
+                anyhow::bail!("{broken} sales out of balance");
+            }
+        }
     }
     Ok(())
+}
+
+/// One line per sale: its books, then any broken invariant.
+fn describe(r: &LedgerReport) -> String {
+    let gate = r
+        .gate_available
+        .map_or_else(|| "not loaded".to_owned(), |g| g.to_string());
+    let verdict = match r.balanced() {
+        true => "ok".to_owned(),
+        false => format!("OUT OF BALANCE: {}", r.problems.join("; ")),
+    };
+    format!(
+        "{} {:?}: total {} = available {} + held {} + sold {}; orders pending {} paid {} \
+         cancelled {}; gate {gate}; queue lag {}; {verdict}",
+        r.activity_id,
+        r.title,
+        r.total,
+        r.available,
+        r.held,
+        r.sold,
+        r.orders.pending_items,
+        r.orders.paid_items,
+        r.orders.cancelled_items,
+        r.queue_lag,
+    )
 }

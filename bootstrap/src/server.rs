@@ -6,6 +6,7 @@ use std::time::Duration;
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
 use seckiller_interfaces::{HttpSettings, build_app};
+use seckiller_memory::SimulatedPaymentProvider;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -34,6 +35,9 @@ pub enum ServeError {
 pub struct RunningServer {
     /// The bound address (the real port when 0 was asked).
     pub addr: SocketAddr,
+    /// The node's simulated payment provider, so tests can switch its behaviour and count
+    /// charges and refunds.
+    pub payments: SimulatedPaymentProvider,
     stop: oneshot::Sender<()>,
     task: JoinHandle<Result<(), ServeError>>,
 }
@@ -70,6 +74,7 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         max_body_bytes: settings.max_body_bytes,
         public_url: format!("http://{addr}"),
     };
+    let payments = node.adapters.payment_provider().clone();
     let app = build_app(node.services, node.readiness, &http);
     let (stop, stopped) = oneshot::channel::<()>();
     let database = node.database;
@@ -90,7 +95,12 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         served.map_err(ServeError::from)
     });
     tracing::info!(%addr, "seckiller listening; API docs at http://{addr}/docs");
-    Ok(RunningServer { addr, stop, task })
+    Ok(RunningServer {
+        addr,
+        payments,
+        stop,
+        task,
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -17,7 +17,10 @@ use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_auth::{Argon2PasswordHasher, JwtTokenService, random_secret};
 use seckiller_domain::{Password, Username};
 use seckiller_interfaces::{OrderEvents, ReadinessCheck, Services};
-use seckiller_memory::{LocalRestockNotifier, MemoryStockGate, SystemClock, UuidV7Source};
+use seckiller_memory::{
+    LocalRestockNotifier, MemoryStockGate, PaymentMode, SimulatedPaymentProvider, SystemClock,
+    UuidV7Source,
+};
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
     Database, QueueSettings, SeaActivityRepository, SeaOrderRepository, SeaProductRepository,
@@ -39,6 +42,14 @@ pub struct NodeAdapters {
     gate: GateAdapter,
     queue: QueueAdapter,
     restock: RestockAdapter,
+    payments: SimulatedPaymentProvider,
+}
+
+impl NodeAdapters {
+    /// The simulated payment provider, so tests can switch its behaviour and count charges.
+    pub fn payment_provider(&self) -> &SimulatedPaymentProvider {
+        &self.payments
+    }
 }
 
 impl Adapters for NodeAdapters {
@@ -51,6 +62,7 @@ impl Adapters for NodeAdapters {
     type Gate = GateAdapter;
     type Queue = QueueAdapter;
     type Restock = RestockAdapter;
+    type Payments = SimulatedPaymentProvider;
     type Clock = SystemClock;
     type Ids = UuidV7Source;
 
@@ -80,6 +92,9 @@ impl Adapters for NodeAdapters {
     }
     fn restock(&self) -> &RestockAdapter {
         &self.restock
+    }
+    fn payments(&self) -> &SimulatedPaymentProvider {
+        &self.payments
     }
     fn clock(&self) -> &SystemClock {
         &SystemClock
@@ -167,6 +182,18 @@ pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Databas
     Ok(database)
 }
 
+fn payment_provider(settings: &Settings) -> Result<SimulatedPaymentProvider, WiringError> {
+    let mode = PaymentMode::parse(&settings.payment_mode).map_err(|_| {
+        WiringError::Config(format!(
+            "payment_mode must be approve, decline or timeout, not {:?}",
+            settings.payment_mode
+        ))
+    })?;
+    Ok(SimulatedPaymentProvider::new(mode)
+        .with_timeout(StdDuration::from_millis(settings.payment_timeout_millis))
+        .with_latency(StdDuration::from_millis(settings.payment_latency_millis)))
+}
+
 async fn gate(settings: &Settings) -> Result<GateAdapter, WiringError> {
     match &settings.redis_url {
         Some(url) => RedisStockGate::connect(url, &settings.redis_key_prefix)
@@ -242,6 +269,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         );
     }
     let gate = gate(settings).await?;
+    let payments = payment_provider(settings)?;
     let (queue, restock, restock_source) = queue(settings, &database).await?;
     let adapters = Arc::new(NodeAdapters {
         users: SeaUserRepository::new(&database),
@@ -253,6 +281,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         gate,
         queue,
         restock,
+        payments,
     });
     let accounts = Accounts::new(
         adapters.clone(),

@@ -1,5 +1,6 @@
-//! The node's background work: the order writer, the preheater, and the restock listener that
-//! clears sold-out flags. All of them stop when the node shuts down.
+//! The node's background work: the order writer, the preheater, the expiry sweeper, the
+//! reconciler, and the restock listener that clears sold-out flags. All of them stop when the
+//! node shuts down.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +8,10 @@ use std::time::Duration;
 use chrono::Duration as ChronoDuration;
 use seckiller_application::order_writer::OrderWriter;
 use seckiller_application::preheat::Preheater;
+use seckiller_application::reconciler::Reconciler;
 use seckiller_application::sold_out::SoldOutFlags;
+use seckiller_application::stock_returns::StockReturns;
+use seckiller_application::sweeper::Sweeper;
 use seckiller_interfaces::OrderEvents;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -44,6 +48,17 @@ impl Workers {
             node.adapters.clone(),
             ChronoDuration::seconds(i64::from(settings.preheat_lead_seconds)),
         );
+        let flags = node.services.purchases.sold_out_flags().clone();
+        let preheater = Arc::new(preheater);
+        let sweeper = Arc::new(Sweeper::new(
+            node.adapters.clone(),
+            StockReturns::new(node.adapters.clone(), flags.clone()),
+            settings.sweep_batch_size,
+        ));
+        let reconciler = Arc::new(Reconciler::new(
+            node.adapters.clone(),
+            ChronoDuration::seconds(i64::from(settings.reconcile_grace_seconds)),
+        ));
         let tasks = vec![
             tokio::spawn(write_orders(
                 writer,
@@ -51,9 +66,45 @@ impl Workers {
                 node.services.order_events.clone(),
                 stopped.clone(),
             )),
-            tokio::spawn(preheat(preheater, stopped)),
+            tokio::spawn(repeat(
+                "preheat",
+                PREHEAT_EVERY,
+                stopped.clone(),
+                move || {
+                    let preheater = preheater.clone();
+                    async move { preheater.run_once().await.map(drop) }
+                },
+            )),
+            tokio::spawn(repeat(
+                "expiry sweep",
+                Duration::from_millis(settings.sweep_interval_millis.max(10)),
+                stopped.clone(),
+                move || {
+                    let sweeper = sweeper.clone();
+                    async move {
+                        let report = sweeper.run_once().await?;
+                        if report.expired > 0 || report.release.released > 0 {
+                            tracing::info!(
+                                expired = report.expired,
+                                released = report.release.released,
+                                refunded = report.release.refunded,
+                                "expired unpaid orders and returned their stock"
+                            );
+                        }
+                        Ok(())
+                    }
+                },
+            )),
+            tokio::spawn(repeat(
+                "reconcile",
+                Duration::from_millis(settings.reconcile_interval_millis.max(10)),
+                stopped,
+                move || {
+                    let reconciler = reconciler.clone();
+                    async move { reconciler.run_once().await.map(drop) }
+                },
+            )),
         ];
-        let flags = node.services.purchases.sold_out_flags().clone();
         let restock = listen_for_restock(&node.restock_source, flags).await?;
         Ok(Self {
             stop,
@@ -118,18 +169,24 @@ async fn write_orders<A: seckiller_application::Adapters>(
     }
 }
 
-async fn preheat<A: seckiller_application::Adapters>(
-    preheater: Preheater<A>,
+/// Runs `pass` every `every` until the node stops; a failed pass is logged and retried on the
+/// next tick, since every pass is idempotent.
+async fn repeat<F, Fut>(
+    name: &'static str,
+    every: Duration,
     mut stopped: watch::Receiver<bool>,
-) {
-    let preheater = Arc::new(preheater);
+    pass: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), seckiller_application::Unavailable>>,
+{
     while !*stopped.borrow() {
-        if let Err(e) = preheater.run_once().await {
-            tracing::warn!(error = %e, "preheat pass failed");
+        if let Err(e) = pass().await {
+            tracing::warn!(error = %e, "{name} pass failed; retrying");
         }
         tokio::select! {
             _ = stopped.changed() => break,
-            _ = tokio::time::sleep(PREHEAT_EVERY) => {}
+            _ = tokio::time::sleep(every) => {}
         }
     }
 }

@@ -97,6 +97,8 @@ pub struct Order {
     pub pay_deadline: DateTime<Utc>,
     /// When it was paid.
     pub paid_at: Option<DateTime<Utc>>,
+    /// The payment provider's reference for the charge that paid it.
+    pub payment_ref: Option<String>,
     /// When it was cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
 }
@@ -120,6 +122,7 @@ impl Order {
             created_at: now,
             pay_deadline,
             paid_at: None,
+            payment_ref: None,
             cancelled_at: None,
         }
     }
@@ -129,19 +132,37 @@ impl Order {
         self.unit_price.times(self.quantity)
     }
 
-    /// Records payment, strictly before the deadline.
+    /// Records payment by the charge `payment_ref`, strictly before the deadline.
     ///
     /// # Errors
     /// [`OrderError::AlreadyPaid`], [`OrderError::Cancelled`], or
     /// [`OrderError::PaymentWindowClosed`] at or after the deadline.
-    pub fn pay(&mut self, now: DateTime<Utc>) -> Result<(), OrderError> {
+    pub fn pay(&mut self, now: DateTime<Utc>, payment_ref: &str) -> Result<(), OrderError> {
         self.require_pending()?;
         if now >= self.pay_deadline {
             return Err(OrderError::PaymentWindowClosed);
         }
         self.status = OrderStatus::Paid;
         self.paid_at = Some(now);
+        self.payment_ref = Some(payment_ref.to_owned());
         Ok(())
+    }
+
+    /// Whether the order is unpaid and can no longer be paid: the sweeper's claim.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        self.status == OrderStatus::PendingPayment && now >= self.pay_deadline
+    }
+
+    /// The accepted purchase this order was born from, as the stock gate holds it.
+    pub fn purchase(&self) -> Purchase {
+        Purchase {
+            id: self.purchase_id,
+            activity_id: self.activity_id,
+            buyer_id: self.buyer_id,
+            quantity: self.quantity,
+            unit_price: self.unit_price,
+            accepted_at: self.created_at,
+        }
     }
 
     /// The buyer withdraws before paying.
@@ -228,17 +249,38 @@ mod tests {
     #[test]
     fn paying_before_the_deadline_succeeds_once() {
         let mut o = pending(60);
-        o.pay(t(59)).unwrap();
+        o.pay(t(59), "ch_1").unwrap();
+        assert_eq!(o.payment_ref.as_deref(), Some("ch_1"));
         assert_eq!(o.status, OrderStatus::Paid);
         assert_eq!(o.paid_at, Some(t(59)));
-        assert_eq!(o.pay(t(59)), Err(OrderError::AlreadyPaid));
+        assert_eq!(o.pay(t(59), "ch_1"), Err(OrderError::AlreadyPaid));
     }
 
     #[test]
     fn paying_at_or_after_the_deadline_is_refused() {
         let mut o = pending(60);
-        assert_eq!(o.pay(t(60)), Err(OrderError::PaymentWindowClosed));
+        assert_eq!(o.pay(t(60), "ch_1"), Err(OrderError::PaymentWindowClosed));
         assert_eq!(o.status, OrderStatus::PendingPayment);
+    }
+
+    #[test]
+    fn an_order_is_overdue_only_while_pending_past_its_deadline() {
+        let mut o = pending(60);
+        assert!(!o.is_overdue(t(59)));
+        assert!(o.is_overdue(t(60)));
+        o.pay(t(1), "ch_1").unwrap();
+        assert!(!o.is_overdue(t(60)));
+    }
+
+    #[test]
+    fn an_order_names_the_purchase_it_came_from() {
+        let o = pending(60);
+        let p = o.purchase();
+        assert_eq!(
+            (p.id, p.buyer_id, p.quantity),
+            (o.purchase_id, o.buyer_id, o.quantity)
+        );
+        assert_eq!(p.accepted_at, o.created_at);
     }
 
     #[test]
@@ -248,7 +290,7 @@ mod tests {
         o.expire(t(60)).unwrap();
         assert_eq!(o.status, OrderStatus::Cancelled(CancelReason::Expired));
         assert_eq!(
-            o.pay(t(61)),
+            o.pay(t(61), "ch_1"),
             Err(OrderError::Cancelled(CancelReason::Expired))
         );
     }
@@ -256,7 +298,7 @@ mod tests {
     #[test]
     fn a_paid_order_cannot_be_cancelled_or_expired() {
         let mut o = pending(60);
-        o.pay(t(1)).unwrap();
+        o.pay(t(1), "ch_1").unwrap();
         assert_eq!(o.cancel_by_buyer(t(2)), Err(OrderError::AlreadyPaid));
         assert_eq!(o.cancel_by_admin(t(2)), Err(OrderError::AlreadyPaid));
         assert_eq!(o.expire(t(120)), Err(OrderError::AlreadyPaid));
@@ -276,7 +318,7 @@ mod tests {
             Err(OrderError::Cancelled(CancelReason::ByBuyer))
         );
         assert_eq!(
-            o.pay(t(3)),
+            o.pay(t(3), "ch_1"),
             Err(OrderError::Cancelled(CancelReason::ByBuyer))
         );
     }

@@ -7,6 +7,7 @@
 mod credentials;
 mod gate;
 mod orders;
+mod payment;
 mod queue;
 mod repositories;
 mod restock;
@@ -17,7 +18,8 @@ pub use credentials::{
     TokenError, TokenService,
 };
 pub use gate::{GateDecision, GateError, StockGate};
-pub use orders::{OrderRepository, RecordOutcome, Rejection};
+pub use orders::{MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection};
+pub use payment::{PaymentError, PaymentProvider, PaymentReceipt};
 pub use queue::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
 pub use repositories::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
@@ -30,6 +32,8 @@ pub use time::{Clock, IdSource};
 pub use credentials::{MockPasswordHasher, MockPurchaseTokenService, MockTokenService};
 #[cfg(feature = "mocks")]
 pub use orders::MockOrderRepository;
+#[cfg(feature = "mocks")]
+pub use payment::MockPaymentProvider;
 #[cfg(feature = "mocks")]
 pub use repositories::{MockActivityRepository, MockProductRepository, MockUserRepository};
 #[cfg(feature = "mocks")]

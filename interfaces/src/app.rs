@@ -12,9 +12,11 @@ use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
 use seckiller_application::activities::Activities;
 use seckiller_application::catalog::Catalog;
+use seckiller_application::order_actions::OrderActions;
 use seckiller_application::orders::Orders;
 use seckiller_application::purchases::Purchases;
 use seckiller_application::stats::Stats;
+use seckiller_application::stock_returns::StockReturns;
 
 use crate::api::{
     AccountsApi, ActivitiesApi, AdminActivitiesApi, CatalogApi, OrdersApi, PurchasesApi,
@@ -36,6 +38,8 @@ pub struct Services<A: Adapters> {
     pub purchases: Purchases<A>,
     /// Buyers' orders.
     pub orders: Orders<A>,
+    /// Paying and cancelling orders.
+    pub order_actions: OrderActions<A>,
     /// Sale statistics.
     pub stats: Stats<A>,
     /// Settled purchases on this node, for long polls.
@@ -50,6 +54,7 @@ impl<A: Adapters> Clone for Services<A> {
             activities: self.activities.clone(),
             purchases: self.purchases.clone(),
             orders: self.orders.clone(),
+            order_actions: self.order_actions.clone(),
             stats: self.stats.clone(),
             order_events: self.order_events.clone(),
         }
@@ -65,7 +70,9 @@ impl<A: Adapters> Services<A> {
         purchases: Purchases<A>,
         order_events: OrderEvents,
     ) -> Self {
+        let returns = StockReturns::new(adapters.clone(), purchases.sold_out_flags().clone());
         Self {
+            order_actions: OrderActions::new(adapters.clone(), returns),
             accounts,
             catalog: Catalog::new(adapters.clone()),
             activities,

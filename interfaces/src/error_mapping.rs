@@ -7,6 +7,7 @@ use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
 use seckiller_application::catalog::ProductError;
+use seckiller_application::order_actions::{CancelOrderError, PayError};
 use seckiller_application::orders::OrderQueryError;
 use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
 use seckiller_domain::ActivityError;
@@ -204,6 +205,42 @@ impl From<OrderQueryError> for ApiError {
         match e {
             OrderQueryError::NotFound => not_found("order"),
             OrderQueryError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<PayError> for ApiError {
+    fn from(e: PayError) -> Self {
+        match e {
+            PayError::NotFound => not_found("order"),
+            PayError::Expired => conflict(
+                "order_expired",
+                "the payment window has closed; the order is expired and its stock is back on sale",
+            ),
+            PayError::Cancelled => conflict("order_cancelled", "the order is cancelled"),
+            PayError::Declined(why) => ApiError::new(
+                StatusCode::PAYMENT_REQUIRED,
+                "payment_declined",
+                format!("the payment was declined ({why}); nothing was charged"),
+            ),
+            PayError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<CancelOrderError> for ApiError {
+    fn from(e: CancelOrderError) -> Self {
+        match e {
+            CancelOrderError::NotFound => not_found("order"),
+            CancelOrderError::AlreadyPaid => conflict(
+                "order_paid",
+                "the order is paid and can no longer be cancelled",
+            ),
+            CancelOrderError::Expired => conflict("order_expired", "the order has expired"),
+            CancelOrderError::CancelledBySale => {
+                conflict("order_cancelled", "the order was cancelled with its sale")
+            }
+            CancelOrderError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
 }

@@ -48,6 +48,9 @@ pub enum ApiError {
     /// No valid bearer token.
     #[oai(status = 401, content_type = "application/problem+json")]
     Unauthorized(Json<Problem>),
+    /// The payment provider declined the charge; nothing was taken.
+    #[oai(status = 402, content_type = "application/problem+json")]
+    PaymentRequired(Json<Problem>),
     /// Signed in, but not allowed.
     #[oai(status = 403, content_type = "application/problem+json")]
     Forbidden(Json<Problem>),
@@ -84,6 +87,7 @@ impl ApiError {
         match status {
             StatusCode::BAD_REQUEST => Self::BadRequest(body),
             StatusCode::UNAUTHORIZED => Self::Unauthorized(body),
+            StatusCode::PAYMENT_REQUIRED => Self::PaymentRequired(body),
             StatusCode::FORBIDDEN => Self::Forbidden(body),
             StatusCode::NOT_FOUND => Self::NotFound(body),
             StatusCode::CONFLICT => Self::Conflict(body),

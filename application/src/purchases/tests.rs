@@ -2,42 +2,20 @@ use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::Duration;
+use seckiller_domain::PaymentWindow;
 use seckiller_domain::ports::{
-    Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError, StockGate,
-};
-use seckiller_domain::{
-    Currency, Description, Money, Name, NewActivity, NewProduct, PaymentWindow, Role, SaleWindow,
-    UserId,
+    ActivityRepository, Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError,
+    StockGate,
 };
 use uuid::Uuid;
 
 use super::*;
 use crate::activities::Activities;
-use crate::catalog::Catalog;
+use crate::order_actions::OrderActions;
 use crate::order_writer::OrderWriter;
 use crate::preheat::Preheater;
-use crate::testing::{TestAdapters, t0};
-use crate::{Admin, Caller};
-
-fn admin() -> Admin {
-    Caller {
-        user_id: UserId::from_uuid(Uuid::now_v7()),
-        role: Role::Admin,
-    }
-    .admin()
-    .unwrap()
-}
-
-fn buyer() -> Caller {
-    Caller {
-        user_id: UserId::from_uuid(Uuid::now_v7()),
-        role: Role::Buyer,
-    }
-}
-
-fn usd(minor: i64) -> Money {
-    Money::new(minor, Currency::parse("USD").unwrap()).unwrap()
-}
+use crate::stock_returns::StockReturns;
+use crate::testing::{Sale, TestAdapters, admin, buyer, sale, sale_on, t0};
 
 /// Publishes fail; everything else is in memory.
 #[derive(Clone, Default)]
@@ -64,66 +42,6 @@ impl PurchaseFeed for BrokenQueue {
     }
 }
 
-struct Sale<A: Adapters> {
-    adapters: Arc<A>,
-    purchases: Purchases<A>,
-    writer: OrderWriter<A>,
-    activity: ActivityId,
-}
-
-/// A published sale of `stock` items, limit `limit`, opening `start_in` seconds after t0 and
-/// lasting an hour, preheated into the gate.
-async fn sale_on<A: Adapters>(adapters: A, stock: u32, limit: u32, start_in: i64) -> Sale<A> {
-    let adapters = Arc::new(adapters);
-    let product = Catalog::new(adapters.clone())
-        .create(
-            &admin(),
-            NewProduct {
-                name: Name::parse("Phone").unwrap(),
-                description: Description::default(),
-                image_url: None,
-                price: usd(1000),
-            },
-        )
-        .await
-        .unwrap();
-    let activities = Activities::new(adapters.clone());
-    let start = t0() + Duration::seconds(start_in);
-    let draft = activities
-        .create(
-            &admin(),
-            NewActivity {
-                product_id: product.id,
-                title: Name::parse("Sale").unwrap(),
-                sale_price: usd(100),
-                total_stock: Quantity::new(stock).unwrap(),
-                per_user_limit: Quantity::new(limit).unwrap(),
-                window: SaleWindow::new(start, start + Duration::hours(1)).unwrap(),
-                payment_window: PaymentWindow::DEFAULT,
-            },
-        )
-        .await
-        .unwrap();
-    let activity = draft.activity.id;
-    activities.publish(&admin(), activity).await.unwrap();
-    Preheater::new(adapters.clone(), Duration::minutes(5))
-        .run_once()
-        .await
-        .unwrap();
-    let cache = ActivityCache::new(16, StdDuration::ZERO);
-    Sale {
-        purchases: Purchases::new(
-            adapters.clone(),
-            SoldOutFlags::default(),
-            cache.clone(),
-            Duration::seconds(30),
-        ),
-        writer: OrderWriter::new(adapters.clone(), cache),
-        adapters,
-        activity,
-    }
-}
-
 /// One item of `activity` bought with `token`, as a new purchase.
 fn one_item(activity: ActivityId, token: String) -> PurchaseRequest {
     PurchaseRequest {
@@ -131,32 +49,6 @@ fn one_item(activity: ActivityId, token: String) -> PurchaseRequest {
         quantity: Quantity::ONE,
         token,
         purchase_id: None,
-    }
-}
-
-async fn sale(stock: u32, limit: u32) -> Sale<TestAdapters> {
-    sale_on(TestAdapters::memory(), stock, limit, 0).await
-}
-
-impl<A: Adapters> Sale<A> {
-    async fn attempt(&self, caller: &Caller, quantity: u32) -> Result<PurchaseId, PurchaseError> {
-        let token = self
-            .purchases
-            .request_token(caller, self.activity)
-            .await
-            .unwrap()
-            .token;
-        self.purchases
-            .purchase(
-                caller,
-                PurchaseRequest {
-                    activity_id: self.activity,
-                    quantity: Quantity::new(quantity).unwrap(),
-                    token,
-                    purchase_id: None,
-                },
-            )
-            .await
     }
 }
 
@@ -418,14 +310,18 @@ impl MemoryGateSwap {
                 .with_gate(seckiller_memory::MemoryStockGate::new()),
         );
         let cache = ActivityCache::new(16, StdDuration::ZERO);
+        let flags = SoldOutFlags::default();
+        let returns = StockReturns::new(adapters.clone(), flags.clone());
         Sale {
             purchases: Purchases::new(
                 adapters.clone(),
-                SoldOutFlags::default(),
+                flags,
                 cache.clone(),
                 Duration::seconds(30),
             ),
             writer: OrderWriter::new(adapters.clone(), cache),
+            actions: OrderActions::new(adapters.clone(), returns.clone()),
+            returns,
             adapters,
             activity: sale.activity,
         }

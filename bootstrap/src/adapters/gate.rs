@@ -21,10 +21,11 @@ impl StockGate for GateAdapter {
         activity: ActivityId,
         available: u32,
         limit: Quantity,
+        holdings: &[Purchase],
     ) -> Result<(), GateError> {
         match self {
-            Self::Memory(g) => g.preheat(activity, available, limit).await,
-            Self::Redis(g) => Box::pin(g.preheat(activity, available, limit)).await,
+            Self::Memory(g) => g.preheat(activity, available, limit, holdings).await,
+            Self::Redis(g) => Box::pin(g.preheat(activity, available, limit, holdings)).await,
         }
     }
 
@@ -53,6 +54,13 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.find_purchase(id).await,
             Self::Redis(g) => Box::pin(g.find_purchase(id)).await,
+        }
+    }
+
+    async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {
+        match self {
+            Self::Memory(g) => g.holdings(activity).await,
+            Self::Redis(g) => Box::pin(g.holdings(activity)).await,
         }
     }
 }

@@ -81,10 +81,16 @@ pub struct TestApp {
     pub client: Client,
     server: Option<RunningServer>,
     storage: Storage,
+    settings: Settings,
 }
 
 /// Starts the app on a free port over a fresh database of the given wiring.
 pub async fn spawn_app(wiring: Wiring) -> TestApp {
+    spawn_app_with(wiring, |_| {}).await
+}
+
+/// As [`spawn_app`], with some settings changed first.
+pub async fn spawn_app_with(wiring: Wiring, tweak: impl FnOnce(&mut Settings)) -> TestApp {
     let id = Uuid::now_v7().simple().to_string();
     let (database_url, storage) = match wiring {
         Wiring::Embedded => {
@@ -113,7 +119,7 @@ pub async fn spawn_app(wiring: Wiring) -> TestApp {
             prefix.clone(),
         ),
     };
-    let settings = Settings {
+    let mut settings = Settings {
         listen: "127.0.0.1:0".parse().unwrap(),
         data_dir,
         database_url,
@@ -134,6 +140,7 @@ pub async fn spawn_app(wiring: Wiring) -> TestApp {
         log: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         ..Settings::default()
     };
+    tweak(&mut settings);
     seckiller::telemetry::init_telemetry(&settings.log, seckiller::config::LogFormat::Text);
     let server = start(&settings, true).await.expect("the app starts");
     TestApp {
@@ -141,10 +148,33 @@ pub async fn spawn_app(wiring: Wiring) -> TestApp {
         client: Client::new(),
         server: Some(server),
         storage,
+        settings,
     }
 }
 
 impl TestApp {
+    /// The running node's simulated payment provider.
+    pub fn payments(&self) -> &seckiller_memory::SimulatedPaymentProvider {
+        &self.server.as_ref().expect("the app runs").payments
+    }
+
+    /// Starts a second node over the same database, gate and queue (production wiring), as a
+    /// scaled-out deployment would; the caller stops it.
+    pub async fn another_node(&self) -> (String, RunningServer) {
+        let server = start(&self.settings, false)
+            .await
+            .expect("the second node starts");
+        (format!("http://{}", server.addr), server)
+    }
+
+    /// Deletes every gate key of this app in Redis, as a Redis restart without persistence
+    /// would.
+    pub async fn lose_gate_data(&self) {
+        if let Storage::Production { prefix, .. } = &self.storage {
+            delete_redis_keys(&format!("{prefix}:")).await;
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -11,5 +11,6 @@ mod activities;
 mod bad_input;
 mod crowd;
 mod health;
+mod lifecycle;
 mod products;
 mod purchases;

@@ -34,7 +34,7 @@ async fn sale(app: &TestApp, admin: &str, stock: u32, limit: u32, start_in: i64)
     id
 }
 
-async fn stats(app: &TestApp, admin: &str, activity: &str) -> Value {
+pub(crate) async fn stats(app: &TestApp, admin: &str, activity: &str) -> Value {
     app.get(
         &format!("/api/v1/admin/activities/{activity}/stats"),
         Some(admin),
@@ -45,7 +45,7 @@ async fn stats(app: &TestApp, admin: &str, activity: &str) -> Value {
     .unwrap()
 }
 
-async fn purchase_token(app: &TestApp, buyer: &str, activity: &str) -> String {
+pub(crate) async fn purchase_token(app: &TestApp, buyer: &str, activity: &str) -> String {
     let resp = app
         .post(
             &format!("/api/v1/activities/{activity}/purchase-tokens"),

@@ -33,6 +33,9 @@ pub enum GateDecision {
 pub trait StockGate: Send + Sync + 'static {
     /// Loads an activity's available stock and per-buyer limit unless it is already loaded, so
     /// every node may call it at start and before each opening: the first load wins.
+    /// `holdings` are the purchases that already hold stock (the live orders, when a gate that
+    /// lost its data is rebuilt from the database): they count against their buyers' limits and
+    /// can be given back, but take nothing from `available`.
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable.
@@ -41,6 +44,7 @@ pub trait StockGate: Send + Sync + 'static {
         activity: ActivityId,
         available: u32,
         per_user_limit: Quantity,
+        holdings: &[Purchase],
     ) -> impl Future<Output = Result<(), GateError>> + Send;
 
     /// In one atomic step: refuse when the buyer would pass the limit, refuse when stock is short,
@@ -83,4 +87,14 @@ pub trait StockGate: Send + Sync + 'static {
         &self,
         id: PurchaseId,
     ) -> impl Future<Output = Result<Option<Purchase>, GateError>> + Send;
+
+    /// Every accepted purchase of an activity that still holds stock in the gate, so the
+    /// reconciler can find the ones that never reached the queue.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable.
+    fn holdings(
+        &self,
+        activity: ActivityId,
+    ) -> impl Future<Output = Result<Vec<Purchase>, GateError>> + Send;
 }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use super::StorageError;
 use crate::ids::{ActivityId, OrderId, PurchaseId, UserId};
-use crate::order::Order;
+use crate::order::{CancelReason, Order};
 
 /// What recording one order did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,6 +24,34 @@ pub enum RecordOutcome {
         /// Why, for the buyer and the operator.
         reason: String,
     },
+}
+
+/// What a conditional move of one order did. Storage decides: the move applies only to a
+/// pending order (and for payment, strictly before its deadline), so a payment and the sweeper
+/// racing for one order never both win.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoveOutcome {
+    /// The move applied; the order as it is now. Its stock moved with it in the same
+    /// transaction.
+    Moved(Order),
+    /// The order was no longer movable (paid, cancelled, or past its deadline); the order as it
+    /// is, unchanged.
+    Refused(Order),
+    /// No such order.
+    Missing,
+}
+
+/// Orders and items of one activity, by where the orders are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OrderTotals {
+    /// Items of pending orders: the ledger's held count must equal this.
+    pub pending_items: u64,
+    /// Items of paid orders: the ledger's sold count must equal this.
+    pub paid_items: u64,
+    /// Items of cancelled and expired orders.
+    pub cancelled_items: u64,
+    /// Orders not cancelled (pending or paid).
+    pub live_orders: u64,
 }
 
 /// A purchase that could not become an order.
@@ -94,13 +122,92 @@ pub trait OrderRepository: Send + Sync + 'static {
         offset: u32,
     ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
 
-    /// Every order of an activity that is not cancelled, for invariant checks and stats:
-    /// `(orders, items)` counted over pending and paid orders.
+    /// An activity's orders and items by status, for the ledger check and stats.
     ///
     /// # Errors
     /// [`StorageError`] when storage fails.
-    fn live_totals(
+    fn totals(
         &self,
         activity: ActivityId,
-    ) -> impl Future<Output = Result<(u64, u64), StorageError>> + Send;
+    ) -> impl Future<Output = Result<OrderTotals, StorageError>> + Send;
+
+    /// Every pending and paid order of an activity: the purchases that hold its stock, from
+    /// which a stock gate that lost its data is rebuilt.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails.
+    fn live_orders(
+        &self,
+        activity: ActivityId,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
+
+    /// Pays a pending order strictly before its deadline (`pay_deadline > now`), in one
+    /// conditional update, moving its items held → sold in the same transaction.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails; then nothing changed.
+    fn pay(
+        &self,
+        id: OrderId,
+        payment_ref: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<MoveOutcome, StorageError>> + Send;
+
+    /// Cancels a pending order for `reason`, moving its items held → available in the same
+    /// transaction. The order then awaits its return to the stock gate (see
+    /// [`OrderRepository::unreleased`]), except an admin cancellation, which returns nothing to
+    /// sale and is released at once.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails; then nothing changed.
+    fn cancel(
+        &self,
+        id: OrderId,
+        reason: CancelReason,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<MoveOutcome, StorageError>> + Send;
+
+    /// Claims up to `limit` pending orders whose deadline is at or before `now` and expires them,
+    /// moving their items held → available, in one transaction. Orders another node is claiming
+    /// at the same moment are skipped, so no order expires twice. Answers the expired orders.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails; then nothing changed.
+    fn expire_due(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
+
+    /// Cancels every pending order of a called-off activity (reason: by admin), moving their items
+    /// held → available; answers how many orders it cancelled.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails; then nothing changed.
+    fn cancel_pending_of_activity(
+        &self,
+        activity: ActivityId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+
+    /// Up to `limit` cancelled or expired orders whose stock has not yet been returned to the
+    /// stock gate, oldest first: an outbox, so a node dying between the database move and the
+    /// gate call loses no stock.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails.
+    fn unreleased(
+        &self,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
+
+    /// Records that these orders' stock is back in the gate.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails.
+    fn mark_released(
+        &self,
+        ids: &[OrderId],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<(), StorageError>> + Send;
 }

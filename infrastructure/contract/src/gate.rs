@@ -9,6 +9,7 @@
 mod concurrency;
 mod decisions;
 pub mod fixtures;
+mod holdings;
 mod returns;
 
 use std::sync::Arc;
@@ -24,6 +25,13 @@ pub use decisions::{
     an_unloaded_activity_decides_nothing, preheat_is_idempotent_first_load_wins,
     retrying_an_accepted_purchase_takes_nothing_more,
     stock_is_taken_until_sold_out_and_never_below_zero, the_limit_is_checked_before_the_stock,
+};
+pub use holdings::{
+    a_holding_listed_twice_holds_once, a_holding_of_another_activity_loads_nothing,
+    a_preheated_holding_is_given_back_exactly_once,
+    holdings_count_against_the_limit_but_take_no_stock,
+    holdings_lists_what_holds_stock_and_drops_what_was_given_back,
+    preheating_a_loaded_activity_ignores_the_holdings,
 };
 pub use returns::{
     a_given_back_purchase_tried_again_is_decided_afresh, an_accepted_purchase_can_be_found_by_id,
@@ -66,6 +74,12 @@ pub async fn every_gate_check_in_turn<G: StockGate, S: Spawn>(gate: &Arc<G>, spa
     giving_back_an_unknown_purchase_does_nothing(g).await;
     giving_back_returns_what_was_taken(g).await;
     an_accepted_purchase_can_be_found_by_id(g).await;
+    holdings_count_against_the_limit_but_take_no_stock(g).await;
+    a_preheated_holding_is_given_back_exactly_once(g).await;
+    a_holding_listed_twice_holds_once(g).await;
+    holdings_lists_what_holds_stock_and_drops_what_was_given_back(g).await;
+    preheating_a_loaded_activity_ignores_the_holdings(g).await;
+    a_holding_of_another_activity_loads_nothing(g).await;
     concurrent_buyers_never_oversell(Arc::clone(gate), spawn).await;
     one_buyer_racing_himself_never_passes_the_limit(Arc::clone(gate), spawn).await;
     concurrent_give_backs_return_stock_once(Arc::clone(gate), spawn).await;
@@ -114,6 +128,12 @@ macro_rules! gate_contract {
         $crate::gate_contract!(@check $open, giving_back_an_unknown_purchase_does_nothing);
         $crate::gate_contract!(@check $open, giving_back_returns_what_was_taken);
         $crate::gate_contract!(@check $open, an_accepted_purchase_can_be_found_by_id);
+        $crate::gate_contract!(@check $open, holdings_count_against_the_limit_but_take_no_stock);
+        $crate::gate_contract!(@check $open, a_preheated_holding_is_given_back_exactly_once);
+        $crate::gate_contract!(@check $open, a_holding_listed_twice_holds_once);
+        $crate::gate_contract!(@check $open, holdings_lists_what_holds_stock_and_drops_what_was_given_back);
+        $crate::gate_contract!(@check $open, preheating_a_loaded_activity_ignores_the_holdings);
+        $crate::gate_contract!(@check $open, a_holding_of_another_activity_loads_nothing);
         $crate::gate_contract!(@race $open, concurrent_buyers_never_oversell);
         $crate::gate_contract!(@race $open, one_buyer_racing_himself_never_passes_the_limit);
         $crate::gate_contract!(@race $open, concurrent_give_backs_return_stock_once);

@@ -40,10 +40,18 @@ pub use feed::{
 };
 pub use listing::{drafts_are_listed_only_when_asked, the_list_is_newest_first_and_paged};
 pub use orders::{
-    OrderRepositories, a_batch_with_a_duplicate_makes_one_order, a_new_order_holds_its_stock,
+    OrderCall, OrderOutcome, OrderRepositories, SpawnOrderCall,
+    a_batch_with_a_duplicate_makes_one_order,
+    a_buyer_cancellation_returns_the_stock_and_awaits_release, a_new_order_holds_its_stock,
     a_redelivered_purchase_makes_no_second_order,
-    an_order_the_ledger_cannot_cover_is_rejected_and_recorded, every_order_check_in_turn,
-    live_totals_count_pending_and_paid_orders, orders_are_found_by_id_purchase_and_buyer,
+    an_order_the_ledger_cannot_cover_is_rejected_and_recorded,
+    calling_off_an_activity_cancels_only_its_pending_orders, every_order_check_in_turn,
+    expiry_takes_only_overdue_pending_orders_oldest_first,
+    orders_are_found_by_id_purchase_and_buyer,
+    paying_at_or_after_the_deadline_is_refused_and_changes_nothing,
+    paying_before_the_deadline_sells_the_stock_once,
+    payments_racing_the_sweeper_settle_each_order_once, totals_count_orders_by_where_they_are,
+    two_sweepers_expire_every_due_order_exactly_once,
 };
 pub use products::{
     a_product_round_trips_and_updates, products_are_counted,

@@ -1,12 +1,27 @@
 //! Orders: each accepted purchase becomes at most one order, however often it is delivered, and
 //! takes its stock from the ledger; a purchase the ledger cannot cover is rejected and the
-//! rejection kept; orders are found again by every key a caller has.
+//! rejection kept; orders are found again by every key a caller has. From there an order is paid
+//! or cancelled (by its buyer, an admin, or the sweeper once overdue) exactly once, its stock
+//! moving with it, and cancelled stock waits in an outbox until it is back in the stock gate.
+//!
+//! Expiry and the outbox span the whole store, not one activity, so the checks using them first
+//! clear what earlier checks left behind (as the sweeper would) and date their own orders a day
+//! back, where no other check's orders are due.
+
+mod expiry;
+mod moves;
+mod races;
+mod recording;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use chrono::{DateTime, Duration, Utc};
 use seckiller_domain::ports::{
-    ActivityRecord, ActivityRepository, OrderRepository, RecordOutcome, Rejection, UserRepository,
+    ActivityRecord, ActivityRepository, OrderRepository, RecordOutcome, StorageError,
+    UserRepository,
 };
-use seckiller_domain::{ActivityId, Order, OrderId, PurchaseId, Role, StockLedger, UserId};
+use seckiller_domain::{ActivityId, Order, OrderId, Role, StockLedger, UserId};
 use uuid::Uuid;
 
 use crate::Repositories;
@@ -14,13 +29,60 @@ use crate::activities::a_stored_product;
 use crate::feed::a_purchase_of;
 use crate::fixtures::{a_user, an_activity, whole_second_now};
 
+pub use expiry::{
+    calling_off_an_activity_cancels_only_its_pending_orders,
+    expiry_takes_only_overdue_pending_orders_oldest_first,
+};
+pub use moves::{
+    a_buyer_cancellation_returns_the_stock_and_awaits_release,
+    paying_at_or_after_the_deadline_is_refused_and_changes_nothing,
+    paying_before_the_deadline_sells_the_stock_once,
+};
+pub use races::{
+    payments_racing_the_sweeper_settle_each_order_once,
+    two_sweepers_expire_every_due_order_exactly_once,
+};
+pub use recording::{
+    a_batch_with_a_duplicate_makes_one_order, a_new_order_holds_its_stock,
+    a_redelivered_purchase_makes_no_second_order,
+    an_order_the_ledger_cannot_cover_is_rejected_and_recorded,
+    orders_are_found_by_id_purchase_and_buyer, totals_count_orders_by_where_they_are,
+};
+
 /// One store's repositories including orders, as handed to [`order_contract!`](crate::order_contract).
 pub trait OrderRepositories: Repositories {
-    /// The orders adapter under test.
-    type Orders: OrderRepository;
+    /// The orders adapter under test; cloned into the tasks of the concurrent checks.
+    type Orders: OrderRepository + Clone;
 
     /// The orders and rejections.
     fn orders(&self) -> &Self::Orders;
+
+    /// The same orders as another node of the cluster reaches them, for the concurrent checks:
+    /// a database adapter opens its own connection pool, so the nodes race through separate
+    /// connections as they do in production. An in-process store has one node only; by default
+    /// it is [`OrderRepositories::orders`] again.
+    fn another_node(&self) -> impl Future<Output = Self::Orders> + Send {
+        let orders = self.orders().clone();
+        async move { orders }
+    }
+}
+
+/// What an order repository call answers.
+pub type OrderOutcome<T> = Result<T, StorageError>;
+
+/// One order repository call, boxed so it can be handed to any runtime and run on any thread.
+pub type OrderCall<T> = Pin<Box<dyn Future<Output = OrderOutcome<T>> + Send>>;
+
+/// Starts order repository calls as tasks of the test's runtime. This crate depends on no
+/// runtime, so the test crate supplies one ([`order_contract!`](crate::order_contract) does, with
+/// tokio).
+pub trait SpawnOrderCall {
+    /// Starts `call` at once and returns its outcome when awaited. A panicking call must make the
+    /// check fail.
+    fn spawn<T: Send + 'static>(
+        &self,
+        call: OrderCall<T>,
+    ) -> impl Future<Output = OrderOutcome<T>> + Send;
 }
 
 /// A stored sale with the given ledger and a stored buyer; orders refer to both.
@@ -46,6 +108,11 @@ async fn a_stored_buyer<S: OrderRepositories>(store: &S) -> UserId {
     buyer.id
 }
 
+/// How long a buyer has to pay for a fixture order.
+fn payment_window() -> Duration {
+    Duration::minutes(10)
+}
+
 /// The pending order of a fresh purchase, created at `created_at` with ten minutes to pay.
 fn an_order(
     activity: ActivityId,
@@ -57,20 +124,14 @@ fn an_order(
     Order::from_purchase(
         OrderId::from_uuid(Uuid::now_v7()),
         &purchase,
-        created_at + Duration::minutes(10),
+        created_at + payment_window(),
         created_at,
     )
 }
 
-/// The same purchase made into an order again (a redelivery, maybe on another node): a new order
-/// id, a later creation time.
-fn again(order: &Order) -> Order {
-    Order {
-        id: OrderId::from_uuid(Uuid::now_v7()),
-        created_at: order.created_at + Duration::seconds(3),
-        pay_deadline: order.pay_deadline + Duration::seconds(3),
-        ..order.clone()
-    }
+/// A whole second a day back: orders created then are overdue long before any other check's.
+fn a_day_ago() -> DateTime<Utc> {
+    whole_second_now() - Duration::days(1)
 }
 
 async fn ledger<S: OrderRepositories>(store: &S, activity: ActivityId) -> StockLedger {
@@ -83,6 +144,12 @@ async fn ledger<S: OrderRepositories>(store: &S, activity: ActivityId) -> StockL
         .stock
 }
 
+/// The ledger as (total, available, held, sold), for comparing all four at once.
+async fn counts<S: OrderRepositories>(store: &S, activity: ActivityId) -> (u32, u32, u32, u32) {
+    let stock = ledger(store, activity).await;
+    (stock.total(), stock.available(), stock.held(), stock.sold())
+}
+
 async fn record<S: OrderRepositories>(store: &S, orders: &[Order]) -> Vec<RecordOutcome> {
     store
         .orders()
@@ -91,296 +158,77 @@ async fn record<S: OrderRepositories>(store: &S, orders: &[Order]) -> Vec<Record
         .expect("the batch is recorded")
 }
 
-/// A new order is stored as it is, and its quantity moves from available to held.
-pub async fn a_new_order_holds_its_stock<S: OrderRepositories>(store: &S) {
-    let (sale, buyer) = a_sale(store, StockLedger::new(100)).await;
-    let order = an_order(sale.activity.id, buyer, 2, whole_second_now());
-
-    assert_eq!(
-        record(store, std::slice::from_ref(&order)).await,
-        vec![RecordOutcome::Created]
-    );
-
-    let orders = store.orders();
-    assert_eq!(
-        orders.by_purchase(order.purchase_id).await.expect("lookup"),
-        Some(order.clone())
-    );
-    assert_eq!(orders.by_id(order.id).await.expect("lookup"), Some(order));
-    let stock = ledger(store, sale.activity.id).await;
-    assert_eq!(
-        (stock.total(), stock.available(), stock.held(), stock.sold()),
-        (100, 98, 2, 0)
-    );
-}
-
-/// A purchase delivered again, as the same order or as a new one from another writer, makes no
-/// second order and takes no more stock.
-pub async fn a_redelivered_purchase_makes_no_second_order<S: OrderRepositories>(store: &S) {
-    let (sale, buyer) = a_sale(store, StockLedger::new(100)).await;
-    let order = an_order(sale.activity.id, buyer, 2, whole_second_now());
-    let other_writers = again(&order);
-
-    assert_eq!(
-        record(store, std::slice::from_ref(&order)).await,
-        vec![RecordOutcome::Created]
-    );
-    assert_eq!(
-        record(store, std::slice::from_ref(&order)).await,
-        vec![RecordOutcome::AlreadyRecorded]
-    );
-    assert_eq!(
-        record(store, std::slice::from_ref(&other_writers)).await,
-        vec![RecordOutcome::AlreadyRecorded]
-    );
-
-    let orders = store.orders();
-    assert_eq!(
-        orders.by_purchase(order.purchase_id).await.expect("lookup"),
-        Some(order.clone())
-    );
-    assert_eq!(orders.by_id(other_writers.id).await.expect("lookup"), None);
-    assert_eq!(
-        orders.rejection(order.purchase_id).await.expect("lookup"),
-        None
-    );
-    let stock = ledger(store, sale.activity.id).await;
-    assert_eq!((stock.available(), stock.held()), (98, 2));
-}
-
-/// A batch carrying one purchase twice makes one order of it; the rest of the batch is recorded
-/// as usual, and outcomes come in input order.
-pub async fn a_batch_with_a_duplicate_makes_one_order<S: OrderRepositories>(store: &S) {
-    let (sale, buyer) = a_sale(store, StockLedger::new(100)).await;
-    let now = whole_second_now();
-    let first = an_order(sale.activity.id, buyer, 2, now);
-    let second = an_order(sale.activity.id, buyer, 3, now);
-
-    assert_eq!(
-        record(store, &[first.clone(), again(&first), second.clone()]).await,
-        vec![
-            RecordOutcome::Created,
-            RecordOutcome::AlreadyRecorded,
-            RecordOutcome::Created
-        ]
-    );
-
-    let orders = store.orders();
-    assert_eq!(
-        orders.by_purchase(first.purchase_id).await.expect("lookup"),
-        Some(first)
-    );
-    assert_eq!(
-        orders
-            .by_purchase(second.purchase_id)
-            .await
-            .expect("lookup"),
-        Some(second)
-    );
-    let stock = ledger(store, sale.activity.id).await;
-    assert_eq!((stock.available(), stock.held()), (95, 5));
-}
-
-/// When the database's ledger cannot cover an order (the gate and the database disagree), no
-/// order is made, nothing moves, and the purchase is recorded as rejected, dated with the order's
-/// creation time; it stays rejected when delivered again. The rest of the batch goes on.
-pub async fn an_order_the_ledger_cannot_cover_is_rejected_and_recorded<S: OrderRepositories>(
-    store: &S,
-) {
-    let stock = StockLedger::from_counts(100, 2, 90, 8).expect("the counts add up");
-    let (sale, buyer) = a_sale(store, stock).await;
-    let now = whole_second_now();
-    let too_big = an_order(sale.activity.id, buyer, 3, now);
-    let fits = an_order(sale.activity.id, buyer, 2, now);
-
-    let outcomes = record(store, &[too_big.clone(), fits.clone()]).await;
-    let reason = match &outcomes[..] {
-        [RecordOutcome::Rejected { reason }, RecordOutcome::Created] => reason.clone(),
-        other => panic!("expected a rejection, then a new order: {other:?}"),
-    };
-    assert!(!reason.is_empty(), "a rejection says why");
-
-    let orders = store.orders();
-    assert_eq!(
-        orders
-            .by_purchase(too_big.purchase_id)
-            .await
-            .expect("lookup"),
-        None
-    );
-    assert_eq!(orders.by_id(too_big.id).await.expect("lookup"), None);
-    assert_eq!(
-        orders.rejection(too_big.purchase_id).await.expect("lookup"),
-        Some(Rejection {
-            purchase_id: too_big.purchase_id,
-            activity_id: too_big.activity_id,
-            buyer_id: too_big.buyer_id,
-            reason: reason.clone(),
-            rejected_at: too_big.created_at,
-        })
-    );
-    assert_eq!(
-        orders.rejection(fits.purchase_id).await.expect("lookup"),
-        None
-    );
-    let stock = ledger(store, sale.activity.id).await;
-    assert_eq!(
-        (stock.total(), stock.available(), stock.held(), stock.sold()),
-        (100, 0, 92, 8)
-    );
-
-    assert_eq!(
-        record(store, &[again(&too_big)]).await,
-        vec![RecordOutcome::Rejected { reason }],
-        "a rejected purchase stays rejected"
-    );
-    assert_eq!(
-        orders
-            .by_purchase(too_big.purchase_id)
-            .await
-            .expect("lookup"),
-        None
-    );
-}
-
-/// Orders come back by their id and by their purchase's id, and a buyer's orders newest first, a
-/// page at a time, without anyone else's; unknown ids find nothing.
-pub async fn orders_are_found_by_id_purchase_and_buyer<S: OrderRepositories>(store: &S) {
-    let (sale, buyer) = a_sale(store, StockLedger::new(100)).await;
-    let someone_else = a_stored_buyer(store).await;
-    let now = whole_second_now();
-    let [oldest, middle, newest] =
-        [0, 1, 2].map(|s| an_order(sale.activity.id, buyer, 1, now + Duration::seconds(s)));
-    let theirs = an_order(sale.activity.id, someone_else, 1, now);
-    record(store, &[middle.clone(), theirs.clone()]).await;
-    record(store, &[newest.clone(), oldest.clone()]).await;
-
-    let orders = store.orders();
-    for order in [&oldest, &middle, &newest, &theirs] {
-        assert_eq!(
-            orders.by_id(order.id).await.expect("lookup"),
-            Some(order.clone())
-        );
-        assert_eq!(
-            orders.by_purchase(order.purchase_id).await.expect("lookup"),
-            Some(order.clone())
-        );
-    }
-    assert_eq!(
-        orders.for_buyer(buyer, 2, 0).await.expect("list"),
-        vec![newest.clone(), middle.clone()]
-    );
-    assert_eq!(
-        orders.for_buyer(buyer, 2, 2).await.expect("list"),
-        vec![oldest]
-    );
-    assert_eq!(orders.for_buyer(buyer, 10, 3).await.expect("list"), vec![]);
-    assert_eq!(
-        orders.for_buyer(someone_else, 10, 0).await.expect("list"),
-        vec![theirs]
-    );
-    let nobody = UserId::from_uuid(Uuid::now_v7());
-    assert_eq!(orders.for_buyer(nobody, 10, 0).await.expect("list"), vec![]);
-    let unknown = Uuid::now_v7();
-    assert_eq!(
-        orders
-            .by_id(OrderId::from_uuid(unknown))
-            .await
-            .expect("lookup"),
-        None
-    );
-    assert_eq!(
-        orders
-            .by_purchase(PurchaseId::from_uuid(unknown))
-            .await
-            .expect("lookup"),
-        None
-    );
-    assert_eq!(
-        orders
-            .rejection(PurchaseId::from_uuid(unknown))
-            .await
-            .expect("lookup"),
-        None
-    );
-}
-
-/// The live totals of an activity count its pending and paid orders and their items, but no
-/// cancelled or expired order and nothing of another activity. Orders reach storage only through
-/// `record` so far, so the paid and cancelled ones are recorded in that state; their payment and
-/// cancellation times round-trip too.
-pub async fn live_totals_count_pending_and_paid_orders<S: OrderRepositories>(store: &S) {
-    let (sale, buyer) = a_sale(store, StockLedger::new(100)).await;
-    let (other_sale, other_buyer) = a_sale(store, StockLedger::new(100)).await;
-    let now = whole_second_now();
-    let id = sale.activity.id;
-    let pending = [an_order(id, buyer, 1, now), an_order(id, buyer, 2, now)];
-    let mut paid = an_order(id, buyer, 3, now);
-    paid.pay(now + Duration::seconds(30)).expect("paid in time");
-    let mut withdrawn = an_order(id, buyer, 4, now);
-    withdrawn
-        .cancel_by_buyer(now + Duration::seconds(40))
-        .expect("cancelled before paying");
-    let mut expired = an_order(id, buyer, 5, now);
-    expired
-        .expire(expired.pay_deadline)
-        .expect("due at the deadline");
-    let elsewhere = an_order(other_sale.activity.id, other_buyer, 7, now);
-
-    let batch = [
-        pending[0].clone(),
-        pending[1].clone(),
-        paid.clone(),
-        withdrawn.clone(),
-        expired.clone(),
-        elsewhere,
-    ];
+/// Records `orders`, every one of which must be new.
+async fn record_new<S: OrderRepositories>(store: &S, orders: &[Order]) {
+    let outcomes = record(store, orders).await;
     assert!(
-        record(store, &batch)
-            .await
-            .iter()
-            .all(|o| *o == RecordOutcome::Created)
+        outcomes.iter().all(|o| *o == RecordOutcome::Created),
+        "every order is new: {outcomes:?}"
     );
+}
 
-    let orders = store.orders();
-    assert_eq!(orders.live_totals(id).await.expect("totals"), (3, 6));
-    assert_eq!(
-        orders
-            .live_totals(other_sale.activity.id)
+/// Expires everything due at `now`, so a check counting what expires sees its own orders only.
+async fn expire_everything_due<O: OrderRepository>(orders: &O, now: DateTime<Utc>) {
+    while !orders
+        .expire_due(now, 1_000)
+        .await
+        .expect("expire what earlier checks left due")
+        .is_empty()
+    {}
+}
+
+/// Releases everything in the outbox, so a check reading it sees its own orders only.
+async fn release_everything<O: OrderRepository>(orders: &O, now: DateTime<Utc>) {
+    loop {
+        let owed = orders
+            .unreleased(1_000)
             .await
-            .expect("totals"),
-        (1, 7)
-    );
-    assert_eq!(
+            .expect("read what earlier checks left owed");
+        if owed.is_empty() {
+            return;
+        }
+        let ids: Vec<OrderId> = owed.iter().map(|o| o.id).collect();
         orders
-            .live_totals(ActivityId::from_uuid(Uuid::now_v7()))
+            .mark_released(&ids, now)
             .await
-            .expect("totals"),
-        (0, 0)
-    );
-    for order in [paid, withdrawn, expired] {
-        assert_eq!(
-            orders.by_id(order.id).await.expect("lookup"),
-            Some(order.clone())
-        );
+            .expect("release what earlier checks left owed");
     }
+}
+
+/// `orders` sorted by id, for comparing sets of orders.
+fn by_id(mut orders: Vec<Order>) -> Vec<Order> {
+    orders.sort_by_key(|o| o.id);
+    orders
 }
 
 /// Runs every order check one after another on one store: the checks must not depend on an
 /// empty store or on each other. Keep this list in step with [`order_contract!`](crate::order_contract).
-pub async fn every_order_check_in_turn<S: OrderRepositories>(store: &S) {
+pub async fn every_order_check_in_turn<S, T>(store: &S, spawn: &T)
+where
+    S: OrderRepositories,
+    T: SpawnOrderCall,
+{
     a_new_order_holds_its_stock(store).await;
     a_redelivered_purchase_makes_no_second_order(store).await;
     a_batch_with_a_duplicate_makes_one_order(store).await;
     an_order_the_ledger_cannot_cover_is_rejected_and_recorded(store).await;
     orders_are_found_by_id_purchase_and_buyer(store).await;
-    live_totals_count_pending_and_paid_orders(store).await;
+    totals_count_orders_by_where_they_are(store).await;
+    paying_before_the_deadline_sells_the_stock_once(store).await;
+    paying_at_or_after_the_deadline_is_refused_and_changes_nothing(store).await;
+    a_buyer_cancellation_returns_the_stock_and_awaits_release(store).await;
+    expiry_takes_only_overdue_pending_orders_oldest_first(store).await;
+    calling_off_an_activity_cancels_only_its_pending_orders(store).await;
+    two_sweepers_expire_every_due_order_exactly_once(store, spawn).await;
+    payments_racing_the_sweeper_settle_each_order_once(store, spawn).await;
 }
 
 /// Expands to one `#[tokio::test]` per order check, each opening a fresh store with `$open` (an
 /// expression evaluating to a future of an [`OrderRepositories`] value), plus one test running
-/// them all twice on a single store. The calling crate needs `tokio` with the `macros` and `rt`
-/// features as a dev-dependency.
+/// them all twice on a single store. The concurrent checks run on a multi-threaded runtime with
+/// their calls spawned as tokio tasks. Invoke it once per module: it defines a `TokioOrderTasks`
+/// type. The calling crate needs `tokio` with the `macros`, `rt` and `rt-multi-thread` features
+/// as a dev-dependency.
 ///
 /// ```ignore
 /// mod sqlite_orders {
@@ -390,18 +238,44 @@ pub async fn every_order_check_in_turn<S: OrderRepositories>(store: &S) {
 #[macro_export]
 macro_rules! order_contract {
     ($open:expr) => {
+        /// Runs order repository calls as tokio tasks, so concurrent checks overlap on several
+        /// threads.
+        struct TokioOrderTasks;
+
+        impl $crate::SpawnOrderCall for TokioOrderTasks {
+            fn spawn<T: Send + 'static>(
+                &self,
+                call: $crate::OrderCall<T>,
+            ) -> impl ::std::future::Future<Output = $crate::OrderOutcome<T>> + Send {
+                let task = ::tokio::spawn(call);
+                async move {
+                    match task.await {
+                        Ok(outcome) => outcome,
+                        Err(failed) => panic!("an order call did not finish: {failed}"),
+                    }
+                }
+            }
+        }
+
         $crate::order_contract!(@check $open, a_new_order_holds_its_stock);
         $crate::order_contract!(@check $open, a_redelivered_purchase_makes_no_second_order);
         $crate::order_contract!(@check $open, a_batch_with_a_duplicate_makes_one_order);
         $crate::order_contract!(@check $open, an_order_the_ledger_cannot_cover_is_rejected_and_recorded);
         $crate::order_contract!(@check $open, orders_are_found_by_id_purchase_and_buyer);
-        $crate::order_contract!(@check $open, live_totals_count_pending_and_paid_orders);
+        $crate::order_contract!(@check $open, totals_count_orders_by_where_they_are);
+        $crate::order_contract!(@check $open, paying_before_the_deadline_sells_the_stock_once);
+        $crate::order_contract!(@check $open, paying_at_or_after_the_deadline_is_refused_and_changes_nothing);
+        $crate::order_contract!(@check $open, a_buyer_cancellation_returns_the_stock_and_awaits_release);
+        $crate::order_contract!(@check $open, expiry_takes_only_overdue_pending_orders_oldest_first);
+        $crate::order_contract!(@check $open, calling_off_an_activity_cancels_only_its_pending_orders);
+        $crate::order_contract!(@race $open, two_sweepers_expire_every_due_order_exactly_once);
+        $crate::order_contract!(@race $open, payments_racing_the_sweeper_settle_each_order_once);
 
-        #[tokio::test]
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn every_order_check_passes_twice_on_one_shared_store() {
             let store = $open.await;
-            $crate::every_order_check_in_turn(&store).await;
-            $crate::every_order_check_in_turn(&store).await;
+            $crate::every_order_check_in_turn(&store, &TokioOrderTasks).await;
+            $crate::every_order_check_in_turn(&store, &TokioOrderTasks).await;
         }
     };
     (@check $open:expr, $check:ident) => {
@@ -409,6 +283,13 @@ macro_rules! order_contract {
         async fn $check() {
             let store = $open.await;
             $crate::$check(&store).await;
+        }
+    };
+    (@race $open:expr, $check:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $check() {
+            let store = $open.await;
+            $crate::$check(&store, &TokioOrderTasks).await;
         }
     };
 }

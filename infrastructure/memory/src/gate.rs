@@ -3,6 +3,7 @@
 //! takes one short lock, so each decision is atomic exactly as one Lua script is in Redis.
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
@@ -25,6 +26,11 @@ struct State {
 
 /// Atomic stock decisions in process memory. Clones share the same gate, so every service of
 /// one node sees the same stock.
+///
+/// A preheat loads stock, limit and holdings under one lock, so no attempt sees an activity
+/// half rebuilt; holdings of another activity are refused with a [`GateError`] and nothing is
+/// loaded. [`StockGate::holdings`] scans every purchase held in the gate: it serves an
+/// occasional reconciler, not the hot path.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStockGate(Arc<Mutex<State>>);
 
@@ -49,15 +55,35 @@ impl StockGate for MemoryStockGate {
         activity: ActivityId,
         available: u32,
         per_user_limit: Quantity,
+        holdings: &[Purchase],
     ) -> Result<(), GateError> {
-        self.lock()
-            .activities
-            .entry(activity)
-            .or_insert_with(|| ActivityGate {
-                available,
-                per_user_limit: per_user_limit.get(),
-                bought: HashMap::new(),
-            });
+        if let Some(foreign) = holdings.iter().find(|held| held.activity_id != activity) {
+            return Err(GateError(format!(
+                "purchase {} of activity {} cannot be preheated as a holding of {activity}",
+                foreign.id, foreign.activity_id
+            )));
+        }
+        let mut state = self.lock();
+        let State {
+            activities,
+            holding,
+        } = &mut *state;
+        let Entry::Vacant(vacant) = activities.entry(activity) else {
+            return Ok(());
+        };
+        let gate = vacant.insert(ActivityGate {
+            available,
+            per_user_limit: per_user_limit.get(),
+            bought: HashMap::new(),
+        });
+        for held in holdings {
+            // Listed twice, a holding still holds its stock once.
+            if let Entry::Vacant(record) = holding.entry(held.id) {
+                record.insert(held.clone());
+                let bought = gate.bought.entry(held.buyer_id).or_insert(0);
+                *bought = bought.saturating_add(held.quantity.get());
+            }
+        }
         Ok(())
     }
 
@@ -119,5 +145,18 @@ impl StockGate for MemoryStockGate {
 
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
         Ok(self.lock().holding.get(&id).cloned())
+    }
+
+    async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {
+        let mut holdings: Vec<Purchase> = self
+            .lock()
+            .holding
+            .values()
+            .filter(|purchase| purchase.activity_id == activity)
+            .cloned()
+            .collect();
+        // Oldest first, as the Redis gate answers, so both read alike.
+        holdings.sort_by_key(|purchase| (purchase.accepted_at, purchase.id));
+        Ok(holdings)
     }
 }

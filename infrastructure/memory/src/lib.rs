@@ -8,6 +8,7 @@ mod clock;
 mod gate;
 mod ids;
 mod orders;
+mod payment;
 mod queue;
 mod repositories;
 mod restock;
@@ -16,6 +17,9 @@ pub use clock::{ManualClock, SystemClock};
 pub use gate::MemoryStockGate;
 pub use ids::UuidV7Source;
 pub use orders::MemoryOrderRepository;
+pub use payment::{
+    DEFAULT_PAYMENT_TIMEOUT, PaymentMode, SimulatedPaymentProvider, UnknownPaymentMode,
+};
 pub use queue::MemoryPurchaseQueue;
 pub use repositories::{MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository};
 pub use restock::LocalRestockNotifier;

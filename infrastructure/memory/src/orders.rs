@@ -1,11 +1,18 @@
 //! Orders in memory, moving stock in the shared in-memory activity ledgers exactly as the
-//! database adapter does.
+//! database adapter does. Every operation holds the books' lock, then the ledgers' (always in
+//! that order), for its whole length: it is one transaction, and concurrent callers take turns.
 
-use std::collections::HashMap;
+mod expiry;
+mod moves;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use seckiller_domain::ports::{OrderRepository, RecordOutcome, Rejection, StorageError};
-use seckiller_domain::{ActivityId, Order, OrderId, OrderStatus, PurchaseId, UserId};
+use chrono::{DateTime, Utc};
+use seckiller_domain::ports::{
+    MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection, StorageError,
+};
+use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, OrderStatus, PurchaseId, UserId};
 
 use crate::repositories::{MemoryActivityRepository, lock};
 
@@ -13,6 +20,15 @@ use crate::repositories::{MemoryActivityRepository, lock};
 struct Books {
     orders: HashMap<PurchaseId, Order>,
     rejections: HashMap<PurchaseId, Rejection>,
+    /// Expired or buyer-cancelled orders whose stock is back in the stock gate. (An admin
+    /// cancellation owes the gate nothing and is never listed as unreleased.)
+    released: HashSet<OrderId>,
+}
+
+impl Books {
+    fn by_id_mut(&mut self, id: OrderId) -> Option<&mut Order> {
+        self.orders.values_mut().find(|o| o.id == id)
+    }
 }
 
 /// Orders and rejections in memory.
@@ -115,14 +131,80 @@ impl OrderRepository for MemoryOrderRepository {
             .collect())
     }
 
-    async fn live_totals(&self, activity: ActivityId) -> Result<(u64, u64), StorageError> {
+    async fn totals(&self, activity: ActivityId) -> Result<OrderTotals, StorageError> {
         let books = lock(&self.books);
-        let live = books.orders.values().filter(|o| {
-            o.activity_id == activity
-                && matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Paid)
-        });
-        Ok(live.fold((0, 0), |(n, items), o| {
-            (n + 1, items + u64::from(o.quantity.get()))
-        }))
+        let mut totals = OrderTotals::default();
+        for order in books.orders.values().filter(|o| o.activity_id == activity) {
+            let items = u64::from(order.quantity.get());
+            match order.status {
+                OrderStatus::PendingPayment => {
+                    totals.pending_items += items;
+                    totals.live_orders += 1;
+                }
+                OrderStatus::Paid => {
+                    totals.paid_items += items;
+                    totals.live_orders += 1;
+                }
+                OrderStatus::Cancelled(_) => totals.cancelled_items += items,
+            }
+        }
+        Ok(totals)
+    }
+
+    async fn live_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
+        let mut live: Vec<Order> = lock(&self.books)
+            .orders
+            .values()
+            .filter(|o| {
+                o.activity_id == activity
+                    && matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Paid)
+            })
+            .cloned()
+            .collect();
+        live.sort_by_key(|o| (o.created_at, o.id));
+        Ok(live)
+    }
+
+    async fn pay(
+        &self,
+        id: OrderId,
+        payment_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        self.pay_now(id, payment_ref, now)
+    }
+
+    async fn cancel(
+        &self,
+        id: OrderId,
+        reason: CancelReason,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        self.cancel_now(id, reason, now)
+    }
+
+    async fn expire_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Order>, StorageError> {
+        self.expire_due_now(now, limit)
+    }
+
+    async fn cancel_pending_of_activity(
+        &self,
+        activity: ActivityId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        self.cancel_pending_now(activity, now)
+    }
+
+    async fn unreleased(&self, limit: u32) -> Result<Vec<Order>, StorageError> {
+        Ok(self.unreleased_now(limit))
+    }
+
+    async fn mark_released(
+        &self,
+        ids: &[OrderId],
+        _now: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        self.mark_released_now(ids);
+        Ok(())
     }
 }

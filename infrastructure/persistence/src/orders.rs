@@ -1,13 +1,20 @@
 //! Orders in `orders` and rejected purchases in `purchase_rejections`: what the order writer makes
-//! of each accepted purchase, exactly once per purchase id.
+//! of each accepted purchase, exactly once per purchase id, and where each order goes from there
+//! (paid, cancelled, expired, its stock released back to the gate).
 
+mod expiry;
+mod ledger;
+mod moves;
 mod record;
 mod rows;
+mod totals;
 
-use sea_orm::sea_query::Expr;
+use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use seckiller_domain::ports::{OrderRepository, RecordOutcome, Rejection, StorageError};
-use seckiller_domain::{ActivityId, Order, OrderId, OrderStatus, PurchaseId, UserId};
+use seckiller_domain::ports::{
+    MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection, StorageError,
+};
+use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, PurchaseId, UserId};
 
 use crate::database::Database;
 use crate::entities::{order, purchase_rejection};
@@ -22,6 +29,11 @@ use rows::{to_order, to_rejection};
 /// of deadlocking, and each sees the other's orders and rejections once it goes on. A purchase
 /// that was rejected once stays rejected when it is delivered again, and one naming an activity
 /// or buyer that is not stored is rejected rather than failing its whole batch.
+///
+/// Every later move (payment, cancellation, expiry) is one transaction too: a conditional update
+/// of the order that applies only while it is pending, then the guarded ledger move. Payments,
+/// cancellations and sweepers on several nodes may race for the same orders; each order moves
+/// once, and the ledger moves with it.
 #[derive(Debug, Clone)]
 pub struct SeaOrderRepository {
     db: Database,
@@ -82,30 +94,49 @@ impl OrderRepository for SeaOrderRepository {
         rows.into_iter().map(to_order).collect()
     }
 
-    async fn live_totals(&self, activity: ActivityId) -> Result<(u64, u64), StorageError> {
-        let live = [OrderStatus::PendingPayment, OrderStatus::Paid].map(|s| s.as_str());
-        // SUM of a bigint is numeric on Postgres; the cast brings both backends to one type.
-        let totals: Option<(i64, i64)> = order::Entity::find()
-            .select_only()
-            .expr_as(Expr::cust("COUNT(*)"), "orders")
-            .expr_as(
-                Expr::cust("CAST(COALESCE(SUM(quantity), 0) AS BIGINT)"),
-                "items",
-            )
-            .filter(order::Column::ActivityId.eq(activity.as_uuid()))
-            .filter(order::Column::Status.is_in(live))
-            .into_tuple()
-            .one(self.db.connection())
-            .await
-            .map_err(storage)?;
-        let (orders, items) = totals.unwrap_or_default();
-        let count = |value: i64| {
-            u64::try_from(value).map_err(|_| {
-                StorageError(format!(
-                    "order totals of activity {activity} are negative: {value}"
-                ))
-            })
-        };
-        Ok((count(orders)?, count(items)?))
+    async fn totals(&self, activity: ActivityId) -> Result<OrderTotals, StorageError> {
+        totals::totals(self.db.connection(), activity).await
+    }
+
+    async fn live_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
+        totals::live_orders(self.db.connection(), activity).await
+    }
+
+    async fn pay(
+        &self,
+        id: OrderId,
+        payment_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        moves::pay(self.db.connection(), id, payment_ref, now).await
+    }
+
+    async fn cancel(
+        &self,
+        id: OrderId,
+        reason: CancelReason,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        moves::cancel(self.db.connection(), id, reason, now).await
+    }
+
+    async fn expire_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Order>, StorageError> {
+        expiry::expire_due(self.db.connection(), now, limit).await
+    }
+
+    async fn cancel_pending_of_activity(
+        &self,
+        activity: ActivityId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        expiry::cancel_pending_of_activity(self.db.connection(), activity, now).await
+    }
+
+    async fn unreleased(&self, limit: u32) -> Result<Vec<Order>, StorageError> {
+        expiry::unreleased(self.db.connection(), limit).await
+    }
+
+    async fn mark_released(&self, ids: &[OrderId], now: DateTime<Utc>) -> Result<(), StorageError> {
+        expiry::mark_released(self.db.connection(), ids, now).await
     }
 }

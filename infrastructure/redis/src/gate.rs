@@ -1,11 +1,13 @@
 //! The stock gate on Redis: each purchase attempt is one Lua script on the activity's slot, so
 //! every node of the service shares one exact count.
 
+mod index;
+
+use std::collections::HashMap;
 use std::time::Duration;
 
 use fred::prelude::{
-    Builder, ClientLike, Config, Error, Expiration, HashesInterface, KeysInterface, Pool,
-    ReconnectPolicy,
+    Builder, ClientLike, Config, Error, HashesInterface, KeysInterface, Pool, ReconnectPolicy,
 };
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
 use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
@@ -19,12 +21,21 @@ use crate::scripts::{Scripts, take};
 const TIMEOUT: Duration = Duration::from_secs(2);
 /// Connections per gate; commands are pipelined on each, so a few serve many requests.
 const POOL_SIZE: usize = 4;
-/// How long the purchase-id → activity lookup lives. Buyers poll a purchase for minutes, not
-/// days; the activity's own record stays until its keys are deleted.
-const PURCHASE_INDEX_TTL_SECS: i64 = 24 * 60 * 60;
 
 fn unavailable(error: Error) -> GateError {
     GateError(format!("redis: {error}"))
+}
+
+/// Refuses holdings of another activity before anything is written: they would be recorded in
+/// this activity's keys and counted against the wrong sale.
+fn refuse_foreign_holdings(activity: ActivityId, holdings: &[Purchase]) -> Result<(), GateError> {
+    match holdings.iter().find(|held| held.activity_id != activity) {
+        Some(foreign) => Err(GateError(format!(
+            "purchase {} of activity {} cannot be preheated as a holding of {activity}",
+            foreign.id, foreign.activity_id
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The production [`StockGate`]. Clones share the connections.
@@ -40,6 +51,10 @@ fn unavailable(error: Error) -> GateError {
 /// A given-back purchase's record moves from `:purchases` to `:returned`: it no longer holds
 /// stock, so [`StockGate::find_purchase`] no longer finds it and a retry under its id is
 /// decided afresh.
+///
+/// [`StockGate::preheat`] loads stock, limit and holdings in one script, so no attempt ever
+/// sees an activity half rebuilt; the holdings' lookup keys follow, pipelined, like a take's.
+/// Holdings of another activity are refused with a [`GateError`] and nothing is loaded.
 #[derive(Debug, Clone)]
 pub struct RedisStockGate {
     pool: Pool,
@@ -110,27 +125,6 @@ impl RedisStockGate {
     pub async fn close(&self) -> Result<(), GateError> {
         self.pool.quit().await.map_err(unavailable)
     }
-
-    /// Makes `purchase` findable by id; failing here must not fail the take that preceded it.
-    async fn index(&self, purchase: &Purchase) {
-        let written: Result<(), Error> = self
-            .pool
-            .set(
-                self.keys.purchase_index(purchase.id),
-                purchase.activity_id.to_string(),
-                Some(Expiration::EX(PURCHASE_INDEX_TTL_SECS)),
-                None,
-                false,
-            )
-            .await;
-        if let Err(error) = written {
-            tracing::warn!(
-                purchase_id = %purchase.id,
-                %error,
-                "accepted purchase not indexed by id; a retry of the take indexes it"
-            );
-        }
-    }
 }
 
 impl StockGate for RedisStockGate {
@@ -139,18 +133,36 @@ impl StockGate for RedisStockGate {
         activity: ActivityId,
         available: u32,
         per_user_limit: Quantity,
+        holdings: &[Purchase],
     ) -> Result<(), GateError> {
+        refuse_foreign_holdings(activity, holdings)?;
         let keys = self.keys.activity(activity);
-        let _loaded: i64 = self
+        let mut args = Vec::with_capacity(2 + 2 * holdings.len());
+        args.push(available.to_string());
+        args.push(per_user_limit.get().to_string());
+        for held in holdings {
+            args.push(held.id.to_string());
+            args.push(record::encode(held));
+        }
+        let loaded: i64 = self
             .scripts
             .preheat
             .run(
                 &self.pool,
-                vec![keys.stock, keys.limit],
-                vec![available.to_string(), per_user_limit.get().to_string()],
+                vec![
+                    keys.stock,
+                    keys.limit,
+                    keys.buyers,
+                    keys.purchases,
+                    keys.returned,
+                ],
+                args,
             )
             .await
             .map_err(unavailable)?;
+        if loaded == 1 {
+            self.index_holdings(holdings).await;
+        }
         Ok(())
     }
 
@@ -251,5 +263,34 @@ impl StockGate for RedisStockGate {
             )));
         }
         Ok(Some(purchase))
+    }
+
+    async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {
+        let stored: HashMap<String, String> = self
+            .pool
+            .hgetall(self.keys.activity(activity).purchases)
+            .await
+            .map_err(unavailable)?;
+        let mut holdings = stored
+            .iter()
+            .map(|(id, stored)| {
+                let id: PurchaseId = id.parse().map_err(|_| {
+                    GateError(format!(
+                        "redis: a purchase of {activity} is recorded under {id:?}"
+                    ))
+                })?;
+                let purchase = record::decode(id, stored)?;
+                if purchase.activity_id != activity {
+                    return Err(GateError(format!(
+                        "redis: purchase {id} is recorded under {activity} but belongs to {}",
+                        purchase.activity_id
+                    )));
+                }
+                Ok(purchase)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // A hash has no order; oldest first reads naturally and keeps answers repeatable.
+        holdings.sort_by_key(|purchase| (purchase.accepted_at, purchase.id));
+        Ok(holdings)
     }
 }

@@ -30,8 +30,14 @@ pub(crate) const TAKE: &str = include_str!("scripts/take.lua");
 /// there is nothing to return it to; the record then stays).
 pub(crate) const GIVE_BACK: &str = include_str!("scripts/give_back.lua");
 
-/// Loads an activity unless its stock is there already: the first load wins, and stock and
-/// limit are set together. KEYS: stock, limit. ARGV: available, limit. Answers 1 when loaded.
+/// Loads an activity unless its stock is there already: the first load wins, and stock, limit
+/// and the holdings are written together, or (stock there already) nothing is. KEYS: stock,
+/// limit, buyers, purchases, returned. ARGV: available, limit, then a purchase id and its
+/// encoded record (see `record.rs`) per holding. Each holding is recorded as an accepted
+/// purchase (and leaves `returned`, as a take does) and its quantity, read from the record as
+/// the give-back script reads it, is counted for its buyer; a holding recorded already is not
+/// counted twice. Holdings take nothing from the stock. Every record is read before anything is
+/// written, so an unreadable one fails the load whole. Answers 1 when loaded, else 0.
 pub(crate) const PREHEAT: &str = include_str!("scripts/preheat.lua");
 
 /// A script with the hash it is called by.

@@ -1,4 +1,4 @@
-//! `GET /orders`, `GET /orders/{id}`: a buyer's own orders.
+//! `GET /orders`, `GET /orders/{id}`, and paying or cancelling one: a buyer's own orders.
 
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
@@ -47,5 +47,39 @@ impl<A: Adapters> OrdersApi<A> {
                 .await?
                 .into(),
         ))
+    }
+
+    /// Pays one of your orders before its deadline. Asking again for a paid order answers it
+    /// again and charges nothing more.
+    #[oai(
+        path = "/orders/:id/payment",
+        method = "post",
+        operation_id = "payOrder"
+    )]
+    async fn pay(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<OrderDto>, ApiError> {
+        let caller = caller(&self.0.accounts, &auth)?;
+        let order = self
+            .0
+            .order_actions
+            .pay(&caller, OrderId::from_uuid(id.0))
+            .await?;
+        Ok(Json(order.into()))
+    }
+
+    /// Cancels one of your unpaid orders; its stock goes back on sale at once. Asking again
+    /// answers the cancelled order again.
+    #[oai(
+        path = "/orders/:id/cancellation",
+        method = "post",
+        operation_id = "cancelOrder"
+    )]
+    async fn cancel(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<OrderDto>, ApiError> {
+        let caller = caller(&self.0.accounts, &auth)?;
+        let order = self
+            .0
+            .order_actions
+            .cancel(&caller, OrderId::from_uuid(id.0))
+            .await?;
+        Ok(Json(order.into()))
     }
 }

@@ -128,6 +128,8 @@ pub(crate) struct OrderDto {
     pub paid_at: Option<DateTime<Utc>>,
     /// When it was cancelled.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// The payment provider's reference of the charge that paid it.
+    pub payment_ref: Option<String>,
 }
 
 impl From<Order> for OrderDto {
@@ -145,6 +147,7 @@ impl From<Order> for OrderDto {
             pay_deadline: o.pay_deadline,
             paid_at: o.paid_at,
             cancelled_at: o.cancelled_at,
+            payment_ref: o.payment_ref,
         }
     }
 }
@@ -169,6 +172,11 @@ pub(crate) struct StatsDto {
     pub live_items: u64,
     /// Accepted purchases not yet written as orders (all sales).
     pub queue_lag: u64,
+    /// True when every stock invariant holds: total = available + held + sold, held and sold
+    /// match the orders, and (with the queue drained) the gate matches the database.
+    pub balanced: bool,
+    /// Each broken invariant, in words.
+    pub problems: Vec<String>,
 }
 
 impl From<ActivityStats> for StatsDto {
@@ -182,6 +190,8 @@ impl From<ActivityStats> for StatsDto {
             live_orders: s.live_orders,
             live_items: s.live_items,
             queue_lag: s.queue_lag,
+            balanced: s.problems.is_empty(),
+            problems: s.problems,
         }
     }
 }

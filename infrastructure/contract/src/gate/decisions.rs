@@ -12,7 +12,7 @@ pub(crate) async fn a_loaded_activity<G: StockGate>(
     limit: u32,
 ) -> ActivityId {
     let activity = an_activity_id();
-    gate.preheat(activity, available, items(limit))
+    gate.preheat(activity, available, items(limit), &[])
         .await
         .expect("preheat");
     activity
@@ -55,7 +55,7 @@ pub async fn an_unloaded_activity_decides_nothing<G: StockGate>(gate: &G) {
 /// neither, even after stock was taken.
 pub async fn preheat_is_idempotent_first_load_wins<G: StockGate>(gate: &G) {
     let activity = a_loaded_activity(gate, 5, 1).await;
-    gate.preheat(activity, 100, items(10))
+    gate.preheat(activity, 100, items(10), &[])
         .await
         .expect("preheat again");
     assert_eq!(left(gate, activity).await, 5);
@@ -65,7 +65,7 @@ pub async fn preheat_is_idempotent_first_load_wins<G: StockGate>(gate: &G) {
         take(gate, &a_purchase(activity, buyer, 1)).await,
         GateDecision::Accepted
     );
-    gate.preheat(activity, 5, items(10))
+    gate.preheat(activity, 5, items(10), &[])
         .await
         .expect("preheat after a sale");
     assert_eq!(left(gate, activity).await, 4, "a reload must not refill");

@@ -131,6 +131,7 @@ fn insert_unless_settled(order: &Order) -> Result<InsertStatement, StorageError>
             Expr::val(stored(order.created_at)),
             Expr::val(stored(order.pay_deadline)),
             Expr::val(order.paid_at.map(stored)),
+            Expr::val(order.payment_ref.clone()),
             Expr::val(order.cancelled_at.map(stored)),
         ])
         .and_where(Expr::exists(exists_where(
@@ -164,6 +165,7 @@ fn insert_unless_settled(order: &Order) -> Result<InsertStatement, StorageError>
             order::Column::CreatedAt,
             order::Column::PayDeadline,
             order::Column::PaidAt,
+            order::Column::PaymentRef,
             order::Column::CancelledAt,
         ])
         .select_from(values)

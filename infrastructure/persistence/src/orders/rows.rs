@@ -31,6 +31,7 @@ pub(super) fn to_order(row: order::Model) -> Result<Order, StorageError> {
         created_at: row.created_at,
         pay_deadline: row.pay_deadline,
         paid_at: row.paid_at,
+        payment_ref: row.payment_ref,
         cancelled_at: row.cancelled_at,
     })
 }

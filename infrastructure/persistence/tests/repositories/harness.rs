@@ -100,6 +100,12 @@ impl OrderRepositories for Store {
     fn orders(&self) -> &Self::Orders {
         &self.orders
     }
+
+    /// Another node: its own connection pool to the same database, dropped with the repository.
+    async fn another_node(&self) -> Self::Orders {
+        let node = connect(&self.url).await.expect("another node connects");
+        SeaOrderRepository::new(&node)
+    }
 }
 
 /// A store with the embedded purchase queue started on it. The queue goes first when dropped,

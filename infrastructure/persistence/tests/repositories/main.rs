@@ -1,7 +1,7 @@
 //! The persistence adapters against real databases, as one test binary: the shared repository
 //! contract on SQLite and on Postgres, then what only a database adapter has to prove
-//! (migrations, settings, constraints, atomicity, corrupt rows, concurrent order writers, the
-//! embedded purchase queue's own behaviour).
+//! (migrations, settings, constraints, atomicity, corrupt rows, concurrent order writers, order
+//! moves racing across nodes, the embedded purchase queue's own behaviour).
 //!
 //! Every test gets its own database (a fresh SQLite file, a fresh Postgres database) that is
 //! removed when the test ends, even by a panic, so the suite runs in parallel. Postgres is taken
@@ -38,6 +38,7 @@ macro_rules! on_both_backends {
 mod connecting;
 mod constraints;
 mod harness;
+mod lifecycle;
 mod orders;
 mod queue;
 mod schema;

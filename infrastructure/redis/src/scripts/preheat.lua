@@ -1,6 +1,23 @@
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
 end
+if (#ARGV - 2) % 2 ~= 0 then
+  return redis.error_reply('preheat wants purchase id and record pairs after the stock and limit')
+end
+local holdings = {}
+for i = 3, #ARGV, 2 do
+  local buyer, quantity = string.match(ARGV[i + 1], '^1|[^|]*|([^|]*)|(%d+)|')
+  if not buyer then
+    return redis.error_reply('unreadable gate record of purchase ' .. ARGV[i])
+  end
+  holdings[#holdings + 1] = { ARGV[i], ARGV[i + 1], buyer, tonumber(quantity) }
+end
+for _, holding in ipairs(holdings) do
+  if redis.call('HSET', KEYS[4], holding[1], holding[2]) == 1 then
+    redis.call('HINCRBY', KEYS[3], holding[3], holding[4])
+  end
+  redis.call('HDEL', KEYS[5], holding[1])
+end
 redis.call('SET', KEYS[1], ARGV[1])
 redis.call('SET', KEYS[2], ARGV[2])
 return 1

@@ -27,7 +27,7 @@ async fn the_gate_keeps_what_the_layout_says() {
     let (gate, client) = (&opened.gate, redis().await);
     let activity = an_activity_id();
     let keys = gate.activity_keys(activity);
-    gate.preheat(activity, 5, items(2)).await.unwrap();
+    gate.preheat(activity, 5, items(2), &[]).await.unwrap();
     assert_eq!(
         client.get::<String, _>(&keys.stock).await.unwrap(),
         "5".to_owned()
@@ -94,7 +94,7 @@ async fn a_damaged_record_is_an_error_not_a_panic() {
     let opened = open().await;
     let (gate, client) = (&opened.gate, redis().await);
     let activity = an_activity_id();
-    gate.preheat(activity, 5, items(2)).await.unwrap();
+    gate.preheat(activity, 5, items(2), &[]).await.unwrap();
     let purchase = a_purchase(activity, a_buyer(), 1);
     assert_eq!(
         gate.try_take(&purchase).await.unwrap(),
@@ -131,7 +131,11 @@ async fn a_finished_test_leaves_no_key_behind() {
     let opened = open().await;
     let prefix = opened.prefix.clone();
     let activity = an_activity_id();
-    opened.gate.preheat(activity, 5, items(2)).await.unwrap();
+    opened
+        .gate
+        .preheat(activity, 5, items(2), &[])
+        .await
+        .unwrap();
     let purchase = a_purchase(activity, a_buyer(), 1);
     opened.gate.try_take(&purchase).await.unwrap();
     opened.gate.give_back(&purchase).await.unwrap();

@@ -47,7 +47,7 @@ async fn losing_redis_fails_calls_fast_and_they_recover_when_it_returns() {
         .await
         .unwrap();
     let activity = an_activity_id();
-    gate.preheat(activity, 10, items(5)).await.unwrap();
+    gate.preheat(activity, 10, items(5), &[]).await.unwrap();
 
     let addr = proxy.addr;
     proxy.stop().await;

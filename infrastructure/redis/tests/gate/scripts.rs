@@ -14,7 +14,7 @@ async fn a_flushed_script_cache_is_reloaded_on_the_fly() {
     let activity = an_activity_id();
 
     client.script_flush(false).await.unwrap();
-    gate.preheat(activity, 3, items(1)).await.unwrap();
+    gate.preheat(activity, 3, items(1), &[]).await.unwrap();
     assert_eq!(gate.available(activity).await.unwrap(), Some(3));
 
     client.script_flush(false).await.unwrap();

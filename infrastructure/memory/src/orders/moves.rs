@@ -1,0 +1,95 @@
+//! Paying and cancelling one order in memory: the domain's own transition decides whether the
+//! order may move (pending, and for payment before its deadline), and the order and its ledger
+//! change together or not at all.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use seckiller_domain::ports::{ActivityRecord, MoveOutcome, StorageError};
+use seckiller_domain::{ActivityId, CancelReason, Order, OrderError, OrderId};
+
+use super::MemoryOrderRepository;
+use crate::repositories::lock;
+
+/// Where held items go when their order moves on.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Destination {
+    /// Back to sale: the order was cancelled or expired.
+    Available,
+    /// Paid for.
+    Sold,
+}
+
+/// Moves `quantity` held items of `activity` to `to`; nothing moves when too few are held.
+///
+/// # Errors
+/// [`StorageError`] "ledger out of balance" when fewer than `quantity` items are held or the
+/// activity is missing: orders and ledger disagree.
+pub(super) fn move_held(
+    records: &mut HashMap<ActivityId, ActivityRecord>,
+    activity: ActivityId,
+    quantity: u32,
+    to: Destination,
+) -> Result<(), StorageError> {
+    let moved = records.get_mut(&activity).is_some_and(|r| match to {
+        Destination::Available => r.stock.release(quantity).is_ok(),
+        Destination::Sold => r.stock.confirm(quantity).is_ok(),
+    });
+    if moved {
+        Ok(())
+    } else {
+        Err(StorageError(format!(
+            "ledger out of balance: activity {activity} holds fewer than {quantity} items"
+        )))
+    }
+}
+
+impl MemoryOrderRepository {
+    pub(super) fn pay_now(
+        &self,
+        id: OrderId,
+        payment_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        self.move_one(id, |o| o.pay(now, payment_ref), Destination::Sold)
+    }
+
+    /// An admin cancellation owes nothing to the gate (its sale is off), so the outbox never
+    /// lists it: see [`MemoryOrderRepository::unreleased_now`].
+    pub(super) fn cancel_now(
+        &self,
+        id: OrderId,
+        reason: CancelReason,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        self.move_one(
+            id,
+            |o| match reason {
+                CancelReason::Expired => o.expire(now),
+                CancelReason::ByBuyer => o.cancel_by_buyer(now),
+                CancelReason::ByAdmin => o.cancel_by_admin(now),
+            },
+            Destination::Available,
+        )
+    }
+
+    fn move_one(
+        &self,
+        id: OrderId,
+        transition: impl FnOnce(&mut Order) -> Result<(), OrderError>,
+        to: Destination,
+    ) -> Result<MoveOutcome, StorageError> {
+        let mut books = lock(&self.books);
+        let mut records = lock(&self.activities.0);
+        let Some(stored) = books.by_id_mut(id) else {
+            return Ok(MoveOutcome::Missing);
+        };
+        let mut moved = stored.clone();
+        if transition(&mut moved).is_err() {
+            return Ok(MoveOutcome::Refused(stored.clone()));
+        }
+        move_held(&mut records, moved.activity_id, moved.quantity.get(), to)?;
+        *stored = moved.clone();
+        Ok(MoveOutcome::Moved(moved))
+    }
+}

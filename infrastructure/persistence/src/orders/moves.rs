@@ -1,0 +1,113 @@
+//! Paying and cancelling one order. Each is one transaction: a conditional update of the order
+//! that applies only while it is pending (payment also only strictly before its deadline), then,
+//! if it applied, the guarded ledger move. Two callers racing for one order (a payment and the
+//! sweeper, or two payments) meet at the order's row: the first one's update wins, the second's
+//! matches nothing and is refused.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, SimpleExpr};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, UpdateMany,
+};
+use seckiller_domain::ports::{MoveOutcome, StorageError};
+use seckiller_domain::{CancelReason, OrderId, OrderStatus};
+
+use super::ledger::{Destination, begin_write, move_held};
+use super::rows::to_order;
+use crate::entities::{order, stored};
+use crate::error::storage;
+
+/// Pays `id` by the charge `payment_ref` if it is pending and `now` is before its deadline;
+/// its items move held → sold.
+pub(super) async fn pay(
+    connection: &DatabaseConnection,
+    id: OrderId,
+    payment_ref: &str,
+    now: DateTime<Utc>,
+) -> Result<MoveOutcome, StorageError> {
+    let now = stored(now);
+    let update = pending(id)
+        .col_expr(order::Column::Status, status(OrderStatus::Paid))
+        .col_expr(order::Column::PaidAt, Expr::value(now))
+        .col_expr(order::Column::PaymentRef, Expr::value(payment_ref))
+        .filter(order::Column::PayDeadline.gt(now));
+    apply(connection, id, update, Destination::Sold).await
+}
+
+/// Cancels `id` for `reason` if it is pending; its items move held → available. An expiry also
+/// needs the deadline to have passed, as [`seckiller_domain::Order::expire`] does. An admin
+/// cancellation is released at once: the sale is off, so nothing goes back to the stock gate.
+pub(super) async fn cancel(
+    connection: &DatabaseConnection,
+    id: OrderId,
+    reason: CancelReason,
+    now: DateTime<Utc>,
+) -> Result<MoveOutcome, StorageError> {
+    let now = stored(now);
+    let mut update = pending(id)
+        .col_expr(
+            order::Column::Status,
+            status(OrderStatus::Cancelled(reason)),
+        )
+        .col_expr(order::Column::CancelledAt, Expr::value(now));
+    match reason {
+        CancelReason::ByAdmin => {
+            update = update.col_expr(order::Column::ReleasedAt, Expr::value(now));
+        }
+        CancelReason::Expired => update = update.filter(order::Column::PayDeadline.lte(now)),
+        CancelReason::ByBuyer => {}
+    }
+    apply(connection, id, update, Destination::Available).await
+}
+
+/// A stored status name as an update value.
+pub(super) fn status(status: OrderStatus) -> SimpleExpr {
+    Expr::value(status.as_str())
+}
+
+/// `UPDATE orders … WHERE id = <id> AND status = 'pending_payment'`.
+fn pending(id: OrderId) -> UpdateMany<order::Entity> {
+    order::Entity::update_many()
+        .filter(order::Column::Id.eq(id.as_uuid()))
+        .filter(order::Column::Status.eq(OrderStatus::PendingPayment.as_str()))
+}
+
+/// Runs the conditional `update`; if it moved the order, moves its items held → `to` and commits.
+/// Otherwise reports the order as it is (read in the same transaction, which is then dropped and
+/// so rolled back, having written nothing).
+async fn apply(
+    connection: &DatabaseConnection,
+    id: OrderId,
+    update: UpdateMany<order::Entity>,
+    to: Destination,
+) -> Result<MoveOutcome, StorageError> {
+    let transaction = begin_write(connection).await?;
+    let moved = update
+        .exec_with_returning(&transaction)
+        .await
+        .map_err(storage)?;
+    match moved.into_iter().next() {
+        Some(row) => {
+            let (activity, quantity) = (row.activity_id, row.quantity);
+            let order = to_order(row)?;
+            move_held(&transaction, activity, quantity, to).await?;
+            transaction.commit().await.map_err(storage)?;
+            Ok(MoveOutcome::Moved(order))
+        }
+        None => unmoved(&transaction, id).await,
+    }
+}
+
+async fn unmoved(
+    transaction: &DatabaseTransaction,
+    id: OrderId,
+) -> Result<MoveOutcome, StorageError> {
+    let row = order::Entity::find_by_id(id.as_uuid())
+        .one(transaction)
+        .await
+        .map_err(storage)?;
+    match row {
+        Some(row) => Ok(MoveOutcome::Refused(to_order(row)?)),
+        None => Ok(MoveOutcome::Missing),
+    }
+}
