@@ -415,3 +415,44 @@ async fn a_lost_gate_is_rebuilt_without_overselling() {
     );
     app.stop().await;
 }
+
+/// Redis loses the gate while a crowd is buying: purchases pause (503) until the gate is rebuilt
+/// from the database, then the rest sells, and never one item more than the stock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gate_lost_during_a_rush_never_oversells() {
+    let app = spawn_app_with(Wiring::Production, quick_sweeps).await;
+    let admin = app.admin_token().await;
+    let activity = sale(&app, &admin, 100, 1, 900).await;
+    let first = buyers(&app, 400).await;
+    let (mut attempts, ()) = tokio::join!(rush(&app, &activity, &first, 1), async {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        app.lose_gate_data().await;
+    });
+    stats_until(&app, &admin, &activity, |s| s["queue_lag"] == 0).await;
+    let second = buyers(&app, 200).await;
+    attempts.extend(rush(&app, &activity, &second, 1).await);
+
+    let refusals: HashSet<String> = attempts
+        .iter()
+        .filter(|a| a.status != StatusCode::ACCEPTED)
+        .map(|a| a.body["code"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        refusals
+            .iter()
+            .all(|c| c == "sold_out" || c == "unavailable"),
+        "{refusals:?}"
+    );
+    let s = stats_until(&app, &admin, &activity, settled).await;
+    assert_eq!(
+        s["live_items"], 100,
+        "the whole stock sold, and no more: {s}"
+    );
+    assert_eq!(s["available"], 0);
+    let per_buyer = crate::crowd::orders_per_buyer(&app, &activity).await;
+    assert!(
+        per_buyer.values().all(|(n, _)| *n == 1),
+        "one order per buyer"
+    );
+    app.stop().await;
+}
