@@ -6,6 +6,7 @@ pub mod adapters;
 pub mod cli;
 pub mod config;
 pub mod server;
+pub mod spec;
 pub mod telemetry;
 pub mod wiring;
 pub mod workers;

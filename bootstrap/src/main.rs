@@ -8,6 +8,7 @@ use clap::Parser;
 use seckiller::cli::{Cli, Command};
 use seckiller::config::Settings;
 use seckiller::server::serve;
+use seckiller::spec::openapi_document;
 use seckiller::telemetry::init_telemetry;
 use seckiller::wiring::{build_node, open_database};
 use seckiller_application::ledger_check::{LedgerCheck, LedgerReport};
@@ -42,20 +43,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
         }
         Command::Openapi => {
-            let node = build_node(
-                &Settings {
-                    seed_demo: false,
-                    ..settings.clone()
-                },
-                true,
-            )
-            .await?;
-            let spec = seckiller_interfaces::openapi_spec(
-                node.services,
-                &format!("http://{}", settings.listen),
-            );
-            node.database.close().await?;
-            writeln!(std::io::stdout(), "{spec}")?;
+            write!(std::io::stdout(), "{}", openapi_document().await?)?;
         }
         Command::Check => {
             let node = build_node(

@@ -14,3 +14,4 @@ mod health;
 mod lifecycle;
 mod products;
 mod purchases;
+mod spec;
