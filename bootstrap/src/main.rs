@@ -18,6 +18,9 @@ use seckiller_application::ledger_check::{LedgerCheck, LedgerReport};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// How many half-second waits `seckiller check` allows the queue to drain.
+const DRAIN_POLLS: u32 = 20;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -54,7 +57,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 true,
             )
             .await?;
-            let reports = LedgerCheck::new(node.adapters.clone()).all().await?;
+            let check = LedgerCheck::new(node.adapters.clone());
+            let mut reports = check.all().await?;
+            // The gate is compared only once the queue is drained: give the order writers a
+            // moment to get there.
+            for _ in 0..DRAIN_POLLS {
+                if reports.iter().all(|r| r.queue_lag == 0) {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                reports = check.all().await?;
+            }
             node.database.close().await?;
             let mut out = std::io::stdout().lock();
             for report in &reports {
@@ -79,6 +92,10 @@ fn describe(r: &LedgerReport) -> String {
     let gate = r
         .gate_available
         .map_or_else(|| "not loaded".to_owned(), |g| g.to_string());
+    let gate = match r.queue_lag {
+        0 => gate,
+        lag => format!("{gate} (not compared: {lag} purchases still queued)"),
+    };
     let verdict = match r.balanced() {
         true => "ok".to_owned(),
         false => format!("OUT OF BALANCE: {}", r.problems.join("; ")),

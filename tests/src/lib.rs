@@ -1,0 +1,28 @@
+//! End-to-end harness: runs the real `seckiller` binary as a child process over real Postgres,
+//! Redis and NATS JetStream, so a test can do what no in-process test can — `kill -9` a node
+//! mid-sale and start it again — and then prove from the outside that nothing accepted was lost.
+//!
+//! Each test owns an [`Environment`] (its own database, Redis key prefix and JetStream stream),
+//! so the suite runs in parallel and cleans up after itself, even when a test panics.
+//!
+//! This crate is test support only: it talks to the service over HTTP, reads the database
+//! directly only to check invariants or to insert buyers, and must not depend on the service's
+//! own crates (apart from `seckiller-nats`' stream clean-up).
+
+pub mod api;
+pub mod binary;
+pub mod buyers;
+pub mod crowd;
+pub mod environment;
+pub mod ledger;
+pub mod node;
+pub mod orders;
+
+pub use api::{Api, PurchaseState, SaleSpec};
+pub use binary::seckiller_binary;
+pub use buyers::{Buyer, insert_buyers};
+pub use crowd::{Answer, Outcome, rush};
+pub use environment::Environment;
+pub use ledger::{LedgerVerdict, check_until_balanced};
+pub use node::{KillSwitch, Node};
+pub use orders::{SaleOrder, orders_of_sale};
