@@ -165,12 +165,16 @@ impl<A: Adapters> Accounts<A> {
         {
             return Err(SignInError::BadCredentials);
         }
+        Ok(self.session_for(&user)?)
+    }
+
+    /// A fresh session token for `user`.
+    fn session_for(&self, user: &User) -> Result<Session, Unavailable> {
+        let a = &self.adapters;
         // Whole seconds: that is what the token can carry, so the answer matches the token.
         let expires_at =
             DateTime::from_timestamp((a.clock().now() + self.session_ttl).timestamp(), 0)
-                .ok_or_else(|| {
-                    SignInError::Unavailable(Unavailable("session expiry out of range".into()))
-                })?;
+                .ok_or_else(|| Unavailable("session expiry out of range".into()))?;
         let claims = SessionClaims {
             user_id: user.id,
             role: user.role,
@@ -210,5 +214,8 @@ impl<A: Adapters> Accounts<A> {
     }
 }
 
+mod bulk;
 #[cfg(test)]
 mod tests;
+
+pub use bulk::{BulkBuyersError, IssuedBuyer, MAX_BULK_BUYERS};

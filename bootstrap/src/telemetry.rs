@@ -1,4 +1,5 @@
-//! Logging through tracing: readable by default, JSON lines when configured.
+//! Logging through tracing: readable by default, JSON lines when configured. Logs go to stderr,
+//! so commands that print a result (`openapi`, `check`) keep stdout clean for pipes.
 
 use tracing_subscriber::EnvFilter;
 
@@ -8,7 +9,9 @@ use crate::config::LogFormat;
 /// tests may start several servers in one process.
 pub fn init_telemetry(filter: &str, format: LogFormat) {
     let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),

@@ -3,6 +3,7 @@
 mod accounts;
 mod activities;
 mod admin_activities;
+mod admin_buyers;
 mod catalog;
 mod orders;
 mod purchases;
@@ -10,6 +11,7 @@ mod purchases;
 pub(crate) use accounts::AccountsApi;
 pub(crate) use activities::ActivitiesApi;
 pub(crate) use admin_activities::AdminActivitiesApi;
+pub(crate) use admin_buyers::AdminBuyersApi;
 pub(crate) use catalog::CatalogApi;
 pub(crate) use orders::OrdersApi;
 pub(crate) use purchases::PurchasesApi;

@@ -19,7 +19,8 @@ use seckiller_application::stats::Stats;
 use seckiller_application::stock_returns::StockReturns;
 
 use crate::api::{
-    AccountsApi, ActivitiesApi, AdminActivitiesApi, CatalogApi, OrdersApi, PurchasesApi,
+    AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, CatalogApi, OrdersApi,
+    PurchasesApi,
 };
 use crate::body_limit::BodyLimit;
 use crate::order_events::OrderEvents;
@@ -109,7 +110,8 @@ fn api_service<A: Adapters>(
             ActivitiesApi(services.clone()),
             PurchasesApi(services.clone()),
             OrdersApi(services.clone()),
-            AdminActivitiesApi(services),
+            AdminActivitiesApi(services.clone()),
+            AdminBuyersApi(services),
         ),
         "SecKiller",
         env!("CARGO_PKG_VERSION"),

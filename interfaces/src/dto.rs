@@ -3,12 +3,14 @@
 
 mod accounts;
 mod activities;
+mod bulk_buyers;
 mod money;
 mod products;
 mod purchases;
 
 pub(crate) use accounts::{RegisterRequest, SessionDto, SignInRequest, UserDto};
 pub(crate) use activities::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto};
+pub(crate) use bulk_buyers::{BulkBuyersDto, BulkBuyersRequest};
 pub(crate) use money::MoneyDto;
 pub(crate) use products::{ProductDto, ProductPatch, ProductRequest};
 pub(crate) use purchases::{OrderDto, PurchaseDto, PurchaseRequestDto, PurchaseTokenDto, StatsDto};

@@ -2,7 +2,7 @@
 //! error variant does not compile until someone decides its status and code.
 
 use poem::http::StatusCode;
-use seckiller_application::accounts::{MeError, RegisterError, SignInError};
+use seckiller_application::accounts::{BulkBuyersError, MeError, RegisterError, SignInError};
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
@@ -44,6 +44,17 @@ impl From<SignInError> for ApiError {
                 "wrong username or password",
             ),
             SignInError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<BulkBuyersError> for ApiError {
+    fn from(e: BulkBuyersError) -> Self {
+        match e {
+            BulkBuyersError::BadCount { max } => {
+                ApiError::invalid("count", format!("must be between 1 and {max}"))
+            }
+            BulkBuyersError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
 }

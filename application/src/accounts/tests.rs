@@ -132,3 +132,35 @@ async fn a_storage_failure_is_reported_as_unavailable() {
         Err(SignInError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn an_admin_creates_buyers_in_bulk_each_with_a_working_session() {
+    let accounts = Accounts::new(Arc::new(TestAdapters::memory()), Duration::hours(1));
+    let admin = Caller {
+        user_id: UserId::from_uuid(uuid::Uuid::now_v7()),
+        role: Role::Admin,
+    }
+    .admin()
+    .unwrap();
+    let buyers = accounts.create_buyers(&admin, 25).await.unwrap();
+    assert_eq!(buyers.len(), 25);
+    let names: std::collections::HashSet<_> =
+        buyers.iter().map(|b| b.user.username.clone()).collect();
+    assert_eq!(names.len(), 25);
+    for b in &buyers {
+        let caller = accounts.authenticate(&b.session.token).unwrap();
+        assert_eq!((caller.user_id, caller.role), (b.user.id, Role::Buyer));
+    }
+    assert_eq!(
+        accounts.create_buyers(&admin, 0).await,
+        Err(BulkBuyersError::BadCount {
+            max: MAX_BULK_BUYERS
+        })
+    );
+    assert_eq!(
+        accounts.create_buyers(&admin, MAX_BULK_BUYERS + 1).await,
+        Err(BulkBuyersError::BadCount {
+            max: MAX_BULK_BUYERS
+        })
+    );
+}

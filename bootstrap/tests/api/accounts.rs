@@ -145,3 +145,47 @@ both_wirings!(
     wrong_credentials_get_401,
     missing_forged_and_foreign_tokens_are_refused,
 );
+
+async fn an_admin_creates_buyers_in_bulk_for_load_tests(w: Wiring) {
+    let app = spawn_app(w).await;
+    let admin = app.admin_token().await;
+    let resp = app
+        .post("/api/v1/admin/buyers", Some(&admin), &json!({"count": 5}))
+        .await;
+    assert_eq!(resp.status(), StatusCode::CREATED);
+    let body: Value = resp.json().await.unwrap();
+    let buyers = body["buyers"].as_array().unwrap();
+    assert_eq!(buyers.len(), 5);
+    for b in buyers {
+        let me: Value = app
+            .get("/api/v1/me", b["token"].as_str())
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["id"], b["id"]);
+        assert_eq!(me["role"], "buyer");
+    }
+    let buyer = buyers[0]["token"].as_str().unwrap();
+    assert_problem(
+        app.post("/api/v1/admin/buyers", Some(buyer), &json!({"count": 1}))
+            .await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    for count in [0, 1001] {
+        let resp = app
+            .post(
+                "/api/v1/admin/buyers",
+                Some(&admin),
+                &json!({"count": count}),
+            )
+            .await;
+        assert!(resp.status().is_client_error(), "count {count}");
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+    }
+    app.stop().await;
+}
+
+both_wirings!(an_admin_creates_buyers_in_bulk_for_load_tests);
