@@ -1,14 +1,19 @@
 //! Recording a batch of orders: one transaction, one order per purchase id, stock moved from
 //! available to held under a guard that never lets available go below zero.
 //!
-//! Per order the common path is two statements: an insert that does nothing when the purchase
-//! already has an order (the unique `purchase_id`), was rejected before, or names an activity or
-//! buyer that is not stored; then the guarded ledger update. Only when one of them does nothing
-//! are more statements spent on finding out why.
+//! The common path is a few statements per batch, not per order: ONE multi-row insert that skips
+//! every purchase that already has an order (the unique `purchase_id`), was rejected before, or
+//! names an activity or buyer that is not stored, and returns the orders it made; then one
+//! guarded ledger update per activity. Only the orders it skipped are looked at one by one, to
+//! say why. If some activity's ledger cannot cover its whole share of the batch, that attempt is
+//! rolled back (a savepoint) and the batch is recorded order by order, so exactly the orders the
+//! ledger can cover are made.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use sea_orm::sea_query::{Expr, ExprTrait, InsertStatement, OnConflict, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, InsertStatement, OnConflict, Query, SelectStatement, UnionType,
+};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
     EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
@@ -21,6 +26,10 @@ use uuid::Uuid;
 use crate::entities::{order, purchase_rejection, stock_ledger, stored, user};
 use crate::error::storage;
 
+/// Rows per multi-row insert: below SQLite's limit of 500 terms in one compound SELECT, and far
+/// below both databases' limits on bound parameters.
+const ROWS_PER_INSERT: usize = 200;
+
 pub(super) async fn record(
     connection: &DatabaseConnection,
     orders: &[Order],
@@ -31,12 +40,72 @@ pub(super) async fn record(
     // Dropping the transaction on an early return rolls the whole batch back.
     let transaction = connection.begin().await.map_err(storage)?;
     lock_ledgers(&transaction, orders).await?;
-    let mut outcomes = Vec::with_capacity(orders.len());
-    for order in orders {
-        outcomes.push(record_one(&transaction, order).await?);
-    }
+    let outcomes = match record_batch(&transaction, orders).await? {
+        Some(outcomes) => outcomes,
+        None => {
+            let mut outcomes = Vec::with_capacity(orders.len());
+            for order in orders {
+                outcomes.push(record_one(&transaction, order).await?);
+            }
+            outcomes
+        }
+    };
     transaction.commit().await.map_err(storage)?;
     Ok(outcomes)
+}
+
+/// The whole batch in one insert and one ledger update per activity; `None` (with nothing
+/// changed) when some ledger cannot cover its share, so the caller goes order by order.
+async fn record_batch(
+    transaction: &DatabaseTransaction,
+    orders: &[Order],
+) -> Result<Option<Vec<RecordOutcome>>, StorageError> {
+    let savepoint = transaction.begin().await.map_err(storage)?;
+    let made = insert_all(&savepoint, orders).await?;
+    let mut per_activity: BTreeMap<Uuid, i64> = BTreeMap::new();
+    for order in orders.iter().filter(|o| made.contains(&o.id.as_uuid())) {
+        *per_activity.entry(order.activity_id.as_uuid()).or_default() +=
+            i64::from(order.quantity.get());
+    }
+    for (activity, quantity) in per_activity {
+        if !hold(&savepoint, activity, quantity).await? {
+            savepoint.rollback().await.map_err(storage)?;
+            return Ok(None);
+        }
+    }
+    savepoint.commit().await.map_err(storage)?;
+    let mut outcomes = Vec::with_capacity(orders.len());
+    for order in orders {
+        outcomes.push(match made.contains(&order.id.as_uuid()) {
+            true => RecordOutcome::Created,
+            false => not_inserted(transaction, order).await?,
+        });
+    }
+    Ok(Some(outcomes))
+}
+
+/// Inserts every order that can be made (see [`insert_unless_settled`]) in one statement and
+/// answers the ids of the orders it made.
+async fn insert_all(
+    transaction: &DatabaseTransaction,
+    orders: &[Order],
+) -> Result<HashSet<Uuid>, StorageError> {
+    let mut made = HashSet::with_capacity(orders.len());
+    for chunk in orders.chunks(ROWS_PER_INSERT) {
+        let mut rows = chunk.iter().map(insertable);
+        let Some(mut select) = rows.next() else {
+            continue;
+        };
+        for row in rows {
+            select.union(UnionType::All, row);
+        }
+        let mut insert = insert_into_orders(select)?;
+        insert.returning_col(order::Column::Id);
+        for row in transaction.query_all(&insert).await.map_err(storage)? {
+            made.insert(row.try_get::<Uuid>("", "id").map_err(storage)?);
+        }
+    }
+    Ok(made)
 }
 
 /// Locks the ledger row of every activity in the batch, in id order, before anything else. Two
@@ -75,7 +144,8 @@ async fn record_one(
         .map_err(storage)?
         .rows_affected();
     if inserted > 0 {
-        if hold_stock(transaction, order).await? {
+        let quantity = i64::from(order.quantity.get());
+        if hold(transaction, order.activity_id.as_uuid(), quantity).await? {
             return Ok(RecordOutcome::Created);
         }
         // The ledger cannot cover it: take the order back out, inside this transaction.
@@ -89,8 +159,15 @@ async fn record_one(
         );
         return reject(transaction, order, reason).await;
     }
-    // Nothing inserted: the purchase has an order already, was rejected before, or names an
-    // activity or buyer that is not stored.
+    not_inserted(transaction, order).await
+}
+
+/// Why an order was not inserted: the purchase has an order already, was rejected before, or
+/// names an activity or buyer that is not stored.
+async fn not_inserted(
+    transaction: &DatabaseTransaction,
+    order: &Order,
+) -> Result<RecordOutcome, StorageError> {
     let recorded = order::Entity::find()
         .filter(order::Column::PurchaseId.eq(order.purchase_id.as_uuid()))
         .count(transaction)
@@ -118,7 +195,12 @@ async fn record_one(
 /// ON CONFLICT (purchase_id) DO NOTHING`: inserts the order only when it can be made, and never
 /// fails on a foreign key.
 fn insert_unless_settled(order: &Order) -> Result<InsertStatement, StorageError> {
-    let values = Query::select()
+    insert_into_orders(insertable(order))
+}
+
+/// `SELECT <the order's values> WHERE <activity and buyer exist> AND <purchase not rejected>`.
+fn insertable(order: &Order) -> SelectStatement {
+    Query::select()
         .exprs([
             Expr::val(order.id.as_uuid()),
             Expr::val(order.purchase_id.as_uuid()),
@@ -149,7 +231,11 @@ fn insert_unless_settled(order: &Order) -> Result<InsertStatement, StorageError>
             purchase_rejection::Column::PurchaseId,
             order.purchase_id.as_uuid(),
         )))
-        .to_owned();
+        .to_owned()
+}
+
+/// `INSERT INTO orders (…) <rows> ON CONFLICT (purchase_id) DO NOTHING`.
+fn insert_into_orders(rows: SelectStatement) -> Result<InsertStatement, StorageError> {
     let mut insert = Query::insert();
     insert
         .into_table(order::Entity)
@@ -168,7 +254,7 @@ fn insert_unless_settled(order: &Order) -> Result<InsertStatement, StorageError>
             order::Column::PaymentRef,
             order::Column::CancelledAt,
         ])
-        .select_from(values)
+        .select_from(rows)
         .map_err(|e| StorageError(format!("building the order insert: {e}")))?
         .on_conflict(
             OnConflict::column(order::Column::PurchaseId)
@@ -187,12 +273,12 @@ fn exists_where<E: EntityTrait, C: ColumnTrait>(table: E, key: C, id: Uuid) -> S
         .to_owned()
 }
 
-/// Moves the order's quantity from available to held if that much is available.
-async fn hold_stock(
+/// Moves `quantity` of the activity from available to held if that much is available.
+async fn hold(
     transaction: &DatabaseTransaction,
-    order: &Order,
+    activity: Uuid,
+    quantity: i64,
 ) -> Result<bool, StorageError> {
-    let quantity = i64::from(order.quantity.get());
     let moved = stock_ledger::Entity::update_many()
         .col_expr(
             stock_ledger::Column::Available,
@@ -202,7 +288,7 @@ async fn hold_stock(
             stock_ledger::Column::Held,
             Expr::col(stock_ledger::Column::Held).add(quantity),
         )
-        .filter(stock_ledger::Column::ActivityId.eq(order.activity_id.as_uuid()))
+        .filter(stock_ledger::Column::ActivityId.eq(activity))
         .filter(stock_ledger::Column::Available.gte(quantity))
         .exec(transaction)
         .await

@@ -17,6 +17,8 @@ use uuid::Uuid;
 use crate::harness::{self, Store};
 
 on_both_backends!(
+    a_large_batch_is_recorded_whole,
+    a_large_batch_the_ledger_cannot_cover_sells_exactly_the_stock,
     a_failed_batch_keeps_nothing,
     a_purchase_naming_an_unknown_activity_or_buyer_is_rejected,
     corrupt_order_rows_are_reported_not_trusted,
@@ -60,6 +62,44 @@ pub(crate) async fn stock(store: &Store, activity: ActivityId) -> StockLedger {
         .expect("lookup")
         .expect("stored")
         .stock
+}
+
+/// A batch larger than one multi-row insert takes (several inserts in one transaction), from
+/// many buyers: every order made, the ledger moved by the sum.
+async fn a_large_batch_is_recorded_whole(store: Store) {
+    let (sale, _) = a_sale(&store, StockLedger::new(1000)).await;
+    let mut orders = Vec::new();
+    for _ in 0..450 {
+        let buyer = a_user(Role::Buyer);
+        store.users.insert(&buyer).await.expect("store a buyer");
+        orders.push(an_order(sale.activity.id, buyer.id, 2));
+    }
+    let outcomes = store.orders.record(&orders).await.expect("recorded");
+    assert!(outcomes.iter().all(|o| *o == RecordOutcome::Created));
+    let ledger = stock(&store, sale.activity.id).await;
+    assert_eq!((ledger.available(), ledger.held()), (100, 900));
+}
+
+/// A batch asking more than the ledger has: the first orders that fit are made, in batch order,
+/// the rest rejected, and the ledger ends at zero, never below.
+async fn a_large_batch_the_ledger_cannot_cover_sells_exactly_the_stock(store: Store) {
+    let (sale, buyer) = a_sale(&store, StockLedger::new(250)).await;
+    let orders: Vec<Order> = (0..300)
+        .map(|_| an_order(sale.activity.id, buyer, 1))
+        .collect();
+    let outcomes = store.orders.record(&orders).await.expect("recorded");
+    let created = outcomes
+        .iter()
+        .take_while(|o| **o == RecordOutcome::Created)
+        .count();
+    assert_eq!(created, 250);
+    assert!(
+        outcomes[250..]
+            .iter()
+            .all(|o| matches!(o, RecordOutcome::Rejected { .. }))
+    );
+    let ledger = stock(&store, sale.activity.id).await;
+    assert_eq!((ledger.available(), ledger.held()), (0, 250));
 }
 
 async fn a_failed_batch_keeps_nothing(store: Store) {
