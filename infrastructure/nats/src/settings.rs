@@ -11,7 +11,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JetStreamSettings {
     /// How long a fetched delivery may stay unacknowledged before the server hands it out again,
-    /// to any node. Longer than the order writer's slowest batch commit.
+    /// to any node. Longer than the order writer's slowest batch commit, and short, because it is
+    /// how long the purchases a dying node had fetched wait before another node writes them.
     pub ack_wait: Duration,
     /// How long the server remembers a purchase id to drop a re-published copy. Covers client
     /// retries and the reconciler's re-publish of purchases whose publish ack was lost.
@@ -32,7 +33,7 @@ pub struct JetStreamSettings {
 impl Default for JetStreamSettings {
     fn default() -> Self {
         Self {
-            ack_wait: Duration::from_secs(30),
+            ack_wait: Duration::from_secs(10),
             duplicate_window: Duration::from_secs(120),
             max_ack_pending: 10_000,
             replicas: 1,
