@@ -18,6 +18,21 @@ pub enum LogFormat {
     Json,
 }
 
+/// Which stock gate decides purchases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StockGateKind {
+    /// Redis when `redis_url` is set, else in process.
+    #[default]
+    Auto,
+    /// In process: one node only.
+    Memory,
+    /// Redis at `redis_url` (which must be set): shared by every node.
+    Redis,
+    /// Tables in the database: shared by every node on Postgres; no Redis needed.
+    Database,
+}
+
 /// Every setting of the service. Names are stable: tools, tests and docs rely on them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
@@ -31,6 +46,9 @@ pub struct Settings {
     pub redis_url: Option<String>,
     /// Prefix of every Redis key, so deployments can share a Redis.
     pub redis_key_prefix: String,
+    /// The stock gate: `auto`, `memory`, `redis` or `database`; any other value is refused
+    /// when the configuration is loaded.
+    pub stock_gate: StockGateKind,
     /// `nats://…`; unset means the purchase queue is a table in the database (one node only).
     pub nats_url: Option<String>,
     /// JetStream stream name (also prefixes the subjects).
@@ -86,6 +104,7 @@ impl Default for Settings {
             database_url: None,
             redis_url: None,
             redis_key_prefix: "seckiller:".into(),
+            stock_gate: StockGateKind::Auto,
             nats_url: None,
             nats_stream: "SECKILLER".into(),
             preheat_lead_seconds: 300,
@@ -180,6 +199,29 @@ mod tests {
             assert_eq!(s.listen.to_string(), "127.0.0.1:0");
             assert_eq!(s.admin_username, "boss");
             assert!(!s.is_embedded());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_stock_gate_is_chosen_by_name_and_an_unknown_one_is_refused() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(
+                Settings::load(None).unwrap().stock_gate,
+                StockGateKind::Auto
+            );
+            jail.set_env("SECKILLER_STOCK_GATE", "database");
+            assert_eq!(
+                Settings::load(None).unwrap().stock_gate,
+                StockGateKind::Database
+            );
+            jail.set_env("SECKILLER_STOCK_GATE", "zookeeper");
+            // Names the setting and what it may be.
+            let refused = Settings::load(None).unwrap_err().to_string();
+            assert!(
+                refused.contains("STOCK_GATE") && refused.contains("`database`"),
+                "{refused}"
+            );
             Ok(())
         });
     }

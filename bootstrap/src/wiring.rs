@@ -1,5 +1,6 @@
 //! Wiring: which adapter stands behind each port. The database URL chooses Postgres or the
-//! embedded SQLite file; a Redis URL switches the stock gate from in-process to Redis; a NATS URL
+//! embedded SQLite file; a Redis URL switches the stock gate from in-process to Redis (unless
+//! `stock_gate` names one: `database` keeps it in the database's own tables); a NATS URL
 //! switches the purchase queue from a database table to JetStream and restock announcements to
 //! NATS. Without Redis and NATS a node is self-contained (and must run alone).
 
@@ -23,13 +24,13 @@ use seckiller_memory::{
 };
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
-    Database, QueueSettings, SeaActivityRepository, SeaOrderRepository, SeaProductRepository,
-    SeaUserRepository, SqlitePurchaseQueue, connect,
+    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaOrderRepository,
+    SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect,
 };
 use seckiller_redis::RedisStockGate;
 
 use crate::adapters::{GateAdapter, QueueAdapter, RestockAdapter};
-use crate::config::Settings;
+use crate::config::{Settings, StockGateKind};
 
 /// The adapters of a running node.
 pub struct NodeAdapters {
@@ -194,13 +195,22 @@ fn payment_provider(settings: &Settings) -> Result<SimulatedPaymentProvider, Wir
         .with_latency(StdDuration::from_millis(settings.payment_latency_millis)))
 }
 
-async fn gate(settings: &Settings) -> Result<GateAdapter, WiringError> {
-    match &settings.redis_url {
-        Some(url) => RedisStockGate::connect(url, &settings.redis_key_prefix)
-            .await
-            .map(GateAdapter::Redis)
-            .map_err(|e| WiringError::Redis(e.to_string())),
-        None => Ok(GateAdapter::Memory(MemoryStockGate::new())),
+/// The stock gate `stock_gate` names; `auto` is Redis when `redis_url` is set, else in process.
+async fn gate(settings: &Settings, database: &Database) -> Result<GateAdapter, WiringError> {
+    match (settings.stock_gate, &settings.redis_url) {
+        (StockGateKind::Auto | StockGateKind::Redis, Some(url)) => {
+            RedisStockGate::connect(url, &settings.redis_key_prefix)
+                .await
+                .map(GateAdapter::Redis)
+                .map_err(|e| WiringError::Redis(e.to_string()))
+        }
+        (StockGateKind::Redis, None) => Err(WiringError::Config(
+            "stock_gate is redis but redis_url is not set".into(),
+        )),
+        (StockGateKind::Auto | StockGateKind::Memory, _) => {
+            Ok(GateAdapter::Memory(MemoryStockGate::new()))
+        }
+        (StockGateKind::Database, _) => Ok(GateAdapter::Database(DatabaseStockGate::new(database))),
     }
 }
 
@@ -262,13 +272,14 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
                 .await?
         }
     };
-    if !settings.is_embedded() && (settings.redis_url.is_none() || settings.nats_url.is_none()) {
+    let gate = gate(settings, &database).await?;
+    let gate_in_process = matches!(gate, GateAdapter::Memory(_));
+    if !settings.is_embedded() && (gate_in_process || settings.nats_url.is_none()) {
         tracing::warn!(
-            "running on a shared database without both Redis and NATS: the stock gate or the purchase \
-             queue lives in this process, so run exactly one node"
+            "running on a shared database with the stock gate (neither Redis nor the database gate) \
+             or the purchase queue (no NATS) in this process, so run exactly one node"
         );
     }
-    let gate = gate(settings).await?;
     let payments = payment_provider(settings)?;
     let (queue, restock, restock_source) = queue(settings, &database).await?;
     let adapters = Arc::new(NodeAdapters {

@@ -1,10 +1,12 @@
-//! The stock gate: Redis when configured (required for more than one node), else in process.
+//! The stock gate: Redis when configured (required for more than one node), else in process; or,
+//! when chosen, tables in the database (shared by every node on Postgres, no Redis needed).
 //! Each call's future is boxed: the adapters' futures are large, and moving them through every
 //! layer of the request's state machine cost more than one small allocation.
 
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
 use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
 use seckiller_memory::MemoryStockGate;
+use seckiller_persistence::DatabaseStockGate;
 use seckiller_redis::RedisStockGate;
 
 /// The configured stock gate.
@@ -13,6 +15,8 @@ pub enum GateAdapter {
     Memory(MemoryStockGate),
     /// Redis: shared by every node.
     Redis(RedisStockGate),
+    /// The database's gate tables: shared by every node on the same database.
+    Database(DatabaseStockGate),
 }
 
 impl StockGate for GateAdapter {
@@ -26,6 +30,7 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.preheat(activity, available, limit, holdings).await,
             Self::Redis(g) => Box::pin(g.preheat(activity, available, limit, holdings)).await,
+            Self::Database(g) => Box::pin(g.preheat(activity, available, limit, holdings)).await,
         }
     }
 
@@ -33,6 +38,7 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.try_take(purchase).await,
             Self::Redis(g) => Box::pin(g.try_take(purchase)).await,
+            Self::Database(g) => Box::pin(g.try_take(purchase)).await,
         }
     }
 
@@ -40,6 +46,7 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.give_back(purchase).await,
             Self::Redis(g) => Box::pin(g.give_back(purchase)).await,
+            Self::Database(g) => Box::pin(g.give_back(purchase)).await,
         }
     }
 
@@ -47,6 +54,7 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.available(activity).await,
             Self::Redis(g) => Box::pin(g.available(activity)).await,
+            Self::Database(g) => Box::pin(g.available(activity)).await,
         }
     }
 
@@ -54,6 +62,7 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.find_purchase(id).await,
             Self::Redis(g) => Box::pin(g.find_purchase(id)).await,
+            Self::Database(g) => Box::pin(g.find_purchase(id)).await,
         }
     }
 
@@ -61,6 +70,7 @@ impl StockGate for GateAdapter {
         match self {
             Self::Memory(g) => g.holdings(activity).await,
             Self::Redis(g) => Box::pin(g.holdings(activity)).await,
+            Self::Database(g) => Box::pin(g.holdings(activity)).await,
         }
     }
 }

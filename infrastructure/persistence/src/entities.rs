@@ -3,6 +3,8 @@
 
 pub(crate) mod activity;
 pub(crate) mod dead_purchase;
+pub(crate) mod gate_purchase;
+pub(crate) mod gate_stock;
 pub(crate) mod order;
 pub(crate) mod product;
 pub(crate) mod purchase_rejection;

@@ -1,7 +1,8 @@
 //! The persistence adapters against real databases, as one test binary: the shared repository
 //! contract on SQLite and on Postgres, then what only a database adapter has to prove
 //! (migrations, settings, constraints, atomicity, corrupt rows, concurrent order writers, order
-//! moves racing across nodes, the embedded purchase queue's own behaviour).
+//! moves racing across nodes, the embedded purchase queue's own behaviour), and the database stock
+//! gate with the gate contract.
 //!
 //! Every test gets its own database (a fresh SQLite file, a fresh Postgres database) that is
 //! removed when the test ends, even by a panic, so the suite runs in parallel. Postgres is taken
@@ -37,6 +38,7 @@ macro_rules! on_both_backends {
 
 mod connecting;
 mod constraints;
+mod gate;
 mod harness;
 mod lifecycle;
 mod orders;
