@@ -2,16 +2,17 @@
 
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use seckiller_domain::ports::Clock;
 
-/// The operating system's clock.
+/// The operating system's clock, to the microsecond: what Postgres keeps, so an instant answered
+/// when something is created is the instant later reads return.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 
@@ -56,6 +57,12 @@ impl Clock for ManualClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_system_clock_keeps_whole_microseconds() {
+        let now = SystemClock.now();
+        assert_eq!(now.timestamp_subsec_nanos() % 1000, 0);
+    }
 
     #[test]
     fn clones_of_a_manual_clock_move_together() {
