@@ -1,12 +1,13 @@
-//! A thin client of the SecKiller API, with the calls the crowd makes.
+//! A thin client of the SecKiller API: one [`Api`] per node, every call timed, and [`Nodes`] to
+//! spread the crowd over them.
 
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use reqwest::{Client, StatusCode};
+use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
 
-/// The service.
+/// One node of the service.
 #[derive(Clone)]
 pub struct Api {
     client: Client,
@@ -14,72 +15,69 @@ pub struct Api {
 }
 
 /// An answer and how long it took.
-pub struct Timed {
+pub struct Answer {
     pub status: StatusCode,
     pub body: Value,
     pub took: Duration,
 }
 
+impl Answer {
+    /// The problem's stable `code`, if the answer is one.
+    pub fn code(&self) -> Option<&str> {
+        self.body["code"].as_str()
+    }
+}
+
 impl Api {
-    pub fn new(base: &str) -> anyhow::Result<Self> {
-        let client = Client::builder()
-            .pool_max_idle_per_host(4096)
-            .timeout(Duration::from_secs(30))
-            .build()?;
-        Ok(Self {
+    /// A client of the node at `base` sharing `client`'s connection pools.
+    fn with_client(client: Client, base: &str) -> Self {
+        Self {
             client,
             base: base.trim_end_matches('/').to_owned(),
-        })
+        }
     }
 
-    /// POSTs `body` with an optional bearer token, timing the round trip.
+    /// The node's base address.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// POSTs `body` with an optional bearer token and idempotency key, timing the round trip.
+    ///
+    /// # Errors
+    /// The transport failed (no answer at all); any HTTP status is an `Ok` answer.
     pub async fn post(
         &self,
         path: &str,
         token: Option<&str>,
         body: &Value,
-    ) -> anyhow::Result<Timed> {
+        idempotency_key: Option<&str>,
+    ) -> Result<Answer, reqwest::Error> {
         let mut req = self.client.post(format!("{}{path}", self.base)).json(body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
+        if let Some(key) = idempotency_key {
+            req = req.header("Idempotency-Key", key);
         }
-        let start = Instant::now();
-        let resp = req.send().await.with_context(|| format!("POST {path}"))?;
-        let status = resp.status();
-        let body = resp.json().await.unwrap_or(Value::Null);
-        Ok(Timed {
-            status,
-            body,
-            took: start.elapsed(),
-        })
+        send(req, token).await
     }
 
     /// GETs with an optional bearer token, timing the round trip.
-    pub async fn get(&self, path: &str, token: Option<&str>) -> anyhow::Result<Timed> {
-        let mut req = self.client.get(format!("{}{path}", self.base));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        let start = Instant::now();
-        let resp = req.send().await.with_context(|| format!("GET {path}"))?;
-        let status = resp.status();
-        let body = resp.json().await.unwrap_or(Value::Null);
-        Ok(Timed {
-            status,
-            body,
-            took: start.elapsed(),
-        })
+    ///
+    /// # Errors
+    /// The transport failed (no answer at all).
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Result<Answer, reqwest::Error> {
+        send(self.client.get(format!("{}{path}", self.base)), token).await
     }
 
     /// A session token.
+    ///
+    /// # Errors
+    /// The node is unreachable or refused the credentials.
     pub async fn sign_in(&self, username: &str, password: &str) -> anyhow::Result<String> {
+        let body = json!({"username": username, "password": password});
         let t = self
-            .post(
-                "/api/v1/sessions",
-                None,
-                &json!({"username": username, "password": password}),
-            )
-            .await?;
+            .post("/api/v1/sessions", None, &body, None)
+            .await
+            .with_context(|| format!("sign-in at {}", self.base))?;
         anyhow::ensure!(
             t.status == StatusCode::CREATED,
             "sign-in as {username} failed: {}",
@@ -89,5 +87,100 @@ impl Api {
             .as_str()
             .map(str::to_owned)
             .context("no token in the sign-in answer")
+    }
+}
+
+async fn send(mut req: RequestBuilder, token: Option<&str>) -> Result<Answer, reqwest::Error> {
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let start = Instant::now();
+    let resp = req.send().await?;
+    let status = resp.status();
+    let body = resp.json().await.unwrap_or(Value::Null);
+    Ok(Answer {
+        status,
+        body,
+        took: start.elapsed(),
+    })
+}
+
+/// The nodes under test. Admin work goes to the first; buyers are spread round-robin.
+pub struct Nodes {
+    first: Api,
+    all: Vec<Api>,
+}
+
+impl Nodes {
+    /// Clients of `urls` (at least one), sharing one connection pool per host.
+    ///
+    /// # Errors
+    /// No address was given, or the HTTP client could not be built.
+    pub fn new(urls: &[String]) -> anyhow::Result<Self> {
+        let client = Client::builder()
+            .pool_max_idle_per_host(4096)
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let all: Vec<Api> = urls
+            .iter()
+            .map(|u| Api::with_client(client.clone(), u))
+            .collect();
+        let first = all.first().cloned().context("no --url given")?;
+        Ok(Self { first, all })
+    }
+
+    /// The node that sets up the sale and reads its stats.
+    pub fn admin(&self) -> &Api {
+        &self.first
+    }
+
+    /// The node buyer number `i` talks to.
+    pub fn for_buyer(&self, i: usize) -> &Api {
+        self.all
+            .get(i % self.all.len().max(1))
+            .unwrap_or(&self.first)
+    }
+
+    /// Every node's base address.
+    pub fn urls(&self) -> Vec<String> {
+        self.all.iter().map(|a| a.base().to_owned()).collect()
+    }
+}
+
+/// Splits repeated and comma-separated `--url` values into addresses, in order, dropping blanks.
+pub fn split_urls(given: &[String]) -> Vec<String> {
+    given
+        .iter()
+        .flat_map(|u| u.split(','))
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_may_be_repeated_or_comma_separated() {
+        let given = vec![
+            "http://a:1, http://b:2".to_owned(),
+            "http://c:3".to_owned(),
+            ",".to_owned(),
+        ];
+        assert_eq!(
+            split_urls(&given),
+            vec!["http://a:1", "http://b:2", "http://c:3"]
+        );
+    }
+
+    #[test]
+    fn buyers_are_spread_round_robin_over_the_nodes() -> anyhow::Result<()> {
+        let nodes = Nodes::new(&split_urls(&["http://a/,http://b".to_owned()]))?;
+        let picked: Vec<&str> = (0..4).map(|i| nodes.for_buyer(i).base()).collect();
+        assert_eq!(picked, vec!["http://a", "http://b", "http://a", "http://b"]);
+        assert_eq!(nodes.admin().base(), "http://a");
+        Ok(())
     }
 }

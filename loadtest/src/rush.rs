@@ -1,152 +1,170 @@
-//! The rush: at the opening second every buyer takes a purchase token and buys one item at a
-//! time until its limit, sold out, or time is up. Every answer is timed.
+//! The rush: at the opening second every buyer sets off on its journey (see [`journey`]) at once.
+//! What each buyer was told is collected here; every call is measured by the [`Recorder`].
 
-use std::sync::Arc;
+mod journey;
+
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use hdrhistogram::Histogram;
-use reqwest::StatusCode;
-use serde_json::json;
-use tokio::sync::Mutex;
+use indicatif::ProgressBar;
 use tokio::task::JoinSet;
 
-use crate::api::Api;
-use crate::setup::{Buyer, Sale};
+use crate::api::Nodes;
+use crate::metrics::Recorder;
+use crate::progress::{Progress, RushCounters};
+use crate::rng::Rng;
+use crate::setup::Buyer;
 
-/// Latencies per kind of answer, in microseconds.
-pub struct Latencies {
-    pub token: Histogram<u64>,
-    pub accepted: Histogram<u64>,
-    pub refused: Histogram<u64>,
+/// How the crowd behaves.
+pub struct Plan {
+    pub activity: String,
+    /// Items per purchase.
+    pub quantity: u32,
+    /// Chance that a buyer pays an order it won.
+    pub pay_probability: f64,
+    pub seed: u64,
+    /// The opening, on the local clock.
+    pub opens_at: Instant,
+    /// No new purchase attempt starts after this.
+    pub until: Instant,
+    /// Purchases still pending after this are reported unresolved.
+    pub settle_until: Instant,
 }
 
-/// What the crowd saw.
-pub struct Outcome {
-    pub accepted: Vec<(String, String)>,
+/// The bars the journeys move.
+struct Bars {
+    rush: ProgressBar,
+    settled: ProgressBar,
+    payments: ProgressBar,
+}
+
+/// What became of an accepted purchase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Ordered {
+        order_id: String,
+    },
+    Rejected {
+        reason: String,
+    },
+    /// Still pending (or unreadable) when the crowd stopped asking; `last` says what it saw.
+    Unresolved {
+        last: String,
+    },
+}
+
+/// A purchase answered 202.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    pub buyer: usize,
+    pub purchase_id: String,
+    pub quantity: u32,
+    /// When the 202 arrived.
+    pub at: Instant,
+    pub resolution: Resolution,
+}
+
+/// What a payment came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentOutcome {
+    Paid,
+    /// 409 `order_expired`: the window closed first.
+    Expired,
+    /// Anything else, by status and code (status 0: no answer).
+    Refused {
+        status: u16,
+        code: String,
+    },
+}
+
+/// A payment attempt on an order a buyer won.
+#[derive(Debug, Clone)]
+pub struct Payment {
+    pub order_id: String,
+    pub outcome: PaymentOutcome,
+}
+
+/// What the crowd was told.
+#[derive(Debug, Default)]
+pub struct Crowd {
+    pub accepted: Vec<Accepted>,
+    pub payments: Vec<Payment>,
+    /// The buyer of each purchase attempt that got no answer even after retrying with the same
+    /// idempotency key: each may or may not have bought.
+    pub purchase_unknown: Vec<usize>,
+    /// Buyers told `sold_out` (by the token or the purchase endpoint).
     pub sold_out: u64,
+    /// Buyers told `limit_reached`.
     pub limit_reached: u64,
-    pub other: Vec<(u16, String)>,
-    pub elapsed: Duration,
-    pub latencies: Latencies,
+    /// Buyers that stopped on any other answer.
+    pub gave_up: u64,
 }
 
-/// An empty outcome, its histograms covering 1 µs to 60 s at 3 significant digits.
-fn empty() -> anyhow::Result<Outcome> {
-    let histogram = || Histogram::new_with_bounds(1, 60_000_000, 3);
-    Ok(Outcome {
-        accepted: Vec::new(),
-        sold_out: 0,
-        limit_reached: 0,
-        other: Vec::new(),
-        elapsed: Duration::ZERO,
-        latencies: Latencies {
-            token: histogram()?,
-            accepted: histogram()?,
-            refused: histogram()?,
-        },
-    })
+/// Everything a journey needs, shared by the whole crowd.
+struct Shared {
+    plan: Plan,
+    nodes: Arc<Nodes>,
+    recorder: Arc<Recorder>,
+    bars: Bars,
+    counters: RushCounters,
+    /// Whether a won order is paid: one seeded stream, drawn in the order orders are won.
+    coin: Mutex<Rng>,
+    crowd: Mutex<Crowd>,
 }
 
-fn micros(d: Duration) -> u64 {
-    u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
+impl Shared {
+    fn note(&self, f: impl FnOnce(&mut Crowd)) {
+        f(&mut self.crowd.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// Whether the buyer of the next order won pays it.
+    fn pays(&self) -> bool {
+        let p = self.plan.pay_probability;
+        self.coin
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .chance(p)
+    }
 }
 
-/// Waits for the opening, then lets every buyer loose for at most `budget`.
+/// Waits for the opening, lets every buyer loose, and returns what they were told once every
+/// journey has ended (payments included).
 pub async fn rush(
-    api: &Api,
-    sale: &Sale,
+    plan: Plan,
+    nodes: Arc<Nodes>,
+    recorder: Arc<Recorder>,
     buyers: &[Buyer],
-    budget: Duration,
-) -> anyhow::Result<Outcome> {
-    let wait = (sale.opens_at - chrono::Utc::now())
-        .to_std()
-        .unwrap_or_default();
-    tokio::time::sleep(wait + Duration::from_millis(20)).await;
-    let shared = Arc::new(Mutex::new(empty()?));
-    let start = Instant::now();
+    progress: &Progress,
+) -> Crowd {
+    let rush = progress.rush();
+    rush.set_message("waiting for the opening");
+    tokio::time::sleep_until((plan.opens_at + Duration::from_millis(20)).into()).await;
+    rush.reset_elapsed();
+    rush.set_message("");
+    let plan_seed = plan.seed;
+    let bars = Bars {
+        rush,
+        settled: progress.settled(),
+        payments: progress.payments(),
+    };
+    let shared = Arc::new(Shared {
+        plan,
+        nodes,
+        recorder,
+        bars,
+        counters: RushCounters::default(),
+        coin: Mutex::new(Rng::new(plan_seed)),
+        crowd: Mutex::new(Crowd::default()),
+    });
     let mut tasks = JoinSet::new();
-    for buyer in buyers {
-        let (api, shared, activity, buyer) =
-            (api.clone(), shared.clone(), sale.id.clone(), buyer.clone());
-        tasks.spawn(
-            async move { one_buyer(&api, &activity, &buyer, start + budget, &shared).await },
-        );
+    for (i, buyer) in buyers.iter().enumerate() {
+        let (shared, buyer) = (shared.clone(), buyer.clone());
+        tasks.spawn(async move { journey::journey(&shared, i, &buyer).await });
     }
     while tasks.join_next().await.is_some() {}
-    let mut outcome = std::mem::replace(&mut *shared.lock().await, empty()?);
-    outcome.elapsed = start.elapsed();
-    Ok(outcome)
-}
-
-async fn one_buyer(
-    api: &Api,
-    activity: &str,
-    buyer: &Buyer,
-    until: Instant,
-    shared: &Mutex<Outcome>,
-) {
-    let Ok(token) = api
-        .post(
-            &format!("/api/v1/activities/{activity}/purchase-tokens"),
-            Some(&buyer.token),
-            &json!({}),
-        )
-        .await
-    else {
-        return;
-    };
-    {
-        let mut o = shared.lock().await;
-        let _ = o.latencies.token.record(micros(token.took));
-        if token.status != StatusCode::CREATED {
-            match token.body["code"].as_str() {
-                Some("sold_out") => o.sold_out += 1,
-                _ => o.other.push((
-                    token.status.as_u16(),
-                    token.body["code"].as_str().unwrap_or("?").to_owned(),
-                )),
-            }
-            return;
-        }
-    }
-    let purchase_token = token.body["token"].as_str().unwrap_or_default().to_owned();
-    while Instant::now() < until {
-        let body = json!({"purchase_token": purchase_token, "quantity": 1});
-        let Ok(answer) = api
-            .post(
-                &format!("/api/v1/activities/{activity}/purchases"),
-                Some(&buyer.token),
-                &body,
-            )
-            .await
-        else {
-            return;
-        };
-        let mut o = shared.lock().await;
-        match (answer.status, answer.body["code"].as_str()) {
-            (StatusCode::ACCEPTED, _) => {
-                let _ = o.latencies.accepted.record(micros(answer.took));
-                let purchase = answer.body["purchase_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                o.accepted.push((buyer.token.clone(), purchase));
-            }
-            (_, Some("sold_out")) => {
-                let _ = o.latencies.refused.record(micros(answer.took));
-                o.sold_out += 1;
-                return;
-            }
-            (_, Some("limit_reached")) => {
-                let _ = o.latencies.refused.record(micros(answer.took));
-                o.limit_reached += 1;
-                return;
-            }
-            (status, code) => {
-                o.other
-                    .push((status.as_u16(), code.unwrap_or("?").to_owned()));
-                return;
-            }
-        }
-    }
+    // `abandon` keeps each bar where it is (`finish` would jump to its length).
+    shared.bars.rush.abandon();
+    shared.bars.settled.abandon();
+    shared.bars.payments.abandon();
+    std::mem::take(&mut *shared.crowd.lock().unwrap_or_else(PoisonError::into_inner))
 }
