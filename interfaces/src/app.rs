@@ -5,9 +5,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use poem::endpoint::make_sync;
+use poem::http::Method;
 use poem::middleware::Tracing;
-use poem::{Endpoint, EndpointExt, Route};
-use poem_openapi::OpenApiService;
+use poem::web::Html;
+use poem::{Endpoint, EndpointExt, Response, Route};
+use poem_openapi::{OpenApi, OpenApiService};
 use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
 use seckiller_application::activities::Activities;
@@ -18,6 +21,7 @@ use seckiller_application::purchases::Purchases;
 use seckiller_application::stats::Stats;
 use seckiller_application::stock_returns::StockReturns;
 
+use crate::allowed_methods::AllowedMethods;
 use crate::api::{
     AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, CatalogApi, OrdersApi,
     PurchasesApi,
@@ -25,7 +29,7 @@ use crate::api::{
 use crate::body_limit::BodyLimit;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
-use crate::web;
+use crate::{openapi_document, web};
 
 /// The use cases the API serves.
 pub struct Services<A: Adapters> {
@@ -102,7 +106,7 @@ pub struct HttpSettings {
 fn api_service<A: Adapters>(
     services: Services<A>,
     public_url: &str,
-) -> OpenApiService<impl poem_openapi::OpenApi, ()> {
+) -> OpenApiService<impl OpenApi, ()> {
     OpenApiService::new(
         (
             AccountsApi(services.clone()),
@@ -120,6 +124,25 @@ fn api_service<A: Adapters>(
     .server(public_url)
 }
 
+/// The finished document of `api` (see [`openapi_document`]) next to poem-openapi's own.
+fn documents(api: &OpenApiService<impl OpenApi, ()>) -> (String, String) {
+    let raw = api.spec();
+    let finished = openapi_document::finish(&raw).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "the OpenAPI document could not be finished; serving it as generated");
+        raw.clone()
+    });
+    (raw, finished)
+}
+
+/// Pages outside the API, each with the methods it answers (for `Allow` on 405 answers).
+const PAGES: [(&str, &[Method]); 5] = [
+    ("/docs", &[Method::GET]),
+    ("/openapi.json", &[Method::GET]),
+    ("/healthz", &[Method::GET]),
+    ("/readyz", &[Method::GET]),
+    ("/", &[Method::GET]),
+];
+
 /// The whole HTTP application.
 pub fn build_app<A: Adapters>(
     services: Services<A>,
@@ -127,21 +150,34 @@ pub fn build_app<A: Adapters>(
     settings: &HttpSettings,
 ) -> impl Endpoint + 'static {
     let api = api_service(services, &settings.public_url);
-    let docs = api.swagger_ui();
-    let spec = api.spec_endpoint();
+    let (raw, document) = documents(&api);
+    // Swagger UI embeds the document it shows; show the finished one.
+    let docs_page = api.swagger_ui_html().replacen(&raw, &document, 1);
+    let allowed = AllowedMethods::new(&document, &PAGES);
     Route::new()
         .nest_no_strip("/api/v1", api)
-        .nest("/docs", docs)
-        .at("/openapi.json", spec)
+        .nest(
+            "/docs",
+            Route::new().at("/", poem::get(make_sync(move |_| Html(docs_page.clone())))),
+        )
+        .at(
+            "/openapi.json",
+            poem::get(make_sync(move |_| {
+                Response::builder()
+                    .content_type("application/json")
+                    .body(document.clone())
+            })),
+        )
         .at("/healthz", poem::get(web::healthz))
         .at("/readyz", poem::get(web::readyz).data(readiness))
         .at("/", poem::get(web::landing_page))
         .with(BodyLimit(settings.max_body_bytes))
         .with(ProblemCatcher)
+        .with(allowed)
         .with(Tracing)
 }
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.
 pub fn openapi_spec<A: Adapters>(services: Services<A>, public_url: &str) -> String {
-    api_service(services, public_url).spec()
+    documents(&api_service(services, public_url)).1
 }

@@ -7,6 +7,7 @@ mod bulk_buyers;
 mod money;
 mod products;
 mod purchases;
+mod wire;
 
 pub(crate) use accounts::{RegisterRequest, SessionDto, SignInRequest, UserDto};
 pub(crate) use activities::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto};

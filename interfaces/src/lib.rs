@@ -4,12 +4,14 @@
 //!
 //! Depends on the application and domain only; adapters are chosen by the binary that wires it.
 
+mod allowed_methods;
 mod api;
 mod app;
 mod auth;
 mod body_limit;
 mod dto;
 mod error_mapping;
+mod openapi_document;
 mod order_events;
 mod problem;
 mod problem_catcher;

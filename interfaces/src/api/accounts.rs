@@ -32,7 +32,7 @@ impl<A: Adapters> AccountsApi<A> {
         let session = self
             .0
             .accounts
-            .sign_in(&body.username, &body.password)
+            .sign_in(body.username.as_str(), body.password.as_str())
             .await?;
         Ok(SessionCreated::Created(Json(session.into())))
     }

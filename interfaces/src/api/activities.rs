@@ -27,7 +27,7 @@ impl<A: Adapters> ActivitiesApi<A> {
         #[oai(validator(minimum(value = "1"), maximum(value = "100")))]
         limit: Query<Option<u32>>,
         /// How many to skip.
-        #[oai(validator(maximum(value = "100000")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "100000")))]
         offset: Query<Option<u32>>,
     ) -> Result<Json<Vec<ActivityDto>>, ApiError> {
         let (limit, offset) = page(limit.0, offset.0);

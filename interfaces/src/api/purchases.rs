@@ -94,7 +94,7 @@ impl<A: Adapters> PurchasesApi<A> {
         let request = PurchaseRequest {
             activity_id,
             quantity: body.quantity()?,
-            token: body.0.purchase_token,
+            token: body.0.purchase_token.into_string(),
             purchase_id: idempotency_key
                 .0
                 .as_deref()
@@ -114,7 +114,7 @@ impl<A: Adapters> PurchasesApi<A> {
         auth: BearerAuth,
         id: Path<Uuid>,
         /// Seconds to wait for the order (0 to 10).
-        #[oai(validator(maximum(value = "10")))]
+        #[oai(validator(minimum(value = "0"), maximum(value = "10")))]
         wait: Query<Option<u64>>,
     ) -> Result<Json<PurchaseDto>, ApiError> {
         let caller = caller(&self.0.accounts, &auth)?;

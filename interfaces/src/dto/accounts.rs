@@ -6,6 +6,7 @@ use seckiller_application::accounts::Session;
 use seckiller_domain::{Password, User, Username};
 use uuid::Uuid;
 
+use super::wire::{AnyText, PasswordText, Text, UsernameText};
 use crate::problem::ApiError;
 
 /// A new buyer account.
@@ -13,19 +14,19 @@ use crate::problem::ApiError;
 #[oai(deny_unknown_fields)]
 pub(crate) struct RegisterRequest {
     /// 3–32 letters, digits, `_`, `.` or `-`; case-insensitive.
-    pub username: String,
+    pub username: Text<UsernameText>,
     /// 8–128 characters.
     #[oai(write_only)]
-    pub password: String,
+    pub password: Text<PasswordText>,
 }
 
 impl RegisterRequest {
     /// The checked username and password.
     pub(crate) fn parse(&self) -> Result<(Username, Password), ApiError> {
-        let username =
-            Username::parse(&self.username).map_err(|e| ApiError::invalid("username", e))?;
-        let password =
-            Password::parse(&self.password).map_err(|e| ApiError::invalid("password", e))?;
+        let username = Username::parse(self.username.as_str())
+            .map_err(|e| ApiError::invalid("username", e))?;
+        let password = Password::parse(self.password.within_limit("password")?)
+            .map_err(|e| ApiError::invalid("password", e))?;
         Ok((username, password))
     }
 }
@@ -35,10 +36,10 @@ impl RegisterRequest {
 #[oai(deny_unknown_fields)]
 pub(crate) struct SignInRequest {
     /// The account's username.
-    pub username: String,
+    pub username: Text<AnyText>,
     /// Its password.
     #[oai(write_only)]
-    pub password: String,
+    pub password: Text<AnyText>,
 }
 
 /// An account as shown to its owner.

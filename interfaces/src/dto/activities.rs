@@ -10,7 +10,16 @@ use seckiller_domain::{
 use uuid::Uuid;
 
 use super::MoneyDto;
+use super::wire::{Integer, NameText, Text};
 use crate::problem::ApiError;
+
+/// Items for sale in one activity, as the document bounds them.
+type StockField = Integer<1, { MAX_TOTAL_STOCK as i64 }>;
+/// Items one buyer may get, as the document bounds them.
+type LimitField = Integer<1, { MAX_PER_USER_LIMIT as i64 }>;
+/// A payment window in seconds, as the document bounds it.
+type PaymentWindowField =
+    Integer<{ PaymentWindow::MIN_SECONDS as i64 }, { PaymentWindow::MAX_SECONDS as i64 }>;
 
 /// Where a sale is, as of the answer's `server_time`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
@@ -56,16 +65,21 @@ impl From<PhaseDto> for Phase {
     }
 }
 
-fn stock(field: &str, n: i64) -> Result<Quantity, ApiError> {
-    Quantity::bounded(n, MAX_TOTAL_STOCK).map_err(|e| ApiError::invalid(field, e))
+fn title(text: &Text<NameText>) -> Result<Name, ApiError> {
+    Name::parse(text.within_limit("title")?).map_err(|e| ApiError::invalid("title", e))
 }
 
-fn limit(field: &str, n: i64) -> Result<Quantity, ApiError> {
-    Quantity::bounded(n, MAX_PER_USER_LIMIT).map_err(|e| ApiError::invalid(field, e))
+fn stock(field: &str, n: StockField) -> Result<Quantity, ApiError> {
+    Quantity::bounded(n.get(), MAX_TOTAL_STOCK).map_err(|e| ApiError::invalid(field, e))
 }
 
-fn payment_window(seconds: i64) -> Result<PaymentWindow, ApiError> {
-    PaymentWindow::from_seconds(seconds).map_err(|e| ApiError::invalid("payment_window_seconds", e))
+fn limit(field: &str, n: LimitField) -> Result<Quantity, ApiError> {
+    Quantity::bounded(n.get(), MAX_PER_USER_LIMIT).map_err(|e| ApiError::invalid(field, e))
+}
+
+fn payment_window(seconds: PaymentWindowField) -> Result<PaymentWindow, ApiError> {
+    PaymentWindow::from_seconds(seconds.get())
+        .map_err(|e| ApiError::invalid("payment_window_seconds", e))
 }
 
 /// A new sale (created as a draft).
@@ -75,19 +89,19 @@ pub(crate) struct ActivityRequest {
     /// The product on sale.
     pub product_id: Uuid,
     /// Headline, 1–120 characters.
-    pub title: String,
+    pub title: Text<NameText>,
     /// Sale price of one item, in the product's currency.
     pub sale_price: MoneyDto,
     /// Items for sale, 1 to 10,000,000.
-    pub total_stock: i64,
+    pub total_stock: StockField,
     /// Items one buyer may get, 1 to 1,000.
-    pub per_user_limit: i64,
+    pub per_user_limit: LimitField,
     /// Opening instant (RFC 3339).
     pub starts_at: DateTime<Utc>,
     /// Closing instant, after the opening.
     pub ends_at: DateTime<Utc>,
-    /// Seconds a winner has to pay; default 900.
-    pub payment_window_seconds: Option<i64>,
+    /// Seconds a winner has to pay, 1 to 86,400; default 900.
+    pub payment_window_seconds: Option<PaymentWindowField>,
 }
 
 impl ActivityRequest {
@@ -95,7 +109,7 @@ impl ActivityRequest {
     pub(crate) fn parse(&self) -> Result<NewActivity, ApiError> {
         Ok(NewActivity {
             product_id: ProductId::from_uuid(self.product_id),
-            title: Name::parse(&self.title).map_err(|e| ApiError::invalid("title", e))?,
+            title: title(&self.title)?,
             sale_price: self.sale_price.parse("sale_price")?,
             total_stock: stock("total_stock", self.total_stock)?,
             per_user_limit: limit("per_user_limit", self.per_user_limit)?,
@@ -115,31 +129,26 @@ impl ActivityRequest {
 #[oai(deny_unknown_fields)]
 pub(crate) struct ActivityPatch {
     /// New headline.
-    pub title: Option<String>,
+    pub title: Option<Text<NameText>>,
     /// New sale price.
     pub sale_price: Option<MoneyDto>,
     /// New stock.
-    pub total_stock: Option<i64>,
+    pub total_stock: Option<StockField>,
     /// New per-buyer limit.
-    pub per_user_limit: Option<i64>,
+    pub per_user_limit: Option<LimitField>,
     /// New opening instant.
     pub starts_at: Option<DateTime<Utc>>,
     /// New closing instant.
     pub ends_at: Option<DateTime<Utc>>,
     /// New payment window in seconds.
-    pub payment_window_seconds: Option<i64>,
+    pub payment_window_seconds: Option<PaymentWindowField>,
 }
 
 impl ActivityPatch {
     /// The checked domain value.
     pub(crate) fn parse(&self) -> Result<ActivityChanges, ApiError> {
         Ok(ActivityChanges {
-            title: self
-                .title
-                .as_deref()
-                .map(Name::parse)
-                .transpose()
-                .map_err(|e| ApiError::invalid("title", e))?,
+            title: self.title.as_ref().map(title).transpose()?,
             sale_price: self
                 .sale_price
                 .as_ref()

@@ -7,18 +7,32 @@ use seckiller_domain::{Description, ImageUrl, Name, NewProduct, Product, Product
 use uuid::Uuid;
 
 use super::MoneyDto;
+use super::wire::{DescriptionText, ImageUrlText, NameText, Text};
 use crate::problem::ApiError;
+
+fn name(text: &Text<NameText>) -> Result<Name, ApiError> {
+    Name::parse(text.within_limit("name")?).map_err(|e| ApiError::invalid("name", e))
+}
+
+fn description(text: &Text<DescriptionText>) -> Result<Description, ApiError> {
+    Description::parse(text.within_limit("description")?)
+        .map_err(|e| ApiError::invalid("description", e))
+}
+
+fn image_url(text: &Text<ImageUrlText>) -> Result<ImageUrl, ApiError> {
+    ImageUrl::parse(text.within_limit("image_url")?).map_err(|e| ApiError::invalid("image_url", e))
+}
 
 /// A new catalogue item.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub(crate) struct ProductRequest {
     /// 1–120 characters.
-    pub name: String,
+    pub name: Text<NameText>,
     /// Up to 4,000 characters.
-    pub description: Option<String>,
+    pub description: Option<Text<DescriptionText>>,
     /// An http(s) link to a picture.
-    pub image_url: Option<String>,
+    pub image_url: Option<Text<ImageUrlText>>,
     /// The regular price.
     pub price: MoneyDto,
 }
@@ -27,15 +41,14 @@ impl ProductRequest {
     /// The checked domain value.
     pub(crate) fn parse(&self) -> Result<NewProduct, ApiError> {
         Ok(NewProduct {
-            name: Name::parse(&self.name).map_err(|e| ApiError::invalid("name", e))?,
-            description: Description::parse(self.description.as_deref().unwrap_or(""))
-                .map_err(|e| ApiError::invalid("description", e))?,
-            image_url: self
-                .image_url
-                .as_deref()
-                .map(ImageUrl::parse)
-                .transpose()
-                .map_err(|e| ApiError::invalid("image_url", e))?,
+            name: name(&self.name)?,
+            description: self
+                .description
+                .as_ref()
+                .map(description)
+                .transpose()?
+                .unwrap_or_default(),
+            image_url: self.image_url.as_ref().map(image_url).transpose()?,
             price: self.price.parse("price")?,
         })
     }
@@ -46,11 +59,11 @@ impl ProductRequest {
 #[oai(deny_unknown_fields)]
 pub(crate) struct ProductPatch {
     /// New name.
-    pub name: Option<String>,
+    pub name: Option<Text<NameText>>,
     /// New description.
-    pub description: Option<String>,
+    pub description: Option<Text<DescriptionText>>,
     /// New picture link, or null to remove it.
-    pub image_url: MaybeUndefined<String>,
+    pub image_url: MaybeUndefined<Text<ImageUrlText>>,
     /// New regular price.
     pub price: Option<MoneyDto>,
 }
@@ -59,24 +72,12 @@ impl ProductPatch {
     /// The checked domain value.
     pub(crate) fn parse(&self) -> Result<ProductChanges, ApiError> {
         Ok(ProductChanges {
-            name: self
-                .name
-                .as_deref()
-                .map(Name::parse)
-                .transpose()
-                .map_err(|e| ApiError::invalid("name", e))?,
-            description: self
-                .description
-                .as_deref()
-                .map(Description::parse)
-                .transpose()
-                .map_err(|e| ApiError::invalid("description", e))?,
+            name: self.name.as_ref().map(name).transpose()?,
+            description: self.description.as_ref().map(description).transpose()?,
             image_url: match &self.image_url {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
-                MaybeUndefined::Value(url) => Some(Some(
-                    ImageUrl::parse(url).map_err(|e| ApiError::invalid("image_url", e))?,
-                )),
+                MaybeUndefined::Value(url) => Some(Some(image_url(url)?)),
             },
             price: self.price.as_ref().map(|p| p.parse("price")).transpose()?,
         })

@@ -9,6 +9,7 @@ use seckiller_domain::{Order, PurchaseId, Quantity};
 use uuid::Uuid;
 
 use super::MoneyDto;
+use super::wire::{AnyText, Integer, Text};
 use crate::problem::ApiError;
 
 /// A purchase token: send it with the purchase.
@@ -35,15 +36,15 @@ impl From<PurchaseToken> for PurchaseTokenDto {
 #[oai(deny_unknown_fields)]
 pub(crate) struct PurchaseRequestDto {
     /// The token from `POST /activities/{id}/purchase-tokens`.
-    pub purchase_token: String,
+    pub purchase_token: Text<AnyText>,
     /// How many items (default 1), at most the sale's per-buyer limit.
-    pub quantity: Option<i64>,
+    pub quantity: Option<Integer<1, { MAX_PER_USER_LIMIT as i64 }>>,
 }
 
 impl PurchaseRequestDto {
     /// The checked quantity.
     pub(crate) fn quantity(&self) -> Result<Quantity, ApiError> {
-        Quantity::bounded(self.quantity.unwrap_or(1), MAX_PER_USER_LIMIT)
+        Quantity::bounded(self.quantity.map_or(1, Integer::get), MAX_PER_USER_LIMIT)
             .map_err(|e| ApiError::invalid("quantity", e))
     }
 }

@@ -1,0 +1,296 @@
+//! The OpenAPI document as served at `/openapi.json`, shown in the docs and committed as
+//! `docs/openapi.json`: poem-openapi's output plus two facts its derive macros cannot state.
+//!
+//! - Request bodies are closed (`additionalProperties: false`): every request type denies unknown
+//!   fields, so a typo is refused instead of silently doing nothing.
+//! - An optional property may be `null`: poem-openapi reads `null` as absent and writes an absent
+//!   value as `null`.
+//!
+//! Object keys keep poem-openapi's order, so the document reads (and diffs) as it generates.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+
+/// The finished document, pretty-printed like poem-openapi's.
+///
+/// # Errors
+/// The JSON error when `raw` is not a JSON document.
+pub(crate) fn finish(raw: &str) -> serde_json::Result<String> {
+    let mut document: Node = serde_json::from_str(raw)?;
+    close_request_bodies(&mut document);
+    admit_null_for_optional_properties(&mut document);
+    serde_json::to_string_pretty(&document)
+}
+
+const SCHEMA_PREFIX: &str = "#/components/schemas/";
+
+/// Marks every named schema a request body can reach as closed.
+fn close_request_bodies(document: &mut Node) {
+    let mut reached = BTreeSet::new();
+    let mut pending: Vec<String> = Vec::new();
+    for item in document.get("paths").map(Node::values).unwrap_or_default() {
+        for operation in item.values() {
+            let bodies = operation
+                .get("requestBody")
+                .and_then(|body| body.get("content"))
+                .map(Node::values)
+                .unwrap_or_default();
+            for media in bodies {
+                if let Some(schema) = media.get("schema") {
+                    references(schema, &mut pending);
+                }
+            }
+        }
+    }
+    while let Some(name) = pending.pop() {
+        if reached.insert(name.clone())
+            && let Some(schema) = schema_named(document, &name)
+        {
+            references(schema, &mut pending);
+        }
+    }
+    for name in reached {
+        if let Some(Node::Object(entries)) = schema_named_mut(document, &name)
+            && entries.iter().any(|(k, _)| k == "properties")
+            && !entries.iter().any(|(k, _)| k == "additionalProperties")
+        {
+            entries.push(("additionalProperties".into(), Node::Bool(false)));
+        }
+    }
+}
+
+/// Adds `nullable: true` to each property a component schema does not require.
+fn admit_null_for_optional_properties(document: &mut Node) {
+    let Some(Node::Object(schemas)) = document
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+    else {
+        return;
+    };
+    for (_, schema) in schemas {
+        let required: BTreeSet<String> = schema
+            .get("required")
+            .map(Node::values)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(Node::as_str)
+            .map(str::to_owned)
+            .collect();
+        if let Some(Node::Object(properties)) = schema.get_mut("properties") {
+            for (name, property) in properties {
+                if !required.contains(name)
+                    && let Node::Object(entries) = property
+                    && !entries.iter().any(|(k, _)| k == "nullable")
+                {
+                    entries.push(("nullable".into(), Node::Bool(true)));
+                }
+            }
+        }
+    }
+}
+
+/// The names of the component schemas `schema` refers to, at any depth.
+fn references(schema: &Node, into: &mut Vec<String>) {
+    match schema {
+        Node::Object(entries) => {
+            for (key, value) in entries {
+                match (key.as_str(), value) {
+                    ("$ref", Node::String(target)) => {
+                        if let Some(name) = target.strip_prefix(SCHEMA_PREFIX) {
+                            into.push(name.to_owned());
+                        }
+                    }
+                    _ => references(value, into),
+                }
+            }
+        }
+        Node::Array(items) => items.iter().for_each(|item| references(item, into)),
+        _ => {}
+    }
+}
+
+fn schema_named<'a>(document: &'a Node, name: &str) -> Option<&'a Node> {
+    document.get("components")?.get("schemas")?.get(name)
+}
+
+fn schema_named_mut<'a>(document: &'a mut Node, name: &str) -> Option<&'a mut Node> {
+    document
+        .get_mut("components")?
+        .get_mut("schemas")?
+        .get_mut(name)
+}
+
+/// A JSON value whose objects keep their keys in document order.
+#[derive(Debug, Clone, PartialEq)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    String(String),
+    Array(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl Node {
+    fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Object(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
+        match self {
+            Node::Object(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// An object's values or an array's items; nothing for anything else.
+    fn values(&self) -> Vec<&Node> {
+        match self {
+            Node::Object(entries) => entries.iter().map(|(_, v)| v).collect(),
+            Node::Array(items) => items.iter().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::String(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl Serialize for Node {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Node::Null => serializer.serialize_unit(),
+            Node::Bool(b) => serializer.serialize_bool(*b),
+            Node::Number(n) => n.serialize(serializer),
+            Node::String(s) => serializer.serialize_str(s),
+            Node::Array(items) => items.serialize(serializer),
+            Node::Object(entries) => {
+                let mut map = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    map.serialize_entry(key, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+struct NodeVisitor;
+
+impl<'de> Visitor<'de> for NodeVisitor {
+    type Value = Node;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<Node, E> {
+        Ok(Node::Null)
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+        Ok(Node::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+        Ok(Node::Number(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Node, E> {
+        serde_json::Number::from_f64(v)
+            .map(Node::Number)
+            .ok_or_else(|| E::custom("a number JSON cannot hold"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+        Ok(Node::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Node, E> {
+        Ok(Node::String(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Node::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(entry) = map.next_entry()? {
+            entries.push(entry);
+        }
+        Ok(Node::Object(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn finished(document: &Value) -> Value {
+        serde_json::from_str(&finish(&document.to_string()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn schemas_a_request_body_reaches_are_closed_and_others_are_not() {
+        let document = json!({
+            "paths": {"/things": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/New"}}}},
+                "responses": {"201": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}
+            }}},
+            "components": {"schemas": {
+                "New": {"type": "object", "properties": {"price": {"allOf": [{"$ref": "#/components/schemas/Money"}]}}},
+                "Money": {"type": "object", "properties": {"amount": {"type": "integer"}}},
+                "Thing": {"type": "object", "properties": {"id": {"type": "string"}}}
+            }}
+        });
+        let schemas = &finished(&document)["components"]["schemas"];
+        assert_eq!(schemas["New"]["additionalProperties"], false);
+        assert_eq!(schemas["Money"]["additionalProperties"], false);
+        assert!(schemas["Thing"].get("additionalProperties").is_none());
+    }
+
+    #[test]
+    fn only_properties_that_are_not_required_may_be_null() {
+        let document = json!({"components": {"schemas": {"Thing": {
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string"}, "note": {"type": "string"}}
+        }}}});
+        let thing = &finished(&document)["components"]["schemas"]["Thing"];
+        assert!(thing["properties"]["id"].get("nullable").is_none());
+        assert_eq!(thing["properties"]["note"]["nullable"], true);
+    }
+
+    #[test]
+    fn keys_keep_their_order_and_numbers_their_form() {
+        let raw = "{\n  \"openapi\": \"3.0.0\",\n  \"info\": {\n    \"title\": \"x\"\n  },\n  \"maximum\": 100.0\n}";
+        assert_eq!(finish(raw).unwrap(), raw);
+    }
+}
