@@ -145,6 +145,7 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         limit: u64::from(args.limit),
         quantity: u64::from(args.quantity),
         demand: args.demand(),
+        told_sold_out: crowd.sold_out,
         payment_window: chrono::Duration::from_std(args.payment_window())?,
         accepted: &crowd.accepted,
         orders: &orders,

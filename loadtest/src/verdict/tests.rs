@@ -95,19 +95,28 @@ fn judge_sale(s: &Sale, demand: u64) -> Verdict {
 /// Judges `s` as if `unanswered` purchase attempts had got no answer.
 fn judge_unanswered(s: &Sale, demand: u64, unanswered: u64) -> Verdict {
     judge(&Evidence {
+        purchase_unknown: unanswered,
+        ..evidence(s, demand)
+    })
+}
+
+/// The evidence of `s` with a crowd that wanted `demand` items.
+fn evidence(s: &Sale, demand: u64) -> Evidence<'_> {
+    Evidence {
         stock: s.last.total,
         limit: 1,
         quantity: 1,
         demand,
+        told_sold_out: u64::from(demand >= s.last.total),
         payment_window: Duration::seconds(WINDOW),
         accepted: &s.accepted,
         orders: &s.orders,
         payments: &s.payments,
-        purchase_unknown: unanswered,
+        purchase_unknown: 0,
         samples: &s.samples,
         final_stats: Some(&s.last),
         waited_for_expiry: true,
-    })
+    }
 }
 
 fn failed(v: &Verdict) -> Vec<&'static str> {
@@ -261,6 +270,24 @@ fn a_sale_that_sold_out_with_stock_left_is_undersold() {
         judge_sale(&s, 8).correct,
         "demand below the stock is not expected to sell out"
     );
+}
+
+#[test]
+fn a_rush_that_ends_by_time_with_nobody_told_sold_out_is_not_undersold() {
+    let mut s = sale(10);
+    s.orders.truncate(8);
+    s.accepted.truncate(8);
+    s.payments
+        .retain(|p| s.orders.iter().any(|o| o.id == p.order_id));
+    s.samples = vec![stats(10, 8, 0)];
+    s.last = stats(10, 0, 4);
+    let mut verdict = judge_unanswered(&s, 40, 0);
+    assert!(!verdict.correct);
+    verdict = judge(&Evidence {
+        told_sold_out: 0,
+        ..evidence(&s, 40)
+    });
+    assert!(verdict.correct, "{:?}", failed(&verdict));
 }
 
 #[test]
