@@ -61,6 +61,10 @@ pub struct Args {
     /// Judge as soon as the queue drains, with unpaid orders still held.
     #[arg(long, overrides_with = "wait_expiry")]
     pub no_wait_expiry: bool,
+    /// Buy back to back during the rush and follow each purchase to its order (and pay) only
+    /// after it: measures the purchase path alone instead of whole journeys.
+    #[arg(long)]
+    pub follow_after_rush: bool,
     /// Seconds to wait for purchases to settle and for the books to balance.
     #[arg(long, default_value_t = 60)]
     pub settle_timeout: u64,

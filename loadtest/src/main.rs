@@ -126,6 +126,7 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         opens_at: sale.opens_at,
         until,
         settle_until: until + settle_timeout,
+        follow_after_rush: args.follow_after_rush,
     };
     let crowd = rush::rush(plan, nodes.clone(), recorder.clone(), &buyers, &progress).await;
 

@@ -29,6 +29,8 @@ pub struct Plan {
     pub until: Instant,
     /// Purchases still pending after this are reported unresolved.
     pub settle_until: Instant,
+    /// Follow purchases (and pay) only once the buyer's rush is over.
+    pub follow_after_rush: bool,
 }
 
 /// The bars the journeys move.

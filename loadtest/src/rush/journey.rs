@@ -47,22 +47,17 @@ pub(super) async fn journey(s: &Shared, i: usize, buyer: &Buyer) {
     let api = s.nodes.for_buyer(i);
     let mut token: Option<String> = None;
     let (mut retries, mut fresh_tokens) = (0, 0);
+    let mut later = Vec::new();
     while Instant::now() < s.plan.until {
         let step = match &token {
             None => take_token(s, api, buyer).await.map(|t| token = Some(t)),
             Some(t) => match buy(s, api, buyer, t, i).await {
-                Ok(mut accepted) => {
-                    accepted.resolution = follow(s, api, buyer, &accepted.purchase_id).await;
-                    let payment = match &accepted.resolution {
-                        Resolution::Ordered { order_id } if s.pays() => {
-                            Some(pay(s, api, buyer, order_id).await)
-                        }
-                        _ => None,
-                    };
-                    s.note(|c| {
-                        c.accepted.push(accepted);
-                        c.payments.extend(payment);
-                    });
+                Ok(accepted) if s.plan.follow_after_rush => {
+                    later.push(accepted);
+                    Ok(())
+                }
+                Ok(accepted) => {
+                    settle(s, api, buyer, accepted).await;
                     Ok(())
                 }
                 Err(d) => Err(d),
@@ -78,15 +73,31 @@ pub(super) async fn journey(s: &Shared, i: usize, buyer: &Buyer) {
             // otherwise spin until time is up.
             Err(Detour::NewToken) if fresh_tokens >= TRIES => {
                 s.note(|c| c.gave_up += 1);
-                return;
+                break;
             }
             Err(Detour::NewToken) => {
                 fresh_tokens += 1;
                 token = None;
             }
-            Err(Detour::Stop) => return,
+            Err(Detour::Stop) => break,
         }
     }
+    for accepted in later {
+        settle(s, api, buyer, accepted).await;
+    }
+}
+
+/// Follows an accepted purchase to its order, pays it by the crowd's coin, and records both.
+async fn settle(s: &Shared, api: &Api, buyer: &Buyer, mut accepted: Accepted) {
+    accepted.resolution = follow(s, api, buyer, &accepted.purchase_id).await;
+    let payment = match &accepted.resolution {
+        Resolution::Ordered { order_id } if s.pays() => Some(pay(s, api, buyer, order_id).await),
+        _ => None,
+    };
+    s.note(|c| {
+        c.accepted.push(accepted);
+        c.payments.extend(payment);
+    });
 }
 
 async fn take_token(s: &Shared, api: &Api, buyer: &Buyer) -> Result<String, Detour> {
