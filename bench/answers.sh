@@ -22,7 +22,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release -q -p seckiller
+cargo build --release -q -p seckiller -p seckiller-crowd
 
 rate() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+'; }
 

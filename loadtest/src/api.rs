@@ -1,17 +1,22 @@
 //! A thin client of the SecKiller API: one [`Api`] per node, every call timed, and [`Nodes`] to
 //! spread the crowd over them.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use reqwest::{Client, RequestBuilder, StatusCode};
 use serde_json::{Value, json};
+use tokio::sync::Semaphore;
 
 /// One node of the service.
 #[derive(Clone)]
 pub struct Api {
     client: Client,
     base: String,
+    /// Requests in flight at once, shared by every node: a crowd larger than the machine's
+    /// ephemeral ports waits for a connection instead of failing to open one.
+    in_flight: Arc<Semaphore>,
 }
 
 /// An answer and how long it took.
@@ -30,10 +35,11 @@ impl Answer {
 
 impl Api {
     /// A client of the node at `base` sharing `client`'s connection pools.
-    fn with_client(client: Client, base: &str) -> Self {
+    fn with_client(client: Client, base: &str, in_flight: Arc<Semaphore>) -> Self {
         Self {
             client,
             base: base.trim_end_matches('/').to_owned(),
+            in_flight,
         }
     }
 
@@ -57,7 +63,7 @@ impl Api {
         if let Some(key) = idempotency_key {
             req = req.header("Idempotency-Key", key);
         }
-        send(req, token).await
+        self.send(req, token).await
     }
 
     /// GETs with an optional bearer token, timing the round trip.
@@ -65,7 +71,30 @@ impl Api {
     /// # Errors
     /// The transport failed (no answer at all).
     pub async fn get(&self, path: &str, token: Option<&str>) -> Result<Answer, reqwest::Error> {
-        send(self.client.get(format!("{}{path}", self.base)), token).await
+        self.send(self.client.get(format!("{}{path}", self.base)), token)
+            .await
+    }
+
+    /// Sends once a connection slot is free; the time taken counts from the send.
+    async fn send(
+        &self,
+        mut req: RequestBuilder,
+        token: Option<&str>,
+    ) -> Result<Answer, reqwest::Error> {
+        // The semaphore is never closed, so a permit always comes.
+        let _slot = self.in_flight.acquire().await.ok();
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let start = Instant::now();
+        let resp = req.send().await?;
+        let status = resp.status();
+        let body = resp.json().await.unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            body,
+            took: start.elapsed(),
+        })
     }
 
     /// A session token.
@@ -90,21 +119,6 @@ impl Api {
     }
 }
 
-async fn send(mut req: RequestBuilder, token: Option<&str>) -> Result<Answer, reqwest::Error> {
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    let start = Instant::now();
-    let resp = req.send().await?;
-    let status = resp.status();
-    let body = resp.json().await.unwrap_or(Value::Null);
-    Ok(Answer {
-        status,
-        body,
-        took: start.elapsed(),
-    })
-}
-
 /// The nodes under test. Admin work goes to the first; buyers are spread round-robin.
 pub struct Nodes {
     first: Api,
@@ -112,18 +126,20 @@ pub struct Nodes {
 }
 
 impl Nodes {
-    /// Clients of `urls` (at least one), sharing one connection pool per host.
+    /// Clients of `urls` (at least one), sharing one connection pool per host and at most
+    /// `connections` requests in flight.
     ///
     /// # Errors
     /// No address was given, or the HTTP client could not be built.
-    pub fn new(urls: &[String]) -> anyhow::Result<Self> {
+    pub fn new(urls: &[String], connections: usize) -> anyhow::Result<Self> {
+        let in_flight = Arc::new(Semaphore::new(connections.max(1)));
         let client = Client::builder()
             .pool_max_idle_per_host(4096)
             .timeout(Duration::from_secs(30))
             .build()?;
         let all: Vec<Api> = urls
             .iter()
-            .map(|u| Api::with_client(client.clone(), u))
+            .map(|u| Api::with_client(client.clone(), u, in_flight.clone()))
             .collect();
         let first = all.first().cloned().context("no --url given")?;
         Ok(Self { first, all })
@@ -177,7 +193,7 @@ mod tests {
 
     #[test]
     fn buyers_are_spread_round_robin_over_the_nodes() -> anyhow::Result<()> {
-        let nodes = Nodes::new(&split_urls(&["http://a/,http://b".to_owned()]))?;
+        let nodes = Nodes::new(&split_urls(&["http://a/,http://b".to_owned()]), 10)?;
         let picked: Vec<&str> = (0..4).map(|i| nodes.for_buyer(i).base()).collect();
         assert_eq!(picked, vec!["http://a", "http://b", "http://a", "http://b"]);
         assert_eq!(nodes.admin().base(), "http://a");

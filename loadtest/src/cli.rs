@@ -61,6 +61,10 @@ pub struct Args {
     /// Judge as soon as the queue drains, with unpaid orders still held.
     #[arg(long, overrides_with = "wait_expiry")]
     pub no_wait_expiry: bool,
+    /// Most requests in flight at once over all nodes (each needs a connection, and one machine
+    /// has about 28,000 ephemeral ports per node address); buyers beyond it wait their turn.
+    #[arg(long, default_value_t = 10_000)]
+    pub connections: usize,
     /// Buy back to back during the rush and follow each purchase to its order (and pay) only
     /// after it: measures the purchase path alone instead of whole journeys.
     #[arg(long)]

@@ -79,7 +79,7 @@ fn write(args: &Args, report: &Report) -> anyhow::Result<()> {
 
 async fn run(args: &Args) -> anyhow::Result<Report> {
     args.check()?;
-    let nodes = Arc::new(Nodes::new(&args.nodes())?);
+    let nodes = Arc::new(Nodes::new(&args.nodes(), args.connections)?);
     let progress = Progress::new(!args.quiet && std::io::stdout().is_terminal());
     let admin_api = nodes.admin().clone();
     let admin = admin_api
