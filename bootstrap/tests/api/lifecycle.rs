@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::both_wirings;
 use crate::crowd::{Buyer, buyers, orders_of, rush};
 use crate::helpers::{TestApp, Wiring, assert_problem, spawn_app, spawn_app_with};
-use crate::purchases::stats;
+use crate::purchases::{published_sale, stats};
 
 /// Sweeps and reconciles fast, so a 2-second payment window expires on cue.
 fn quick_sweeps(s: &mut seckiller::config::Settings) {
@@ -20,28 +20,7 @@ fn quick_sweeps(s: &mut seckiller::config::Settings) {
 
 /// Creates and publishes a sale that opened a second ago; returns its id.
 async fn sale(app: &TestApp, admin: &str, stock: u32, limit: u32, pay_within: u32) -> String {
-    let product = app.product(admin).await;
-    let mut body = TestApp::activity_body(&product, -1);
-    body["total_stock"] = json!(stock);
-    body["per_user_limit"] = json!(limit);
-    body["payment_window_seconds"] = json!(pay_within);
-    let resp = app
-        .post("/api/v1/admin/activities", Some(admin), &body)
-        .await;
-    assert_eq!(resp.status(), StatusCode::CREATED);
-    let id = resp.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let published = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(admin),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(published.status(), StatusCode::OK);
-    id
+    published_sale(app, admin, stock, limit, -1, Some(pay_within)).await
 }
 
 /// The crowd rushes the sale; returns each winner with its order id (waiting for the orders).

@@ -11,10 +11,26 @@ use crate::helpers::{TestApp, Wiring, assert_problem, spawn_app};
 
 /// Creates and publishes a sale starting `start_in` seconds from now; returns its id.
 async fn sale(app: &TestApp, admin: &str, stock: u32, limit: u32, start_in: i64) -> String {
+    published_sale(app, admin, stock, limit, start_in, None).await
+}
+
+/// Creates and publishes a sale starting `start_in` seconds from now, with the given payment
+/// window (the default when `None`); returns its id.
+pub(crate) async fn published_sale(
+    app: &TestApp,
+    admin: &str,
+    stock: u32,
+    limit: u32,
+    start_in: i64,
+    pay_within: Option<u32>,
+) -> String {
     let product = app.product(admin).await;
     let mut body = TestApp::activity_body(&product, start_in);
     body["total_stock"] = json!(stock);
     body["per_user_limit"] = json!(limit);
+    if let Some(seconds) = pay_within {
+        body["payment_window_seconds"] = json!(seconds);
+    }
     let resp = app
         .post("/api/v1/admin/activities", Some(admin), &body)
         .await;
