@@ -8,7 +8,7 @@
 #   SECKILLER_CROWD_BIN   the crowd (default: $CARGO_TARGET_DIR/debug/seckiller-crowd)
 #   CROWD_SMOKE_OUT       a directory to keep report.json, report.html and server.log in
 #                         (default: a temp directory, removed afterwards)
-# Build both first: cargo build -p seckiller --bin seckiller -p seckiller-crowd
+# Build both first: cargo build -p seckiller -p seckiller-crowd --bins
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,7 @@ log() { printf '== crowd-smoke: %s\n' "$*" >&2; }
 
 for b in "$BIN" "$CROWD"; do
   if [ ! -x "$b" ]; then
-    echo "no binary at $b: run \`cargo build -p seckiller --bin seckiller -p seckiller-crowd\` or set SECKILLER_BIN / SECKILLER_CROWD_BIN" >&2
+    echo "no binary at $b: run \`cargo build -p seckiller -p seckiller-crowd --bins\` or set SECKILLER_BIN / SECKILLER_CROWD_BIN" >&2
     exit 1
   fi
 done

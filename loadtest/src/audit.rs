@@ -2,20 +2,25 @@
 //! verdict weighs against what the crowd was told.
 
 use std::collections::BTreeSet;
+use std::num::NonZeroU32;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use reqwest::StatusCode;
-use serde_json::Value;
+use seckiller_client::types::Order;
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
 use crate::api::Nodes;
+use crate::client::{self, Answered};
 use crate::setup::Buyer;
 
 /// Buyers audited at once.
 const IN_FLIGHT: usize = 64;
 /// The largest page `GET /orders` serves.
-const PAGE: usize = 100;
+const PAGE: NonZeroU32 = match NonZeroU32::new(100) {
+    Some(page) => page,
+    None => NonZeroU32::MIN,
+};
 
 /// An order of the sale, as its buyer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,26 +36,22 @@ pub struct SeenOrder {
 }
 
 impl SeenOrder {
-    /// Reads one order of `buyer`'s list; `None` when it is not an order.
-    pub fn parse(buyer: usize, v: &Value) -> Option<Self> {
-        let time = |k: &str| {
-            v[k].as_str()
-                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        Some(Self {
+    /// One order of `buyer`'s list.
+    pub fn read(buyer: usize, order: Order) -> Self {
+        Self {
             buyer,
-            id: v["id"].as_str()?.to_owned(),
-            purchase_id: v["purchase_id"].as_str()?.to_owned(),
-            quantity: u32::try_from(v["quantity"].as_u64()?).ok()?,
-            status: v["status"].as_str()?.to_owned(),
-            pay_deadline: time("pay_deadline")?,
-            cancelled_at: time("cancelled_at"),
-        })
+            id: order.id.to_string(),
+            purchase_id: order.purchase_id.to_string(),
+            quantity: order.quantity,
+            status: order.status,
+            pay_deadline: order.pay_deadline,
+            cancelled_at: order.cancelled_at,
+        }
     }
 }
 
-/// Every order of `activity` held by the buyers numbered in `who`, each asked on its own node.
+/// Every order of `activity` held by the buyers numbered in `who`, each asked on its own node
+/// through a client carrying its session.
 ///
 /// # Errors
 /// A buyer's order list could not be read.
@@ -58,7 +59,7 @@ pub async fn orders(
     nodes: &Nodes,
     buyers: &[Buyer],
     who: &BTreeSet<usize>,
-    activity: &str,
+    activity: Uuid,
 ) -> anyhow::Result<Vec<SeenOrder>> {
     let mut tasks = JoinSet::new();
     let mut found = Vec::new();
@@ -69,30 +70,22 @@ pub async fn orders(
             let buyer = buyers
                 .get(i)
                 .context("an accepted purchase by an unknown buyer")?;
-            let (api, token, activity) = (
-                nodes.for_buyer(i).clone(),
-                buyer.token.clone(),
-                activity.to_owned(),
-            );
+            let api = client::at(nodes.for_buyer(i).base(), Some(&buyer.token))?;
             tasks.spawn(async move {
                 let mut mine = Vec::new();
                 // A buyer holds at most its limit (1,000 at most) of live orders, plus expired ones.
                 for page in 0..1000 {
-                    let path = format!("/api/v1/orders?limit={PAGE}&offset={}", page * PAGE);
-                    let answer = api.get(&path, Some(&token)).await?;
-                    anyhow::ensure!(
-                        answer.status == StatusCode::OK,
-                        "orders of buyer {i}: {} {}",
-                        answer.status,
-                        answer.body
-                    );
-                    let list = answer.body.as_array().cloned().unwrap_or_default();
+                    let list = api
+                        .list_orders(Some(PAGE), Some(page * PAGE.get()))
+                        .await
+                        .answer(format_args!("orders of buyer {i}"))?;
+                    let full = list.len() >= usize::try_from(PAGE.get())?;
                     mine.extend(
-                        list.iter()
-                            .filter(|o| o["activity_id"] == activity.as_str())
-                            .filter_map(|o| SeenOrder::parse(i, o)),
+                        list.into_iter()
+                            .filter(|o| o.activity_id == activity)
+                            .map(|o| SeenOrder::read(i, o)),
                     );
-                    if list.len() < PAGE {
+                    if !full {
                         break;
                     }
                 }
@@ -113,13 +106,18 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn an_order_reads_with_its_deadline_and_cancellation() {
-        let v = json!({"id": "o1", "purchase_id": "p1", "activity_id": "a", "quantity": 2,
+    fn an_order_reads_with_its_deadline_and_cancellation() -> anyhow::Result<()> {
+        let v = json!({"id": "0197a2c4-0000-7000-8000-000000000001",
+            "purchase_id": "0197a2c4-0000-7000-8000-000000000002",
+            "activity_id": "0197a2c4-0000-7000-8000-000000000003", "quantity": 2,
             "status": "cancelled_by_buyer", "pay_deadline": "2030-01-01T00:00:10Z",
-            "cancelled_at": "2030-01-01T00:00:05Z"});
-        let o = SeenOrder::parse(3, &v);
-        assert_eq!(o.as_ref().map(|o| (o.buyer, o.quantity)), Some((3, 2)));
-        assert!(o.is_some_and(|o| o.cancelled_at.is_some()));
-        assert_eq!(SeenOrder::parse(0, &json!({"id": "o1"})), None);
+            "cancelled_at": "2030-01-01T00:00:05Z", "created_at": "2030-01-01T00:00:00Z",
+            "total_minor": 19_800, "unit_price": {"amount_minor": 9_900, "currency": "USD"}});
+        let o = SeenOrder::read(3, serde_json::from_value(v)?);
+        assert_eq!((o.buyer, o.quantity), (3, 2));
+        assert_eq!(o.purchase_id, "0197a2c4-0000-7000-8000-000000000002");
+        assert!(o.cancelled_at.is_some());
+        assert!(serde_json::from_value::<Order>(json!({"id": "o1"})).is_err());
+        Ok(())
     }
 }

@@ -1,11 +1,14 @@
 //! `seckiller-crowd`: sets up a sale on a running SecKiller (one node or several), lets a crowd of
 //! buyers rush it at the opening second — token, purchase, order, payment or not — waits for the
 //! unpaid orders to expire, and reports throughput, latency percentiles and whether the sale
-//! stayed correct. It talks to the service only through its public HTTP API.
+//! stayed correct. It talks to the service only through its public HTTP API: the timed journey
+//! on a raw client of its own ([`api`]), everything else through the generated client
+//! ([`client`]).
 
 mod api;
 mod audit;
 mod cli;
+mod client;
 mod metrics;
 mod progress;
 mod report;
@@ -81,15 +84,19 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
     args.check()?;
     let nodes = Arc::new(Nodes::new(&args.nodes(), args.connections)?);
     let progress = Progress::new(!args.quiet && std::io::stdout().is_terminal());
-    let admin_api = nodes.admin().clone();
-    let admin = admin_api
-        .sign_in(&args.admin_username, &args.admin_password)
-        .await?;
+    let base = nodes.admin().base();
+    let token = client::sign_in(
+        &client::at(base, None)?,
+        &args.admin_username,
+        &args.admin_password,
+    )
+    .await?;
+    let admin = client::at(base, Some(&token))?;
 
     let n = usize::try_from(args.buyers)?;
     let started = Instant::now();
     let bar = progress.setup_buyers(args.buyers);
-    let buyers = setup::buyers(&admin_api, &admin, n, args.buyer_source(), &bar).await?;
+    let buyers = setup::buyers(&admin, n, args.buyer_source(), &bar).await?;
     let took = started.elapsed().as_secs_f64();
     let setup = SetupPhase {
         buyers: buyers.len(),
@@ -107,19 +114,18 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         opens_in: Duration::from_secs(args.opens_in),
         payment_window: args.payment_window(),
     };
-    let sale = setup::sale(&admin_api, &admin, &spec).await?;
+    let sale = setup::sale(&admin, &spec).await?;
     let recorder = Arc::new(Recorder::new(sale.opens_at)?);
     let source = StatsSource {
-        api: admin_api.clone(),
         admin: admin.clone(),
-        activity: sale.id.clone(),
+        activity: sale.id,
         opening: sale.opens_at,
     };
     let monitor = Monitor::start(source.clone());
     let settle_timeout = Duration::from_secs(args.settle_timeout);
     let until = sale.opens_at + Duration::from_secs(args.seconds);
     let plan = Plan {
-        activity: sale.id.clone(),
+        activity: sale.id.to_string(),
         quantity: args.quantity,
         pay_probability: args.pay_probability,
         seed: args.seed,
@@ -140,7 +146,7 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
         .map(|a| a.buyer)
         .chain(crowd.purchase_unknown.iter().copied())
         .collect();
-    let orders = audit::orders(&nodes, &buyers, &who, &sale.id).await?;
+    let orders = audit::orders(&nodes, &buyers, &who, sale.id).await?;
     let verdict = verdict::judge(&Evidence {
         stock: u64::from(args.stock),
         limit: u64::from(args.limit),

@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use indicatif::ProgressBar;
+use seckiller_client::Client;
+use seckiller_client::types::ActivityStats;
 use serde::Serialize;
-use serde_json::Value;
-
-use crate::api::Api;
+use uuid::Uuid;
 
 /// How often the background monitor reads the stats.
 const SAMPLE_EVERY: Duration = Duration::from_millis(250);
@@ -32,29 +32,21 @@ pub struct StatsSample {
 }
 
 impl StatsSample {
-    /// Reads a stats answer taken `t_ms` after the opening; `None` when it is not one.
-    pub fn parse(t_ms: i64, v: &Value) -> Option<Self> {
-        let n = |k: &str| v[k].as_u64();
-        Some(Self {
+    /// Reads a stats answer taken `t_ms` after the opening.
+    pub fn read(t_ms: i64, stats: ActivityStats) -> Self {
+        Self {
             t_ms,
-            total: n("total")?,
-            available: n("available")?,
-            held: n("held")?,
-            sold: n("sold")?,
-            gate_available: n("gate_available"),
-            live_orders: n("live_orders")?,
-            live_items: n("live_items")?,
-            queue_lag: n("queue_lag")?,
-            balanced: v["balanced"].as_bool()?,
-            problems: v["problems"]
-                .as_array()
-                .map(|ps| {
-                    ps.iter()
-                        .filter_map(|p| p.as_str().map(str::to_owned))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        })
+            total: stats.total.into(),
+            available: stats.available.into(),
+            held: stats.held.into(),
+            sold: stats.sold.into(),
+            gate_available: stats.gate_available.map(u64::from),
+            live_orders: stats.live_orders,
+            live_items: stats.live_items,
+            queue_lag: stats.queue_lag,
+            balanced: stats.balanced,
+            problems: stats.problems,
+        }
     }
 
     /// The books are at rest: nothing queued, every invariant holding, the gate agreeing with
@@ -67,27 +59,25 @@ impl StatsSample {
     }
 }
 
-/// Where the stats are read.
+/// Where the stats are read: the sale on the admin's node, through the admin's client.
 #[derive(Clone)]
 pub struct StatsSource {
-    pub api: Api,
-    pub admin: String,
-    pub activity: String,
+    pub admin: Client,
+    pub activity: Uuid,
     pub opening: Instant,
 }
 
 impl StatsSource {
     /// One reading, `None` when the service did not answer with stats.
     pub async fn read(&self) -> Option<StatsSample> {
-        let path = format!("/api/v1/admin/activities/{}/stats", self.activity);
         let now = Instant::now();
         let t_ms = if now >= self.opening {
             i64::try_from(now.duration_since(self.opening).as_millis()).unwrap_or(i64::MAX)
         } else {
             -i64::try_from(self.opening.duration_since(now).as_millis()).unwrap_or(i64::MAX)
         };
-        let answer = self.api.get(&path, Some(&self.admin)).await.ok()?;
-        StatsSample::parse(t_ms, &answer.body)
+        let answer = self.admin.activity_stats(&self.activity).await.ok()?;
+        Some(StatsSample::read(t_ms, answer.into_inner()))
     }
 }
 
@@ -171,25 +161,26 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn answer() -> Value {
+    fn answer() -> serde_json::Value {
         json!({"total": 50, "available": 25, "held": 0, "sold": 25, "gate_available": 25,
                "live_orders": 25, "live_items": 25, "queue_lag": 0, "balanced": true,
                "problems": []})
     }
 
     #[test]
-    fn a_stats_answer_reads_as_a_sample() {
-        let s = StatsSample::parse(120, &answer());
+    fn a_stats_answer_reads_as_a_sample() -> anyhow::Result<()> {
+        let s = StatsSample::read(120, serde_json::from_value(answer())?);
         assert_eq!(
-            s.as_ref().map(|s| (s.t_ms, s.sold, s.gate_available)),
-            Some((120, 25, Some(25)))
+            (s.t_ms, s.sold, s.gate_available, s.problems.len()),
+            (120, 25, Some(25), 0)
         );
-        assert_eq!(StatsSample::parse(0, &json!({"code": "forbidden"})), None);
+        assert!(serde_json::from_value::<ActivityStats>(json!({"code": "forbidden"})).is_err());
+        Ok(())
     }
 
     #[test]
     fn the_books_settle_only_when_drained_balanced_and_agreeing() -> anyhow::Result<()> {
-        let s = StatsSample::parse(0, &answer()).ok_or(anyhow::anyhow!("no sample"))?;
+        let s = StatsSample::read(0, serde_json::from_value(answer())?);
         assert!(s.settled(true));
         assert!(
             !StatsSample {

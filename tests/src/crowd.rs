@@ -2,13 +2,17 @@
 //! reported the moment it is known — so a scenario can act in the middle of the rush (kill the
 //! node after the hundredth acceptance) instead of after it.
 
+use std::num::NonZeroU64;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use reqwest::StatusCode;
+use seckiller_client::Error;
+use seckiller_client::types::Problem;
 use tokio::sync::{Semaphore, mpsc};
+use uuid::Uuid;
 
-use crate::api::Api;
+use crate::api::{Api, ApiError};
 use crate::buyers::Buyer;
 
 /// What one buyer's attempt got.
@@ -17,9 +21,9 @@ pub enum Answer {
     /// 202: the purchase is durable and its order must follow.
     Accepted {
         /// The purchase's id.
-        purchase_id: String,
+        purchase_id: Uuid,
     },
-    /// Any other answer, with the problem's `code`.
+    /// Any other answer, documented or not, with the problem's `code`.
     Refused {
         /// The HTTP status.
         status: StatusCode,
@@ -29,6 +33,12 @@ pub enum Answer {
     /// No answer: the connection was refused or broke (the node died), or it timed out. The
     /// purchase may or may not have been taken; only a 202 is a promise.
     NoAnswer {
+        /// What went wrong, for failure messages.
+        error: String,
+    },
+    /// An answer whose body does not fit the document, or a request the client could not make:
+    /// a bug of the service or of the harness, never an effect of a kill.
+    Malformed {
         /// What went wrong, for failure messages.
         error: String,
     },
@@ -51,9 +61,9 @@ pub struct Outcome {
 /// not after it has drained the channel up to that answer.
 pub fn rush(
     api: Api,
-    activity: String,
+    activity: Uuid,
     buyers: Vec<Buyer>,
-    quantity: u32,
+    quantity: NonZeroU64,
     in_flight: usize,
     on_accepted: impl Fn(usize) + Send + Sync + 'static,
 ) -> mpsc::UnboundedReceiver<Outcome> {
@@ -67,10 +77,10 @@ pub fn rush(
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
             };
-            let (api, activity, outcomes) = (api.clone(), activity.clone(), outcomes.clone());
+            let (api, outcomes) = (api.clone(), outcomes.clone());
             let (accepted, on_accepted) = (accepted.clone(), on_accepted.clone());
             tokio::spawn(async move {
-                let answer = attempt(&api, &buyer, &activity, quantity).await;
+                let answer = attempt(&api, &buyer, activity, quantity).await;
                 drop(permit);
                 if let Answer::Accepted { .. } = answer {
                     on_accepted(accepted.fetch_add(1, Ordering::SeqCst) + 1);
@@ -83,23 +93,40 @@ pub fn rush(
     received
 }
 
-async fn attempt(api: &Api, buyer: &Buyer, activity: &str, quantity: u32) -> Answer {
+async fn attempt(api: &Api, buyer: &Buyer, activity: Uuid, quantity: NonZeroU64) -> Answer {
     match api.buy(&buyer.token, activity, quantity).await {
-        Ok((StatusCode::ACCEPTED, body)) => match body["purchase_id"].as_str() {
-            Some(id) => Answer::Accepted {
-                purchase_id: id.to_owned(),
-            },
-            None => Answer::Refused {
-                status: StatusCode::ACCEPTED,
-                code: format!("no purchase_id in {body}"),
-            },
+        Ok(purchase) => Answer::Accepted {
+            purchase_id: purchase.purchase_id,
         },
-        Ok((status, body)) => Answer::Refused {
-            status,
-            code: body["code"].as_str().unwrap_or_default().to_owned(),
+        Err(error) => failure(error).await,
+    }
+}
+
+/// Sorts a failed attempt; every variant is named, so a new one has to be sorted here.
+async fn failure(error: ApiError) -> Answer {
+    let described = format!("{error:#}");
+    match error {
+        Error::ErrorResponse(problem) => Answer::Refused {
+            status: problem.status(),
+            code: problem.into_inner().code,
         },
-        Err(e) => Answer::NoAnswer {
-            error: format!("{e:#}"),
+        // A status the document does not list (a proxy's 502, say): still an answer, and it may
+        // carry a problem all the same.
+        Error::UnexpectedResponse(response) => Answer::Refused {
+            status: response.status(),
+            code: response
+                .json::<Problem>()
+                .await
+                .map(|problem| problem.code)
+                .unwrap_or_default(),
         },
+        Error::CommunicationError(e) if e.is_builder() => Answer::Malformed { error: described },
+        Error::CommunicationError(_) | Error::ResponseBodyError(_) => {
+            Answer::NoAnswer { error: described }
+        }
+        Error::InvalidRequest(_)
+        | Error::InvalidUpgrade(_)
+        | Error::InvalidResponsePayload(..)
+        | Error::Custom(_) => Answer::Malformed { error: described },
     }
 }

@@ -5,9 +5,10 @@
 //! Each test owns an [`Environment`] (its own database, Redis key prefix and JetStream stream),
 //! so the suite runs in parallel and cleans up after itself, even when a test panics.
 //!
-//! This crate is test support only: it talks to the service over HTTP, reads the database
-//! directly only to check invariants or to insert buyers, and must not depend on the service's
-//! own crates (apart from `seckiller-nats`' stream clean-up).
+//! This crate is test support only: it talks to the service through the client generated from
+//! the OpenAPI document (`seckiller-client`), reads the database directly only to check
+//! invariants or to insert buyers, and must not depend on the service's own crates (apart from
+//! `seckiller-nats`' stream clean-up).
 
 pub mod api;
 pub mod binary;
@@ -18,7 +19,7 @@ pub mod ledger;
 pub mod node;
 pub mod orders;
 
-pub use api::{Api, PurchaseState, SaleSpec};
+pub use api::{Api, ApiError, PurchaseState, SaleSpec, is_no_answer};
 pub use binary::seckiller_binary;
 pub use buyers::{Buyer, insert_buyers};
 pub use crowd::{Answer, Outcome, rush};

@@ -69,7 +69,9 @@ impl Node {
         format!("http://{}", self.addr)
     }
 
-    /// Waits until `/readyz` answers 200.
+    /// Waits until `/readyz` answers 200. Plain `reqwest`, not the generated client: readiness
+    /// is an operator's probe outside `/api/v1`, so the OpenAPI document (and the client made
+    /// from it) does not have it.
     ///
     /// # Errors
     /// When the process exits first or `patience` runs out; the message ends with the node's log.

@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{HashMap, HashSet};
+use std::num::NonZeroU64;
 use std::time::Duration;
 
 use reqwest::StatusCode;
@@ -37,9 +38,10 @@ const CHECK_PATIENCE: Duration = Duration::from_secs(10);
 /// What a rush got, by kind of answer.
 #[derive(Default)]
 struct Tally {
-    accepted: Vec<(Buyer, String)>,
+    accepted: Vec<(Buyer, Uuid)>,
     refused: Vec<(StatusCode, String)>,
     no_answer: Vec<String>,
+    malformed: Vec<String>,
 }
 
 impl Tally {
@@ -48,20 +50,31 @@ impl Tally {
             Answer::Accepted { purchase_id } => self.accepted.push((buyer, purchase_id)),
             Answer::Refused { status, code } => self.refused.push((status, code)),
             Answer::NoAnswer { error } => self.no_answer.push(error),
+            Answer::Malformed { error } => self.malformed.push(error),
         }
+    }
+
+    /// Asserts that every answer fit the document, kill or no kill.
+    fn assert_all_well_formed(&self) {
+        assert!(
+            self.malformed.is_empty(),
+            "{} exchanges outside the API document: {:?}",
+            self.malformed.len(),
+            &self.malformed[..self.malformed.len().min(5)]
+        );
     }
 }
 
 /// Runs the crowd and kills `node` the moment the `KILL_AFTER`th purchase is accepted; answers
 /// still in flight then are whatever the dying node managed to send.
-async fn rush_and_kill(api: &Api, activity: &str, crowd: &[Buyer], node: &Node) -> Tally {
+async fn rush_and_kill(api: &Api, activity: Uuid, crowd: &[Buyer], node: &Node) -> Tally {
     let switch = node.kill_switch();
     let killer = switch.clone();
     let mut outcomes = rush(
         api.clone(),
-        activity.to_owned(),
+        activity,
         crowd.to_vec(),
-        1,
+        NonZeroU64::MIN,
         IN_FLIGHT,
         move |accepted| {
             if accepted == KILL_AFTER {
@@ -81,6 +94,7 @@ async fn rush_and_kill(api: &Api, activity: &str, crowd: &[Buyer], node: &Node) 
         }
         tally.add(outcome.buyer, outcome.answer);
     }
+    tally.assert_all_well_formed();
     assert!(
         switch.pulled() && node.has_exited().unwrap(),
         "only {} purchases were accepted: the node was never killed mid-sale (refused: {:?})",
@@ -91,12 +105,12 @@ async fn rush_and_kill(api: &Api, activity: &str, crowd: &[Buyer], node: &Node) 
 }
 
 /// Runs the crowd to the end.
-async fn rush_all(api: &Api, activity: &str, crowd: Vec<Buyer>) -> Tally {
+async fn rush_all(api: &Api, activity: Uuid, crowd: Vec<Buyer>) -> Tally {
     let mut outcomes = rush(
         api.clone(),
-        activity.to_owned(),
+        activity,
         crowd,
-        1,
+        NonZeroU64::MIN,
         IN_FLIGHT,
         |_| {},
     );
@@ -104,18 +118,19 @@ async fn rush_all(api: &Api, activity: &str, crowd: Vec<Buyer>) -> Tally {
     while let Some(outcome) = outcomes.recv().await {
         tally.add(outcome.buyer, outcome.answer);
     }
+    tally.assert_all_well_formed();
     tally
 }
 
 /// Waits (all at once, long polling) until each accepted purchase names its order, and asserts
 /// it does; returns purchase → order.
-async fn orders_of(api: &Api, accepted: &[(Buyer, String)]) -> HashMap<String, String> {
+async fn orders_of(api: &Api, accepted: &[(Buyer, Uuid)]) -> HashMap<Uuid, Uuid> {
     let mut polls = JoinSet::new();
     for (buyer, purchase) in accepted.iter().cloned() {
         let api = api.clone();
         polls.spawn(async move {
             let state = api
-                .await_order(&buyer.token, &purchase, PATIENCE)
+                .await_order(&buyer.token, purchase, PATIENCE)
                 .await
                 .unwrap();
             (purchase, state)
@@ -139,10 +154,10 @@ async fn orders_of(api: &Api, accepted: &[(Buyer, String)]) -> HashMap<String, S
 async fn assert_one_stored_order_each(
     environment: &Environment,
     activity: Uuid,
-    orders: &HashMap<String, String>,
+    orders: &HashMap<Uuid, Uuid>,
 ) {
     let stored = orders_of_sale(environment, activity).await.unwrap();
-    let promised: HashSet<Uuid> = orders.keys().map(|p| p.parse().unwrap()).collect();
+    let promised: HashSet<Uuid> = orders.keys().copied().collect();
     let kept: Vec<_> = stored
         .iter()
         .filter(|o| promised.contains(&o.purchase_id))
@@ -154,8 +169,7 @@ async fn assert_one_stored_order_each(
     );
     for order in kept {
         assert_eq!(
-            orders[&order.purchase_id.to_string()],
-            order.id.to_string(),
+            orders[&order.purchase_id], order.id,
             "the API names the stored order"
         );
     }
@@ -178,7 +192,7 @@ async fn a_node_killed_mid_sale_keeps_every_accepted_purchase() {
     // 1. A node, and a sale of 300 that opened a second ago.
     let mut node = Node::start(&binary, &environment).unwrap();
     node.wait_ready(READY).await.unwrap();
-    let api = Api::new(&node.base_url()).unwrap();
+    let api = Api::new(&node.base_url());
     let admin = api.sign_in(ADMIN, ADMIN_PASSWORD).await.unwrap();
     let sale = SaleSpec {
         total_stock: STOCK,
@@ -187,33 +201,29 @@ async fn a_node_killed_mid_sale_keeps_every_accepted_purchase() {
         lasts: chrono::Duration::hours(1),
     };
     let activity = api.open_sale(&admin, sale).await.unwrap();
-    let activity_id: Uuid = activity.parse().unwrap();
     let crowd = insert_buyers(&environment, CROWD).await.unwrap();
 
     // 2. The crowd rushes; after the hundredth 202, kill -9.
-    let first = rush_and_kill(&api, &activity, &crowd, &node).await;
+    let first = rush_and_kill(&api, activity, &crowd, &node).await;
 
     // 3. The same node comes back over the same database, gate and queue.
     node = Node::start(&binary, &environment).unwrap();
     node.wait_ready(READY).await.unwrap();
-    let api = Api::new(&node.base_url()).unwrap();
+    let api = Api::new(&node.base_url());
 
     // 4. Every 202 became exactly one order, each its own.
     let orders = orders_of(&api, &first.accepted).await;
-    let distinct: HashSet<&String> = orders.values().collect();
+    let distinct: HashSet<&Uuid> = orders.values().collect();
     assert_eq!(
         distinct.len(),
         first.accepted.len(),
         "one order per accepted purchase"
     );
-    assert_one_stored_order_each(&environment, activity_id, &orders).await;
+    assert_one_stored_order_each(&environment, activity, &orders).await;
 
     // 5. Once settled, the books balance.
-    let books = api
-        .await_settled(&admin, &activity, PATIENCE)
-        .await
-        .unwrap();
-    assert_eq!(books["queue_lag"], 0, "the queue drains: {books}");
+    let books = api.await_settled(&admin, activity, PATIENCE).await.unwrap();
+    assert_eq!(books.queue_lag, 0, "the queue drains: {books:?}");
     let verdict = check_until_balanced(&binary, &environment, CHECK_PATIENCE)
         .await
         .unwrap();
@@ -230,7 +240,7 @@ async fn a_node_killed_mid_sale_keeps_every_accepted_purchase() {
         .filter(|b| !promised.contains(&b.id))
         .cloned()
         .collect();
-    let second = rush_all(&api, &activity, rest).await;
+    let second = rush_all(&api, activity, rest).await;
     assert!(
         second.no_answer.is_empty(),
         "the restarted node answers everyone: {:?}",
@@ -247,20 +257,13 @@ async fn a_node_killed_mid_sale_keeps_every_accepted_purchase() {
     );
     let mut all_orders = orders_of(&api, &second.accepted).await;
     all_orders.extend(orders);
-    let books = api
-        .await_settled(&admin, &activity, PATIENCE)
-        .await
-        .unwrap();
+    let books = api.await_settled(&admin, activity, PATIENCE).await.unwrap();
     assert_eq!(
-        (
-            books["queue_lag"].as_u64(),
-            books["available"].as_u64(),
-            books["live_items"].as_u64()
-        ),
-        (Some(0), Some(0), Some(u64::from(STOCK))),
-        "the sale sells exactly its stock: {books}"
+        (books.queue_lag, books.available, books.live_items),
+        (0, 0, u64::from(STOCK)),
+        "the sale sells exactly its stock: {books:?}"
     );
-    assert_one_stored_order_each(&environment, activity_id, &all_orders).await;
+    assert_one_stored_order_each(&environment, activity, &all_orders).await;
     let verdict = check_until_balanced(&binary, &environment, CHECK_PATIENCE)
         .await
         .unwrap();
@@ -269,7 +272,7 @@ async fn a_node_killed_mid_sale_keeps_every_accepted_purchase() {
         "seckiller check after the sell-out:\n{}",
         verdict.report
     );
-    let live = orders_of_sale(&environment, activity_id)
+    let live = orders_of_sale(&environment, activity)
         .await
         .unwrap()
         .iter()
