@@ -5,6 +5,9 @@
 //!   fields, so a typo is refused instead of silently doing nothing.
 //! - An optional property may be `null`: poem-openapi reads `null` as absent and writes an absent
 //!   value as `null`.
+//! - Examples of the answers clients handle most (and of money), so the docs and generated SDKs
+//!   show real shapes; request bodies get none, since a fixed example (a product id, a token)
+//!   would not be valid against any particular deployment.
 //!
 //! Object keys keep poem-openapi's order, so the document reads (and diffs) as it generates.
 
@@ -22,7 +25,68 @@ pub(crate) fn finish(raw: &str) -> serde_json::Result<String> {
     let mut document: Node = serde_json::from_str(raw)?;
     close_request_bodies(&mut document);
     admit_null_for_optional_properties(&mut document);
+    add_examples(&mut document)?;
     serde_json::to_string_pretty(&document)
+}
+
+/// Example values by component schema name.
+const EXAMPLES: &[(&str, &str)] = &[
+    ("Money", r#"{"amount_minor": 9900, "currency": "USD"}"#),
+    (
+        "Problem",
+        r#"{"type": "/docs/problems#sold_out", "title": "Conflict", "status": 409,
+            "detail": "nothing left to buy", "code": "sold_out"}"#,
+    ),
+    (
+        "Session",
+        r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTlhIn0.c2lnbmF0dXJl",
+            "token_type": "Bearer", "expires_at": "2026-11-27T12:00:00Z"}"#,
+    ),
+    (
+        "PurchaseToken",
+        r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJwdXJjaGFzZSJ9.c2lnbmF0dXJl",
+            "expires_at": "2026-11-26T12:02:00Z"}"#,
+    ),
+    (
+        "Purchase",
+        r#"{"purchase_id": "019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e", "status": "ordered",
+            "order_id": "019ac0de-7b40-7d11-8e2f-5a6b7c8d9e0f", "reason": null,
+            "status_url": "/api/v1/purchases/019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e"}"#,
+    ),
+    (
+        "Order",
+        r#"{"id": "019ac0de-7b40-7d11-8e2f-5a6b7c8d9e0f",
+            "purchase_id": "019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e",
+            "activity_id": "019ac0dd-1111-7222-8333-444455556666", "quantity": 1,
+            "unit_price": {"amount_minor": 9900, "currency": "USD"}, "total_minor": 9900,
+            "status": "pending_payment", "created_at": "2026-11-26T12:00:00.120Z",
+            "pay_deadline": "2026-11-26T12:15:00.120Z", "paid_at": null, "cancelled_at": null,
+            "payment_ref": null}"#,
+    ),
+    (
+        "ActivityStats",
+        r#"{"total": 100, "available": 40, "held": 35, "sold": 25, "gate_available": 40,
+            "live_orders": 60, "live_items": 60, "queue_lag": 0, "balanced": true,
+            "problems": []}"#,
+    ),
+    (
+        "User",
+        r#"{"id": "019ac0dc-aaaa-7bbb-8ccc-dddddddddddd", "username": "alice", "role": "buyer",
+            "created_at": "2026-11-26T11:59:00Z"}"#,
+    ),
+];
+
+/// Puts each of [`EXAMPLES`] on its schema, unless the schema has one already.
+fn add_examples(document: &mut Node) -> serde_json::Result<()> {
+    for (name, example) in EXAMPLES {
+        let value: Node = serde_json::from_str(example)?;
+        if let Some(Node::Object(entries)) = schema_named_mut(document, name)
+            && !entries.iter().any(|(k, _)| k == "example")
+        {
+            entries.push(("example".into(), value));
+        }
+    }
+    Ok(())
 }
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -274,6 +338,17 @@ mod tests {
         assert_eq!(schemas["New"]["additionalProperties"], false);
         assert_eq!(schemas["Money"]["additionalProperties"], false);
         assert!(schemas["Thing"].get("additionalProperties").is_none());
+    }
+
+    #[test]
+    fn known_schemas_get_their_example_and_an_existing_one_stays() {
+        let document = json!({"components": {"schemas": {
+            "Money": {"type": "object", "properties": {"amount_minor": {"type": "integer"}}},
+            "Problem": {"type": "object", "example": {"code": "mine"}}
+        }}});
+        let schemas = &finished(&document)["components"]["schemas"];
+        assert_eq!(schemas["Money"]["example"]["currency"], "USD");
+        assert_eq!(schemas["Problem"]["example"], json!({"code": "mine"}));
     }
 
     #[test]

@@ -64,3 +64,26 @@ async fn every_operation_is_named_summarised_and_documents_its_problems() {
         ids.len()
     );
 }
+
+#[tokio::test]
+async fn every_example_has_the_shape_of_its_schema() {
+    let spec: Value =
+        serde_json::from_str(&seckiller::spec::openapi_document().await.unwrap()).unwrap();
+    let mut examples = 0;
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        let Some(example) = schema.get("example") else {
+            continue;
+        };
+        examples += 1;
+        let properties = schema["properties"].as_object().unwrap();
+        let fields = example.as_object().unwrap();
+        for key in fields.keys() {
+            assert!(properties.contains_key(key), "{name}: example field {key} is not in the schema");
+        }
+        for required in schema["required"].as_array().into_iter().flatten() {
+            let required = required.as_str().unwrap();
+            assert!(fields.contains_key(required), "{name}: example lacks {required}");
+        }
+    }
+    assert!(examples >= 8, "only {examples} schemas have examples");
+}

@@ -529,6 +529,18 @@ export interface components {
         /**
          * ActivityStats
          * @description A sale's numbers: the database ledger next to the gate and the queue.
+         * @example {
+         *       "total": 100,
+         *       "available": 40,
+         *       "held": 35,
+         *       "sold": 25,
+         *       "gate_available": 40,
+         *       "live_orders": 60,
+         *       "live_items": 60,
+         *       "queue_lag": 0,
+         *       "balanced": true,
+         *       "problems": []
+         *     }
          */
         ActivityStats: {
             /**
@@ -621,6 +633,10 @@ export interface components {
         /**
          * Money
          * @description An amount of money.
+         * @example {
+         *       "amount_minor": 9900,
+         *       "currency": "USD"
+         *     }
          */
         Money: {
             /**
@@ -634,6 +650,23 @@ export interface components {
         /**
          * Order
          * @description An order.
+         * @example {
+         *       "id": "019ac0de-7b40-7d11-8e2f-5a6b7c8d9e0f",
+         *       "purchase_id": "019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e",
+         *       "activity_id": "019ac0dd-1111-7222-8333-444455556666",
+         *       "quantity": 1,
+         *       "unit_price": {
+         *         "amount_minor": 9900,
+         *         "currency": "USD"
+         *       },
+         *       "total_minor": 9900,
+         *       "status": "pending_payment",
+         *       "created_at": "2026-11-26T12:00:00.120Z",
+         *       "pay_deadline": "2026-11-26T12:15:00.120Z",
+         *       "paid_at": null,
+         *       "cancelled_at": null,
+         *       "payment_ref": null
+         *     }
          */
         Order: {
             /**
@@ -696,6 +729,13 @@ export interface components {
         /**
          * Problem
          * @description The body of every error answer.
+         * @example {
+         *       "type": "/docs/problems#sold_out",
+         *       "title": "Conflict",
+         *       "status": 409,
+         *       "detail": "nothing left to buy",
+         *       "code": "sold_out"
+         *     }
          */
         Problem: {
             /** @description A URI reference naming the problem type; `/docs/problems#<code>`. */
@@ -772,6 +812,13 @@ export interface components {
         /**
          * Purchase
          * @description A purchase and what became of it.
+         * @example {
+         *       "purchase_id": "019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e",
+         *       "status": "ordered",
+         *       "order_id": "019ac0de-7b40-7d11-8e2f-5a6b7c8d9e0f",
+         *       "reason": null,
+         *       "status_url": "/api/v1/purchases/019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e"
+         *     }
          */
         Purchase: {
             /**
@@ -812,6 +859,10 @@ export interface components {
         /**
          * PurchaseToken
          * @description A purchase token: send it with the purchase.
+         * @example {
+         *       "token": "eyJhbGciOiJIUzI1NiJ9.eyJ0eXAiOiJwdXJjaGFzZSJ9.c2lnbmF0dXJl",
+         *       "expires_at": "2026-11-26T12:02:00Z"
+         *     }
          */
         PurchaseToken: {
             /** @description The token, good for this buyer and this sale only. */
@@ -835,6 +886,11 @@ export interface components {
         /**
          * Session
          * @description A bearer token for the `Authorization` header.
+         * @example {
+         *       "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTlhIn0.c2lnbmF0dXJl",
+         *       "token_type": "Bearer",
+         *       "expires_at": "2026-11-27T12:00:00Z"
+         *     }
          */
         Session: {
             /** @description Send as `Authorization: Bearer <token>`. */
@@ -860,6 +916,12 @@ export interface components {
         /**
          * User
          * @description An account as shown to its owner.
+         * @example {
+         *       "id": "019ac0dc-aaaa-7bbb-8ccc-dddddddddddd",
+         *       "username": "alice",
+         *       "role": "buyer",
+         *       "created_at": "2026-11-26T11:59:00Z"
+         *     }
          */
         User: {
             /**
