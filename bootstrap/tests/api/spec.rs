@@ -78,11 +78,17 @@ async fn every_example_has_the_shape_of_its_schema() {
         let properties = schema["properties"].as_object().unwrap();
         let fields = example.as_object().unwrap();
         for key in fields.keys() {
-            assert!(properties.contains_key(key), "{name}: example field {key} is not in the schema");
+            assert!(
+                properties.contains_key(key),
+                "{name}: example field {key} is not in the schema"
+            );
         }
         for required in schema["required"].as_array().into_iter().flatten() {
             let required = required.as_str().unwrap();
-            assert!(fields.contains_key(required), "{name}: example lacks {required}");
+            assert!(
+                fields.contains_key(required),
+                "{name}: example lacks {required}"
+            );
         }
     }
     assert!(examples >= 8, "only {examples} schemas have examples");
