@@ -202,18 +202,6 @@ impl<A: Adapters> Purchases<A> {
                 limit: activity.per_user_limit.get(),
             });
         }
-        if let Some(id) = request.purchase_id {
-            // A retry of a purchase that already became an order replays its answer and takes
-            // nothing, even if the order has since released its stock.
-            if let Some(order) = a.orders().by_purchase(id).await? {
-                return match order.buyer_id == caller.user_id
-                    && order.activity_id == request.activity_id
-                {
-                    true => Ok(id),
-                    false => Err(PurchaseError::BadToken),
-                };
-            }
-        }
         let purchase = Purchase {
             id: request
                 .purchase_id
@@ -224,7 +212,24 @@ impl<A: Adapters> Purchases<A> {
             unit_price: activity.sale_price,
             accepted_at: now,
         };
-        match self.take(&activity, &purchase).await? {
+        // A fresh id was never given back; a caller's id may have been (a retry), and then the
+        // database says whether it replays an order or is taken afresh.
+        let mut decision = self
+            .take(&activity, &purchase, request.purchase_id.is_none())
+            .await?;
+        if decision == GateDecision::GivenBack {
+            if let Some(order) = a.orders().by_purchase(purchase.id).await? {
+                // Its order exists (and has since released its stock): replay, take nothing.
+                return match order.buyer_id == caller.user_id
+                    && order.activity_id == request.activity_id
+                {
+                    true => Ok(purchase.id),
+                    false => Err(PurchaseError::BadToken),
+                };
+            }
+            decision = self.take(&activity, &purchase, true).await?;
+        }
+        match decision {
             GateDecision::Accepted => {}
             GateDecision::SoldOut => {
                 if purchase.quantity == Quantity::ONE {
@@ -237,7 +242,7 @@ impl<A: Adapters> Purchases<A> {
                     limit: activity.per_user_limit.get(),
                 });
             }
-            GateDecision::NotLoaded => {
+            GateDecision::NotLoaded | GateDecision::GivenBack => {
                 return Err(PurchaseError::Unavailable(Unavailable(
                     "the stock gate is being rebuilt".into(),
                 )));
@@ -260,11 +265,12 @@ impl<A: Adapters> Purchases<A> {
         &self,
         activity: &Activity,
         purchase: &Purchase,
+        retake: bool,
     ) -> Result<GateDecision, PurchaseError> {
         let a = &self.adapters;
         let gate_down =
             |e: seckiller_domain::ports::GateError| PurchaseError::Unavailable(Unavailable(e.0));
-        let decision = a.gate().try_take(purchase).await.map_err(gate_down)?;
+        let decision = a.gate().take(purchase, retake).await.map_err(gate_down)?;
         if decision != GateDecision::NotLoaded {
             return Ok(decision);
         }
@@ -273,7 +279,7 @@ impl<A: Adapters> Purchases<A> {
             LoadOutcome::Missing => return Err(PurchaseError::NotFound),
             LoadOutcome::NotDrained => return Ok(GateDecision::NotLoaded),
         }
-        a.gate().try_take(purchase).await.map_err(gate_down)
+        a.gate().take(purchase, retake).await.map_err(gate_down)
     }
 
     /// What became of the caller's purchase.

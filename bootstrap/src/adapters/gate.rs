@@ -34,11 +34,11 @@ impl StockGate for GateAdapter {
         }
     }
 
-    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
+    async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
         match self {
-            Self::Memory(g) => g.try_take(purchase).await,
-            Self::Redis(g) => Box::pin(g.try_take(purchase)).await,
-            Self::Database(g) => Box::pin(g.try_take(purchase)).await,
+            Self::Memory(g) => g.take(purchase, retake).await,
+            Self::Redis(g) => Box::pin(g.take(purchase, retake)).await,
+            Self::Database(g) => Box::pin(g.take(purchase, retake)).await,
         }
     }
 

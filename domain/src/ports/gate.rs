@@ -27,6 +27,10 @@ pub enum GateDecision {
     /// The gate holds no stock for this activity (not preheated, or its data was lost); nothing
     /// was decided.
     NotLoaded,
+    /// This purchase id was accepted before and its stock given back since, and the caller asked
+    /// not to take it again ([`StockGate::take`] with `retake: false`); nothing was taken. The
+    /// caller decides: a retry whose order exists replays it, any other is taken afresh.
+    GivenBack,
 }
 
 /// Atomic stock decisions, shared by every node.
@@ -49,14 +53,28 @@ pub trait StockGate: Send + Sync + 'static {
 
     /// In one atomic step: refuse when the buyer would pass the limit, refuse when stock is short,
     /// else take the stock, count the buyer and record the purchase. A purchase id already
-    /// accepted answers [`GateDecision::Accepted`] again without taking anything.
+    /// accepted answers [`GateDecision::Accepted`] again without taking anything. A purchase id
+    /// accepted and given back before is decided afresh when `retake`, else answered
+    /// [`GateDecision::GivenBack`] without taking anything.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable or timed out.
+    fn take(
+        &self,
+        purchase: &Purchase,
+        retake: bool,
+    ) -> impl Future<Output = Result<GateDecision, GateError>> + Send;
+
+    /// [`StockGate::take`], deciding a given-back purchase id afresh.
     ///
     /// # Errors
     /// [`GateError`] when the gate is unreachable or timed out.
     fn try_take(
         &self,
         purchase: &Purchase,
-    ) -> impl Future<Output = Result<GateDecision, GateError>> + Send;
+    ) -> impl Future<Output = Result<GateDecision, GateError>> + Send {
+        self.take(purchase, true)
+    }
 
     /// Returns an accepted purchase's stock and frees the buyer's count, once per acceptance
     /// however often it is called. True when this call returned it; false when it was returned

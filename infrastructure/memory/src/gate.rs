@@ -2,8 +2,8 @@
 //! follows the same contract as the Redis gate (the contract suite runs against both): every call
 //! takes one short lock, so each decision is atomic exactly as one Lua script is in Redis.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
@@ -22,6 +22,8 @@ struct State {
     activities: HashMap<ActivityId, ActivityGate>,
     /// Accepted purchases still holding stock; a given-back purchase leaves.
     holding: HashMap<PurchaseId, Purchase>,
+    /// Purchase ids accepted and given back since, so a retry can be told so.
+    given_back: HashSet<PurchaseId>,
 }
 
 /// Atomic stock decisions in process memory. Clones share the same gate, so every service of
@@ -67,6 +69,7 @@ impl StockGate for MemoryStockGate {
         let State {
             activities,
             holding,
+            ..
         } = &mut *state;
         let Entry::Vacant(vacant) = activities.entry(activity) else {
             return Ok(());
@@ -87,14 +90,18 @@ impl StockGate for MemoryStockGate {
         Ok(())
     }
 
-    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
+    async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
         let mut state = self.lock();
         let State {
             activities,
             holding,
+            given_back,
         } = &mut *state;
         if holding.contains_key(&purchase.id) {
             return Ok(GateDecision::Accepted);
+        }
+        if !retake && given_back.contains(&purchase.id) {
+            return Ok(GateDecision::GivenBack);
         }
         let Some(gate) = activities.get_mut(&purchase.activity_id) else {
             return Ok(GateDecision::NotLoaded);
@@ -110,6 +117,7 @@ impl StockGate for MemoryStockGate {
         gate.available -= quantity;
         // Cannot overflow: bought + quantity was just checked to be at most the limit.
         gate.bought.insert(purchase.buyer_id, bought + quantity);
+        given_back.remove(&purchase.id);
         holding.insert(purchase.id, purchase.clone());
         Ok(GateDecision::Accepted)
     }
@@ -119,6 +127,7 @@ impl StockGate for MemoryStockGate {
         let State {
             activities,
             holding,
+            given_back,
         } = &mut *state;
         // The recorded purchase, not the caller's copy, says what to return.
         let Some(accepted) = holding.get(&purchase.id) else {
@@ -136,6 +145,7 @@ impl StockGate for MemoryStockGate {
             }
         }
         holding.remove(&purchase.id);
+        given_back.insert(purchase.id);
         Ok(true)
     }
 

@@ -65,8 +65,8 @@ impl StockGate for DatabaseStockGate {
         .await
     }
 
-    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
-        take::try_take(self.connection(), purchase).await
+    async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
+        take::take(self.connection(), purchase, retake).await
     }
 
     async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {

@@ -166,7 +166,7 @@ impl StockGate for RedisStockGate {
         Ok(())
     }
 
-    async fn try_take(&self, purchase: &Purchase) -> Result<GateDecision, GateError> {
+    async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
         let keys = self.keys.activity(purchase.activity_id);
         let answer: i64 = self
             .scripts
@@ -185,6 +185,7 @@ impl StockGate for RedisStockGate {
                     purchase.buyer_id.to_string(),
                     purchase.quantity.get().to_string(),
                     record::encode(purchase),
+                    if retake { "1" } else { "0" }.to_owned(),
                 ],
             )
             .await
@@ -197,6 +198,7 @@ impl StockGate for RedisStockGate {
             take::SOLD_OUT => Ok(GateDecision::SoldOut),
             take::LIMIT_REACHED => Ok(GateDecision::LimitReached),
             take::NOT_LOADED => Ok(GateDecision::NotLoaded),
+            take::GIVEN_BACK => Ok(GateDecision::GivenBack),
             other => Err(GateError(format!(
                 "redis: the take script answered {other}"
             ))),

@@ -16,11 +16,14 @@ pub(crate) mod take {
     pub(crate) const LIMIT_REACHED: i64 = 2;
     /// No stock or limit loaded for the activity.
     pub(crate) const NOT_LOADED: i64 = 3;
+    /// Given back before, and asked not to take it again.
+    pub(crate) const GIVEN_BACK: i64 = 4;
 }
 
 /// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned. ARGV: purchase id,
-/// buyer id, quantity, encoded purchase. A purchase id holding stock is accepted again without
-/// taking; any other (new, or given back before) is decided afresh, the limit before the stock.
+/// buyer id, quantity, encoded purchase, retake (`1` or `0`). A purchase id holding stock is
+/// accepted again without taking; one given back before is answered as such unless `retake`;
+/// any other is decided afresh, the limit before the stock.
 pub(crate) const TAKE: &str = include_str!("scripts/take.lua");
 
 /// Gives back a purchase holding stock, once: its record moves from `purchases` to `returned`.

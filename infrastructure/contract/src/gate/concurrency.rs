@@ -54,6 +54,7 @@ where
             GateDecision::SoldOut => counts.1 += 1,
             GateDecision::LimitReached => counts.2 += 1,
             GateDecision::NotLoaded => panic!("the activity was loaded"),
+            GateDecision::GivenBack => panic!("a fresh purchase was never given back"),
         }
     }
     counts

@@ -62,6 +62,34 @@ pub async fn a_given_back_purchase_tried_again_is_decided_afresh<G: StockGate>(g
     );
 }
 
+/// Asked not to take it again, a purchase id given back before is answered as such and takes
+/// nothing; asked to, it is decided afresh; a live or fresh purchase is decided as usual either
+/// way.
+pub async fn a_given_back_purchase_is_reported_unless_retaken<G: StockGate>(gate: &G) {
+    let activity = a_loaded_activity(gate, 2, 1).await;
+    let purchase = a_purchase(activity, a_buyer(), 1);
+    let take_without_retake = |p| async move { gate.take(p, false).await.expect("take") };
+    assert_eq!(take_without_retake(&purchase).await, GateDecision::Accepted);
+    assert!(gate.give_back(&purchase).await.expect("give_back"));
+
+    assert_eq!(
+        take_without_retake(&purchase).await,
+        GateDecision::GivenBack
+    );
+    assert_eq!(left(gate, activity).await, 2, "nothing taken");
+    assert_eq!(
+        gate.take(&purchase, true).await.expect("retake"),
+        GateDecision::Accepted
+    );
+    assert_eq!(left(gate, activity).await, 1);
+    assert_eq!(
+        take_without_retake(&purchase).await,
+        GateDecision::Accepted,
+        "held again, it is accepted without taking"
+    );
+    assert_eq!(left(gate, activity).await, 1);
+}
+
 /// Giving back what the gate never accepted (unknown, or refused) changes nothing.
 pub async fn giving_back_an_unknown_purchase_does_nothing<G: StockGate>(gate: &G) {
     let activity = a_loaded_activity(gate, 1, 1).await;

@@ -18,13 +18,14 @@ use crate::entities::{gate_purchase, gate_stock};
 
 /// Decides `purchase` and commits what the decision wrote (nothing for a refusal, which still
 /// commits: it releases the row lock at once).
-pub(super) async fn try_take(
+pub(super) async fn take(
     connection: &DatabaseConnection,
     purchase: &Purchase,
+    retake: bool,
 ) -> Result<GateDecision, GateError> {
     // Dropping the transaction on an error rolls back whatever was written.
     let transaction = begin_write(connection).await?;
-    let decision = decide(&transaction, purchase).await?;
+    let decision = decide(&transaction, purchase, retake).await?;
     transaction.commit().await.map_err(unavailable)?;
     Ok(decision)
 }
@@ -32,6 +33,7 @@ pub(super) async fn try_take(
 async fn decide(
     transaction: &DatabaseTransaction,
     purchase: &Purchase,
+    retake: bool,
 ) -> Result<GateDecision, GateError> {
     // The lock comes first, before the purchase-id lookup: two attempts with one id (a retry
     // racing the original) then take turns, and the second finds the first's purchase.
@@ -42,8 +44,10 @@ async fn decide(
         .one(transaction)
         .await
         .map_err(unavailable)?;
-    if recorded.as_ref().is_some_and(|row| !row.returned) {
-        return Ok(GateDecision::Accepted);
+    match &recorded {
+        Some(row) if !row.returned => return Ok(GateDecision::Accepted),
+        Some(_) if !retake => return Ok(GateDecision::GivenBack),
+        _ => {}
     }
 
     let quantity = i64::from(purchase.quantity.get());

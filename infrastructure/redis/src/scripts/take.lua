@@ -1,6 +1,9 @@
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
   return 0
 end
+if ARGV[5] == '0' and redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1 then
+  return 4
+end
 local stock = tonumber(redis.call('GET', KEYS[1]))
 local limit = tonumber(redis.call('GET', KEYS[2]))
 if not stock or not limit then

@@ -135,6 +135,7 @@ async fn race(
             GateDecision::Accepted => accepted += 1,
             GateDecision::SoldOut | GateDecision::LimitReached => {}
             GateDecision::NotLoaded => panic!("the activity was loaded"),
+            GateDecision::GivenBack => panic!("a fresh purchase was never given back"),
         }
     }
     accepted
