@@ -89,7 +89,7 @@ crowd() {
   ulimit -n 65536 2>/dev/null || true
   SECKILLER_ADMIN_PASSWORD=bench-password "$BIN/seckiller-crowd" --url "http://127.0.0.1:$PORT" --quiet \
     --buyers "$buyers" --stock 1000000 --limit 1000 --seconds "$SECONDS_PER_RUN" \
-    --pay-probability 0 --no-wait-expiry --follow-after-rush --json "$WORK/$name.json" --html "$WORK/$name.html" >/dev/null
+    --pay-probability 0 --no-wait-expiry --follow-after-rush --settle-timeout 300 --json "$WORK/$name.json" --html "$WORK/$name.html" >/dev/null
 }
 
 production() {
