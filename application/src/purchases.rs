@@ -249,6 +249,14 @@ impl<A: Adapters> Purchases<A> {
             }
         }
         if let Err(e) = a.queue().publish(&purchase).await {
+            // A keyed retry whose order already exists is durable whatever this publish did, and
+            // its stock belongs to that order: replay it rather than give the stock back.
+            if request.purchase_id.is_some()
+                && let Ok(Some(order)) = a.orders().by_purchase(purchase.id).await
+                && order.buyer_id == caller.user_id
+            {
+                return Ok(purchase.id);
+            }
             // Not durable: the buyer must not be told "accepted", and the stock must not be lost.
             if let Err(back) = a.gate().give_back(&purchase).await {
                 tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");

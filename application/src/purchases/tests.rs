@@ -425,3 +425,69 @@ async fn the_preheater_does_not_reload_a_running_sale_while_purchases_are_queued
         Some(9)
     );
 }
+
+/// The memory queue, with publishing switched off on demand.
+#[derive(Clone, Default)]
+struct SwitchableQueue {
+    inner: seckiller_memory::MemoryPurchaseQueue,
+    down: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl PurchaseQueue for SwitchableQueue {
+    async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
+        if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(QueueError("nats is down".into()));
+        }
+        self.inner.publish(purchase).await
+    }
+}
+
+impl PurchaseFeed for SwitchableQueue {
+    async fn fetch(&self, max: usize, wait: StdDuration) -> Result<Vec<Delivery>, QueueError> {
+        self.inner.fetch(max, wait).await
+    }
+    async fn ack(&self, receipts: &[DeliveryReceipt]) -> Result<(), QueueError> {
+        self.inner.ack(receipts).await
+    }
+    async fn dead_letter(&self, receipt: DeliveryReceipt, why: &str) -> Result<(), QueueError> {
+        self.inner.dead_letter(receipt, why).await
+    }
+    async fn lag(&self) -> Result<u64, QueueError> {
+        self.inner.lag().await
+    }
+}
+
+#[tokio::test]
+async fn a_keyed_retry_of_a_recorded_purchase_replays_even_when_publishing_fails() {
+    let queue = SwitchableQueue::default();
+    let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 10, 5, 0).await;
+    let ines = buyer();
+    let id = PurchaseId::from_uuid(Uuid::now_v7());
+    let attempt = |token: String| PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: Some(id),
+    };
+    let token = sale
+        .purchases
+        .request_token(&ines, sale.activity)
+        .await
+        .unwrap()
+        .token;
+    assert_eq!(
+        sale.purchases.purchase(&ines, attempt(token.clone())).await,
+        Ok(id)
+    );
+    sale.writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
+    queue.down.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(sale.purchases.purchase(&ines, attempt(token)).await, Ok(id));
+    // The order keeps its stock: nothing went back to the gate.
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(9)
+    );
+}
