@@ -20,7 +20,7 @@ use seckiller_domain::ports::StorageError;
 use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, OrderStatus};
 use uuid::Uuid;
 
-use super::ledger::{Destination, begin_write, move_held};
+use super::ledger::{Destination, abandon, begin_write, move_held};
 use super::moves::status;
 use super::rows::to_order;
 use crate::entities::{order, stored};
@@ -58,6 +58,8 @@ pub(super) async fn expire_due(
         .await
         .map_err(storage)?;
     if claimed.is_empty() {
+        // Ending the transaction now frees SQLite's write lock for the purchase queue.
+        transaction.rollback().await.map_err(storage)?;
         return Ok(Vec::new());
     }
     // The claimed rows are locked (or, on SQLite, the whole database is), so the status check
@@ -77,7 +79,9 @@ pub(super) async fn expire_due(
         .into_iter()
         .map(to_order)
         .collect::<Result<Vec<_>, _>>()?;
-    release_held(&transaction, &expired).await?;
+    if let Err(e) = release_held(&transaction, &expired).await {
+        return Err(abandon(transaction, e).await);
+    }
     transaction.commit().await.map_err(storage)?;
     expired.sort_by_key(|o| (o.pay_deadline, o.id));
     Ok(expired)
@@ -125,7 +129,9 @@ pub(super) async fn cancel_pending_of_activity(
         .into_iter()
         .map(to_order)
         .collect::<Result<Vec<_>, _>>()?;
-    release_held(&transaction, &cancelled).await?;
+    if let Err(e) = release_held(&transaction, &cancelled).await {
+        return Err(abandon(transaction, e).await);
+    }
     transaction.commit().await.map_err(storage)?;
     Ok(cancelled.len() as u64)
 }

@@ -77,3 +77,13 @@ pub(super) async fn move_held(
     }
     Ok(())
 }
+
+/// Rolls `transaction` back now and hands `error` on. Dropping a transaction also rolls it back,
+/// but only once its connection is next used: until then its row locks (or SQLite's write lock)
+/// linger, and a sweeper claiming with `SKIP LOCKED` would pass the order by.
+pub(super) async fn abandon(transaction: DatabaseTransaction, error: StorageError) -> StorageError {
+    if let Err(e) = transaction.rollback().await {
+        tracing::warn!(error = %e, "rolling back an abandoned order move");
+    }
+    error
+}

@@ -12,7 +12,7 @@ use sea_orm::{
 use seckiller_domain::ports::{MoveOutcome, StorageError};
 use seckiller_domain::{CancelReason, OrderId, OrderStatus};
 
-use super::ledger::{Destination, begin_write, move_held};
+use super::ledger::{Destination, abandon, begin_write, move_held};
 use super::rows::to_order;
 use crate::entities::{order, stored};
 use crate::error::storage;
@@ -73,8 +73,8 @@ fn pending(id: OrderId) -> UpdateMany<order::Entity> {
 }
 
 /// Runs the conditional `update`; if it moved the order, moves its items held → `to` and commits.
-/// Otherwise reports the order as it is (read in the same transaction, which is then dropped and
-/// so rolled back, having written nothing).
+/// Otherwise reports the order as it is (read in the same transaction, which is then rolled
+/// back, having written nothing).
 async fn apply(
     connection: &DatabaseConnection,
     id: OrderId,
@@ -90,11 +90,20 @@ async fn apply(
         Some(row) => {
             let (activity, quantity) = (row.activity_id, row.quantity);
             let order = to_order(row)?;
-            move_held(&transaction, activity, quantity, to).await?;
+            if let Err(e) = move_held(&transaction, activity, quantity, to).await {
+                return Err(abandon(transaction, e).await);
+            }
             transaction.commit().await.map_err(storage)?;
             Ok(MoveOutcome::Moved(order))
         }
-        None => unmoved(&transaction, id).await,
+        None => match unmoved(&transaction, id).await {
+            Ok(outcome) => {
+                // Nothing was written; ending the transaction now frees SQLite's write lock.
+                transaction.rollback().await.map_err(storage)?;
+                Ok(outcome)
+            }
+            Err(e) => Err(abandon(transaction, e).await),
+        },
     }
 }
 
