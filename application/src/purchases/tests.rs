@@ -238,19 +238,7 @@ async fn a_retried_purchase_with_the_same_id_takes_stock_once() {
     let gina = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
     for _ in 0..3 {
-        let token = sale
-            .purchases
-            .request_token(&gina, sale.activity)
-            .await
-            .unwrap()
-            .token;
-        let request = PurchaseRequest {
-            activity_id: sale.activity,
-            quantity: Quantity::ONE,
-            token,
-            purchase_id: Some(id),
-        };
-        assert_eq!(sale.purchases.purchase(&gina, request).await, Ok(id));
+        assert_eq!(sale.attempt_as(&gina, id).await, Ok(id));
     }
     assert_eq!(
         sale.adapters.gate().available(sale.activity).await.unwrap(),
@@ -333,22 +321,7 @@ async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_
     let sale = sale(10, 5).await;
     let hana = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
-    let attempt = |token: String| PurchaseRequest {
-        activity_id: sale.activity,
-        quantity: Quantity::ONE,
-        token,
-        purchase_id: Some(id),
-    };
-    let token = sale
-        .purchases
-        .request_token(&hana, sale.activity)
-        .await
-        .unwrap()
-        .token;
-    sale.purchases
-        .purchase(&hana, attempt(token.clone()))
-        .await
-        .unwrap();
+    sale.attempt_as(&hana, id).await.unwrap();
     sale.writer
         .write_batch(100, StdDuration::ZERO)
         .await
@@ -362,7 +335,7 @@ async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_
         .unwrap()
         .unwrap();
     assert!(sale.adapters.gate().give_back(&purchase).await.unwrap());
-    assert_eq!(sale.purchases.purchase(&hana, attempt(token)).await, Ok(id));
+    assert_eq!(sale.attempt_as(&hana, id).await, Ok(id));
     assert_eq!(
         sale.adapters.gate().available(sale.activity).await.unwrap(),
         Some(10)
@@ -463,28 +436,13 @@ async fn a_keyed_retry_of_a_recorded_purchase_replays_even_when_publishing_fails
     let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 10, 5, 0).await;
     let ines = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
-    let attempt = |token: String| PurchaseRequest {
-        activity_id: sale.activity,
-        quantity: Quantity::ONE,
-        token,
-        purchase_id: Some(id),
-    };
-    let token = sale
-        .purchases
-        .request_token(&ines, sale.activity)
-        .await
-        .unwrap()
-        .token;
-    assert_eq!(
-        sale.purchases.purchase(&ines, attempt(token.clone())).await,
-        Ok(id)
-    );
+    assert_eq!(sale.attempt_as(&ines, id).await, Ok(id));
     sale.writer
         .write_batch(100, StdDuration::ZERO)
         .await
         .unwrap();
     queue.down.store(true, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(sale.purchases.purchase(&ines, attempt(token)).await, Ok(id));
+    assert_eq!(sale.attempt_as(&ines, id).await, Ok(id));
     // The order keeps its stock: nothing went back to the gate.
     assert_eq!(
         sale.adapters.gate().available(sale.activity).await.unwrap(),

@@ -131,6 +131,25 @@ impl<A: Adapters> Sale<A> {
         caller: &Caller,
         quantity: u32,
     ) -> Result<PurchaseId, PurchaseError> {
+        self.buy(caller, quantity, None).await
+    }
+
+    /// Buys one item for `caller` under the purchase id `id`, as an idempotency key names it,
+    /// with a fresh purchase token.
+    pub async fn attempt_as(
+        &self,
+        caller: &Caller,
+        id: PurchaseId,
+    ) -> Result<PurchaseId, PurchaseError> {
+        self.buy(caller, 1, Some(id)).await
+    }
+
+    async fn buy(
+        &self,
+        caller: &Caller,
+        quantity: u32,
+        purchase_id: Option<PurchaseId>,
+    ) -> Result<PurchaseId, PurchaseError> {
         let token = self
             .purchases
             .request_token(caller, self.activity)
@@ -144,7 +163,7 @@ impl<A: Adapters> Sale<A> {
                     activity_id: self.activity,
                     quantity: Quantity::new(quantity).unwrap(),
                     token,
-                    purchase_id: None,
+                    purchase_id,
                 },
             )
             .await
