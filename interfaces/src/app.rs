@@ -1,5 +1,6 @@
 //! Assembles the HTTP application: the API service, docs, health probes and the page, behind the
-//! body-size limit, tracing and the problem catcher.
+//! body-size limit, tracing and the problem catcher; sold-out purchases and activity details are
+//! answered in front of all of it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +28,7 @@ use crate::api::{
     PurchasesApi,
 };
 use crate::body_limit::BodyLimit;
+use crate::hot_answers::HotAnswers;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
 use crate::{openapi_document, web};
@@ -149,6 +151,10 @@ pub fn build_app<A: Adapters>(
     readiness: ReadinessCheck,
     settings: &HttpSettings,
 ) -> impl Endpoint + 'static {
+    let hot_answers = HotAnswers {
+        sold_out: services.purchases.sold_out_flags().clone(),
+        activities: services.activities.clone(),
+    };
     let api = api_service(services, &settings.public_url);
     let (raw, document) = documents(&api);
     // Swagger UI embeds the document it shows; show the finished one.
@@ -175,6 +181,7 @@ pub fn build_app<A: Adapters>(
         .with(ProblemCatcher)
         .with(allowed)
         .with(Tracing)
+        .with(hot_answers)
 }
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.

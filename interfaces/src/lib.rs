@@ -11,6 +11,7 @@ mod auth;
 mod body_limit;
 mod dto;
 mod error_mapping;
+mod hot_answers;
 mod openapi_document;
 mod order_events;
 mod problem;

@@ -218,9 +218,88 @@ async fn activity_admin_paths_need_the_admin_role(w: Wiring) {
     app.stop().await;
 }
 
+/// The detail every waiting buyer re-reads is served from a body rendered once per change of the
+/// sale: it must still say what the listing says, carry the time of each read, and follow edits.
+async fn the_activity_detail_is_current_at_every_read(w: Wiring) {
+    let app = spawn_app(w).await;
+    let admin = app.admin_token().await;
+    let id = app.draft(&admin, 3600).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post(
+        &format!("/api/v1/admin/activities/{id}/publication"),
+        Some(&admin),
+        &json!({}),
+    )
+    .await;
+    let detail = || async {
+        let resp = app.get(&format!("/api/v1/activities/{id}"), None).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(
+            resp.headers()[reqwest::header::CONTENT_TYPE]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json")
+        );
+        resp.json::<Value>().await.unwrap()
+    };
+    let without_time = |mut v: Value| {
+        let time = v["server_time"].take();
+        let time = chrono::DateTime::parse_from_rfc3339(time.as_str().unwrap()).unwrap();
+        (v, time)
+    };
+    let (first, first_time) = without_time(detail().await);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let (second, second_time) = without_time(detail().await);
+    assert_eq!(second, first);
+    assert!(second_time > first_time, "{first_time} then {second_time}");
+    let listed: Vec<Value> = app
+        .get("/api/v1/activities", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(without_time(listed[0].clone()).0, first);
+
+    let resp = app
+        .patch(
+            &format!("/api/v1/admin/activities/{id}"),
+            Some(&admin),
+            &json!({"title": "Renamed sale", "total_stock": 7}),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (edited, _) = without_time(detail().await);
+    assert_eq!(
+        (
+            edited["title"].clone(),
+            edited["remaining_stock"].clone(),
+            edited["version"].clone()
+        ),
+        (
+            json!("Renamed sale"),
+            json!(7),
+            json!(first["version"].as_i64().unwrap() + 1)
+        )
+    );
+    assert_problem(
+        app.get(
+            &format!("/api/v1/activities/{}", uuid::Uuid::now_v7()),
+            None,
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    app.stop().await;
+}
+
 both_wirings!(
     an_admin_plans_and_publishes_a_sale_that_buyers_then_see,
     a_sale_that_has_started_cannot_be_edited,
     an_upcoming_sale_can_be_edited_and_cancelled,
     activity_admin_paths_need_the_admin_role,
+    the_activity_detail_is_current_at_every_read,
 );

@@ -406,6 +406,46 @@ async fn a_retried_request_with_the_same_idempotency_key_buys_once(w: Wiring) {
     app.stop().await;
 }
 
+/// Once the node knows a sale is sold out, buyers get the very answer the gate gave, served from
+/// memory in front of routing: same status, content type and body; the body is not even parsed.
+/// A request without a bearer token still gets its 401.
+async fn a_sold_out_sale_answers_from_memory_what_the_gate_answered(w: Wiring) {
+    let app = spawn_app(w).await;
+    let admin = app.admin_token().await;
+    let activity = sale(&app, &admin, 1, 1, -1).await;
+    let path = format!("/api/v1/activities/{activity}/purchases");
+    let winner = app.buyer_token().await;
+    let token = purchase_token(&app, &winner, &activity).await;
+    let won = app
+        .post(&path, Some(&winner), &json!({ "purchase_token": token }))
+        .await;
+    assert_eq!(won.status(), StatusCode::ACCEPTED);
+
+    let late = app.buyer_token().await;
+    let token = purchase_token(&app, &late, &activity).await;
+    let answer = |resp: reqwest::Response| async move {
+        let content_type = resp.headers()[reqwest::header::CONTENT_TYPE].clone();
+        (resp.status(), content_type, resp.bytes().await.unwrap())
+    };
+    let body = json!({ "purchase_token": token });
+    let from_gate = answer(app.post(&path, Some(&late), &body).await).await;
+    assert_eq!(from_gate.0, StatusCode::CONFLICT);
+    let from_memory = answer(app.post(&path, Some(&late), &body).await).await;
+    assert_eq!(from_memory, from_gate);
+    let problem: Value = serde_json::from_slice(&from_memory.2).unwrap();
+    assert_eq!(problem["code"], "sold_out");
+
+    let unparsed = answer(app.post(&path, Some(&late), &json!("not an object")).await).await;
+    assert_eq!(unparsed, from_gate);
+    assert_problem(
+        app.post(&path, None, &body).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    app.stop().await;
+}
+
 both_wirings!(
     a_buyer_buys_and_the_order_follows,
     a_crowd_of_3000_buys_exactly_100_with_limit_1,
@@ -413,4 +453,5 @@ both_wirings!(
     one_buyer_firing_50_requests_at_once_gets_at_most_the_limit,
     refused_purchases_say_why_and_take_nothing,
     a_retried_request_with_the_same_idempotency_key_buys_once,
+    a_sold_out_sale_answers_from_memory_what_the_gate_answered,
 );

@@ -43,8 +43,9 @@ fn refuse_foreign_holdings(activity: ActivityId, holdings: &[Purchase]) -> Resul
 /// Keys (`<prefix>` as given to [`RedisStockGate::connect`]): per activity
 /// `<prefix>{act:<id>}:stock|limit|buyers|purchases|returned` (one hash slot, see
 /// [`ActivityKeys`]), and per accepted purchase `<prefix>purchase:<id>` naming its activity, for
-/// [`StockGate::find_purchase`]. That lookup key is written after the take, as its own command
-/// (a cluster cannot put it in the take's slot): if a node dies in between, the purchase is in
+/// [`StockGate::find_purchase`]. On a single Redis the take script writes that lookup key with
+/// the purchase, in the same round trip. A cluster cannot put it in the take's slot, so there it
+/// is written after the take, as its own command: if a node dies in between, the purchase is in
 /// the gate but not findable by id alone until the take is retried. A failure to write it is
 /// logged, never reported as a failed take, because the stock was taken.
 ///
@@ -60,6 +61,8 @@ pub struct RedisStockGate {
     pool: Pool,
     keys: KeySpace,
     scripts: Scripts,
+    /// A single Redis: the take script writes the purchase-id lookup itself.
+    index_in_take: bool,
 }
 
 impl RedisStockGate {
@@ -107,6 +110,7 @@ impl RedisStockGate {
     async fn with_pool(pool: Pool, keys: KeySpace) -> Result<Self, GateError> {
         let scripts = Scripts::load(&pool).await.map_err(unavailable)?;
         Ok(Self {
+            index_in_take: !pool.next().is_clustered(),
             pool,
             keys,
             scripts,
@@ -167,32 +171,39 @@ impl StockGate for RedisStockGate {
     }
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
-        let keys = self.keys.activity(purchase.activity_id);
+        let activity = self.keys.activity(purchase.activity_id);
+        let mut keys = Vec::with_capacity(6);
+        keys.extend([
+            activity.stock,
+            activity.limit,
+            activity.buyers,
+            activity.purchases,
+            activity.returned,
+        ]);
+        let mut args = Vec::with_capacity(7);
+        args.extend([
+            purchase.id.to_string(),
+            purchase.buyer_id.to_string(),
+            purchase.quantity.get().to_string(),
+            record::encode(purchase),
+            if retake { "1" } else { "0" }.to_owned(),
+        ]);
+        if self.index_in_take {
+            keys.push(self.keys.purchase_index(purchase.id));
+            args.push(purchase.activity_id.to_string());
+            args.push(index::PURCHASE_INDEX_TTL_SECS.to_string());
+        }
         let answer: i64 = self
             .scripts
             .take
-            .run(
-                &self.pool,
-                vec![
-                    keys.stock,
-                    keys.limit,
-                    keys.buyers,
-                    keys.purchases,
-                    keys.returned,
-                ],
-                vec![
-                    purchase.id.to_string(),
-                    purchase.buyer_id.to_string(),
-                    purchase.quantity.get().to_string(),
-                    record::encode(purchase),
-                    if retake { "1" } else { "0" }.to_owned(),
-                ],
-            )
+            .run(&self.pool, keys, args)
             .await
             .map_err(unavailable)?;
         match answer {
             take::ACCEPTED => {
-                self.index(purchase).await;
+                if !self.index_in_take {
+                    self.index(purchase).await;
+                }
                 Ok(GateDecision::Accepted)
             }
             take::SOLD_OUT => Ok(GateDecision::SoldOut),

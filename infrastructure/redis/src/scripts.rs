@@ -4,7 +4,7 @@
 //! node that never saw the load) answers `NOSCRIPT`, and the call is retried once with `EVAL`,
 //! which runs the script on the node that owns the keys and caches it there again.
 
-use fred::prelude::{Error, FromValue, LuaInterface, Pool};
+use fred::prelude::{Error, FromValue, Key, LuaInterface, Pool, Value};
 
 /// Answers of [`TAKE`].
 pub(crate) mod take {
@@ -20,10 +20,12 @@ pub(crate) mod take {
     pub(crate) const GIVEN_BACK: i64 = 4;
 }
 
-/// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned. ARGV: purchase id,
-/// buyer id, quantity, encoded purchase, retake (`1` or `0`). A purchase id holding stock is
-/// accepted again without taking; one given back before is answered as such unless `retake`;
-/// any other is decided afresh, the limit before the stock.
+/// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned, and on a single Redis
+/// (not a cluster, where it lives in another slot) the purchase-id lookup. ARGV: purchase id,
+/// buyer id, quantity, encoded purchase, retake (`1` or `0`), and with the lookup key its
+/// activity id and lifetime in seconds. A purchase id holding stock is accepted again without
+/// taking; one given back before is answered as such unless `retake`; any other is decided
+/// afresh, the limit before the stock. An accepted purchase (re)writes the lookup when given.
 pub(crate) const TAKE: &str = include_str!("scripts/take.lua");
 
 /// Gives back a purchase holding stock, once: its record moves from `purchases` to `returned`.
@@ -57,13 +59,16 @@ impl Script {
         Ok(Self { lua, sha })
     }
 
-    /// Runs the script by hash; on `NOSCRIPT`, once more by its text.
+    /// Runs the script by hash; on `NOSCRIPT`, once more by its text. Keys and arguments are
+    /// moved into shared buffers first, so keeping them for that rare second call copies none.
     pub(crate) async fn run<R: FromValue>(
         &self,
         pool: &Pool,
         keys: Vec<String>,
         args: Vec<String>,
     ) -> Result<R, Error> {
+        let keys: Vec<Key> = keys.into_iter().map(Key::from).collect();
+        let args: Vec<Value> = args.into_iter().map(Value::from).collect();
         match pool
             .evalsha(self.sha.as_str(), keys.clone(), args.clone())
             .await

@@ -1,6 +1,7 @@
-//! The purchase-id → activity lookup behind [`StockGate::find_purchase`]. It lives in its own
-//! slot, so it is written after the script that recorded the purchase, as separate commands; a
-//! failure to write it is logged, never reported, because the stock decision already stands.
+//! The purchase-id → activity lookup behind [`StockGate::find_purchase`]. On a single Redis the
+//! take script writes it with the purchase. On a cluster it lives in another slot than the
+//! activity, so it is written after the script that recorded the purchase, as separate commands;
+//! a failure to write it is logged, never reported, because the stock decision already stands.
 //!
 //! [`StockGate::find_purchase`]: seckiller_domain::ports::StockGate::find_purchase
 
@@ -11,7 +12,7 @@ use super::RedisStockGate;
 
 /// How long the purchase-id → activity lookup lives. Buyers poll a purchase for minutes, not
 /// days; the activity's own record stays until its keys are deleted.
-const PURCHASE_INDEX_TTL_SECS: i64 = 24 * 60 * 60;
+pub(super) const PURCHASE_INDEX_TTL_SECS: i64 = 24 * 60 * 60;
 
 /// Lookups written per pipeline when a preheat indexes its holdings, so rebuilding a large
 /// activity neither builds one huge request nor pays one round trip per purchase.

@@ -1,5 +1,13 @@
-if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
+-- KEYS[6], when given (a single Redis, where any keys may share a script), is the purchase-id
+-- lookup, written with the take so an accepted purchase costs one round trip.
+local function accepted()
+  if KEYS[6] then
+    redis.call('SET', KEYS[6], ARGV[6], 'EX', ARGV[7])
+  end
   return 0
+end
+if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
+  return accepted()
 end
 if ARGV[5] == '0' and redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1 then
   return 4
@@ -21,4 +29,4 @@ redis.call('DECRBY', KEYS[1], quantity)
 redis.call('HINCRBY', KEYS[3], ARGV[2], quantity)
 redis.call('HSET', KEYS[4], ARGV[1], ARGV[4])
 redis.call('HDEL', KEYS[5], ARGV[1])
-return 0
+return accepted()

@@ -146,3 +146,31 @@ async fn a_finished_test_leaves_no_key_behind() {
     drop(opened);
     assert_eq!(keys_under(&client, &prefix).await, Vec::<String>::new());
 }
+
+#[tokio::test]
+async fn only_an_accepted_purchase_is_findable_by_id() {
+    let opened = open().await;
+    let (gate, client) = (&opened.gate, redis().await);
+    let activity = an_activity_id();
+    gate.preheat(activity, 1, items(1), &[]).await.unwrap();
+    let buyer = a_buyer();
+    let won = a_purchase(activity, buyer, 1);
+    let over_limit = a_purchase(activity, buyer, 1);
+    let too_late = a_purchase(activity, a_buyer(), 1);
+    assert_eq!(gate.try_take(&won).await.unwrap(), GateDecision::Accepted);
+    assert_eq!(
+        gate.try_take(&over_limit).await.unwrap(),
+        GateDecision::LimitReached
+    );
+    assert_eq!(
+        gate.try_take(&too_late).await.unwrap(),
+        GateDecision::SoldOut
+    );
+    let lookup = |id| format!("{}purchase:{id}", opened.prefix);
+    assert!(client.exists::<bool, _>(lookup(won.id)).await.unwrap());
+    for refused in [over_limit.id, too_late.id] {
+        assert!(!client.exists::<bool, _>(lookup(refused)).await.unwrap());
+    }
+    assert_eq!(gate.find_purchase(won.id).await.unwrap(), Some(won));
+    assert_eq!(gate.find_purchase(too_late.id).await.unwrap(), None);
+}

@@ -1,0 +1,225 @@
+//! The flash sale's two hottest answers, given in front of routing and every middleware layer.
+//!
+//! Once a node knows a sale is sold out, the crowd still hammers "buy" on it, and every one of
+//! those requests gets the same 409 `sold_out`. Such a request is answered here from a body made
+//! once, with no routing, no JSON parsing, no signature check and no IO, so a sold-out sale costs
+//! the node about what a static file costs a web server. Everything else, including a request
+//! without a bearer token (it gets its 401 as before), passes through untouched.
+//!
+//! The other is the public activity detail that every waiting buyer re-reads: answered here from
+//! the activity cache and a body rendered once per change of the sale (see [`DetailBodies`]). A
+//! detail read that fails (unknown sale, storage down) passes through and is answered by the API.
+
+mod detail_bodies;
+
+use bytes::Bytes;
+use poem::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use poem::http::{HeaderValue, Method, StatusCode};
+use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
+use seckiller_application::Adapters;
+use seckiller_application::activities::Activities;
+use seckiller_application::purchases::PurchaseError;
+use seckiller_application::sold_out::SoldOutFlags;
+use seckiller_domain::ActivityId;
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+use crate::problem::ApiError;
+use detail_bodies::DetailBodies;
+
+/// Activities whose rendered detail a node keeps.
+const DETAIL_CAPACITY: usize = 1_000;
+
+/// Answers purchases of sales this node knows are sold out, and public activity details.
+pub(crate) struct HotAnswers<A: Adapters> {
+    /// The node's sold-out flags.
+    pub sold_out: SoldOutFlags,
+    /// The activity reads, with their cache.
+    pub activities: Activities<A>,
+}
+
+impl<A: Adapters, E: Endpoint> Middleware<E> for HotAnswers<A> {
+    type Output = HotAnswersEndpoint<A, E>;
+
+    fn transform(&self, inner: E) -> Self::Output {
+        HotAnswersEndpoint {
+            inner,
+            sold_out: self.sold_out.clone(),
+            sold_out_answer: OnceCell::new(),
+            activities: self.activities.clone(),
+            details: DetailBodies::new(DETAIL_CAPACITY),
+        }
+    }
+}
+
+/// The wrapped application.
+pub(crate) struct HotAnswersEndpoint<A: Adapters, E> {
+    inner: E,
+    sold_out: SoldOutFlags,
+    sold_out_answer: OnceCell<CannedAnswer>,
+    activities: Activities<A>,
+    details: DetailBodies,
+}
+
+/// An answer rendered once by the API's own error mapping, so it cannot differ from the one the
+/// purchase endpoint gives.
+struct CannedAnswer {
+    status: StatusCode,
+    content_type: Option<HeaderValue>,
+    body: Bytes,
+}
+
+impl CannedAnswer {
+    async fn render(error: ApiError) -> Self {
+        let response = error.into_response();
+        let status = response.status();
+        let content_type = response.headers().get(CONTENT_TYPE).cloned();
+        // The body is already in memory; reading it cannot fail.
+        let body = response.into_body().into_bytes().await.unwrap_or_default();
+        Self {
+            status,
+            content_type,
+            body,
+        }
+    }
+
+    fn response(&self) -> Response {
+        let mut response = Response::builder()
+            .status(self.status)
+            .body(self.body.clone());
+        if let Some(content_type) = &self.content_type {
+            response
+                .headers_mut()
+                .insert(CONTENT_TYPE, content_type.clone());
+        }
+        response
+    }
+}
+
+/// The sale `path` names when it is `/api/v1/activities/{id}` followed by `rest`.
+fn activity_in(path: &str, rest: &str) -> Option<ActivityId> {
+    let id = path
+        .strip_prefix("/api/v1/activities/")?
+        .strip_suffix(rest)?;
+    Uuid::try_parse(id).ok().map(ActivityId::from_uuid)
+}
+
+/// The sale a `POST /api/v1/activities/{id}/purchases` is for.
+fn purchase_of(req: &Request) -> Option<ActivityId> {
+    (req.method() == Method::POST)
+        .then(|| activity_in(req.uri().path(), "/purchases"))
+        .flatten()
+}
+
+/// The sale a `GET /api/v1/activities/{id}` reads.
+fn detail_of(req: &Request) -> Option<ActivityId> {
+    (req.method() == Method::GET)
+        .then(|| activity_in(req.uri().path(), ""))
+        .flatten()
+}
+
+/// Whether the request carries a bearer token at all; its signature is not checked, as the
+/// purchase endpoint does not check it before the sold-out flag either.
+fn has_bearer(req: &Request) -> bool {
+    const SCHEME: &[u8] = b"bearer ";
+    req.headers().get(AUTHORIZATION).is_some_and(|value| {
+        let value = value.as_bytes();
+        value.len() > SCHEME.len() && value[..SCHEME.len()].eq_ignore_ascii_case(SCHEME)
+    })
+}
+
+impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
+    type Output = Response;
+
+    async fn call(&self, req: Request) -> Result<Self::Output> {
+        if let Some(activity) = purchase_of(&req)
+            && self.sold_out.is_sold_out(activity)
+            && has_bearer(&req)
+        {
+            let answer = self
+                .sold_out_answer
+                .get_or_init(|| CannedAnswer::render(PurchaseError::SoldOut.into()))
+                .await;
+            return Ok(answer.response());
+        }
+        if let Some(activity) = detail_of(&req)
+            && let Ok(view) = self.activities.get(activity).await
+        {
+            return Ok(self.details.answer(view).await);
+        }
+        self.inner.call(req).await.map(IntoResponse::into_response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use poem::http::Uri;
+
+    use super::*;
+
+    fn request(method: Method, path: &str, authorization: Option<&str>) -> Request {
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(Uri::try_from(path).expect("a valid path"));
+        if let Some(value) = authorization {
+            builder = builder.header(AUTHORIZATION, value);
+        }
+        builder.finish()
+    }
+
+    const SALE: &str = "0192f6a4-58b1-7c3e-8e2a-6b1f0c9d4e21";
+
+    #[test]
+    fn only_a_purchase_post_names_its_sale() {
+        let purchase = format!("/api/v1/activities/{SALE}/purchases");
+        assert_eq!(
+            purchase_of(&request(Method::POST, &purchase, None)).map(|a| a.as_uuid().to_string()),
+            Some(SALE.to_owned())
+        );
+        assert_eq!(purchase_of(&request(Method::GET, &purchase, None)), None);
+        assert_eq!(detail_of(&request(Method::GET, &purchase, None)), None);
+        for other in [
+            format!("/api/v1/activities/{SALE}/purchase-tokens"),
+            format!("/api/v1/activities/{SALE}"),
+            "/api/v1/activities/not-a-uuid/purchases".to_owned(),
+            format!("/api/v2/activities/{SALE}/purchases"),
+        ] {
+            assert_eq!(
+                purchase_of(&request(Method::POST, &other, None)),
+                None,
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_detail_get_names_its_sale() {
+        let detail = format!("/api/v1/activities/{SALE}");
+        assert_eq!(
+            detail_of(&request(Method::GET, &detail, None)).map(|a| a.as_uuid().to_string()),
+            Some(SALE.to_owned())
+        );
+        assert_eq!(detail_of(&request(Method::POST, &detail, None)), None);
+        for other in [
+            format!("/api/v1/activities/{SALE}/"),
+            format!("/api/v1/admin/activities/{SALE}"),
+            "/api/v1/activities/".to_owned(),
+        ] {
+            assert_eq!(
+                detail_of(&request(Method::GET, &other, None)),
+                None,
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bearer_scheme_with_a_token_is_needed() {
+        let path = "/";
+        assert!(has_bearer(&request(Method::POST, path, Some("Bearer abc"))));
+        assert!(has_bearer(&request(Method::POST, path, Some("bearer abc"))));
+        assert!(!has_bearer(&request(Method::POST, path, Some("Bearer "))));
+        assert!(!has_bearer(&request(Method::POST, path, Some("Basic abc"))));
+        assert!(!has_bearer(&request(Method::POST, path, None)));
+    }
+}
