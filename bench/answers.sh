@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compares SecKiller's cheapest answers with a static file served by nginx (one worker, as a node
+# Compares SecKiller's cheapest answers with a static file served by nginx (a worker per core, as a node
 # gets the same two cores): the sold-out answer (served from the node's memory) and the activity
 # detail. Embedded wiring; needs Debian's nginx-light and wrk.
 #
@@ -26,11 +26,11 @@ cargo build --release -q -p seckiller -p seckiller-crowd
 
 rate() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+'; }
 
-echo "== nginx, one worker, a static 400-byte JSON file"
+echo "== nginx, a worker per core, a static 400-byte JSON file"
 mkdir -p "$WORK/www" "$WORK/logs"
 head -c 400 /dev/zero | tr '\0' 'x' | sed 's/^/{"a":"/; s/$/"}/' > "$WORK/www/static.json"
 cat > "$WORK/nginx.conf" <<CONF
-worker_processes 1;
+worker_processes auto;
 pid $WORK/nginx.pid;
 error_log $WORK/logs/error.log;
 events { worker_connections 4096; }

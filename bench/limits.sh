@@ -160,7 +160,7 @@ lines = [
     f"| Lua script alone (redis-benchmark, 500 clients) | {lua:,.0f} /s | | | | | |",
     f"| acked JetStream publishes alone (500 in flight) | {js:,.0f} /s | | | | | |",
     f"| pgbench, one hot row, guarded UPDATE (64 clients) | {pg:,.0f} /s | | | | | |",
-    f"| nginx, static 400-byte file, one worker | {static:,.0f} /s | | | | | |",
+    f"| nginx, static 400-byte file, a worker per core | {static:,.0f} /s | | | | | |",
 ]
 for name, label, tps, p50, p99, lag, rss, verdict, accepted in rows:
     lines.append(f"| SecKiller, {label} | **{tps:,.0f} accepted /s** | {p50:.1f} ms | {p99:.1f} ms | {lag} | {rss:,.0f} MiB | {verdict} ({accepted:,} purchases) |")
