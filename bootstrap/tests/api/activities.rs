@@ -4,6 +4,23 @@ use serde_json::{Value, json};
 use crate::both_wirings;
 use crate::helpers::{TestApp, Wiring, assert_problem, spawn_app};
 
+/// A published sale opening in an hour; returns its id.
+async fn upcoming_sale(app: &TestApp, admin: &str) -> String {
+    let id = app.draft(admin, 3600).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let published = app
+        .post(
+            &format!("/api/v1/admin/activities/{id}/publication"),
+            Some(admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(published.status(), StatusCode::OK);
+    id
+}
+
 async fn an_admin_plans_and_publishes_a_sale_that_buyers_then_see(w: Wiring) {
     let app = spawn_app(w).await;
     let admin = app.admin_token().await;
@@ -115,16 +132,7 @@ async fn a_sale_that_has_started_cannot_be_edited(w: Wiring) {
 async fn an_upcoming_sale_can_be_edited_and_cancelled(w: Wiring) {
     let app = spawn_app(w).await;
     let admin = app.admin_token().await;
-    let id = app.draft(&admin, 3600).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(
-        &format!("/api/v1/admin/activities/{id}/publication"),
-        Some(&admin),
-        &json!({}),
-    )
-    .await;
+    let id = upcoming_sale(&app, &admin).await;
     let patch = json!({"total_stock": 5, "title": "Smaller sale", "payment_window_seconds": 60});
     let resp = app
         .patch(
@@ -223,16 +231,7 @@ async fn activity_admin_paths_need_the_admin_role(w: Wiring) {
 async fn the_activity_detail_is_current_at_every_read(w: Wiring) {
     let app = spawn_app(w).await;
     let admin = app.admin_token().await;
-    let id = app.draft(&admin, 3600).await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.post(
-        &format!("/api/v1/admin/activities/{id}/publication"),
-        Some(&admin),
-        &json!({}),
-    )
-    .await;
+    let id = upcoming_sale(&app, &admin).await;
     let detail = || async {
         let resp = app.get(&format!("/api/v1/activities/{id}"), None).await;
         assert_eq!(resp.status(), StatusCode::OK);
