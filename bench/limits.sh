@@ -3,8 +3,9 @@
 # script under redis-benchmark, acked JetStream publishes, pgbench on a hot-row UPDATE, nginx
 # serving a static page — and then SecKiller itself under a crowd: the production wiring with the
 # Redis gate, the same with the database-only gate (the baseline), 2,000 buyers for latency, the
-# embedded default, and the cheapest answers (bench/answers.sh). Prints the figures with their
-# ratios and rewrites the figures block of docs/benchmarks.md.
+# embedded default, and the cheapest answers (bench/answers.sh); during the production rush it
+# splits the CPU between the processes (bench/cpu_split.sh). Prints the figures with their ratios
+# and rewrites the figures block of docs/benchmarks.md.
 #
 #   bash bench/limits.sh [BUYERS=500] [SECONDS=10]
 #
@@ -103,7 +104,11 @@ production() {
 
 echo "== SecKiller, production wiring (Postgres + Redis + NATS), $BUYERS buyers"
 production "$RUN"
+# The CPU split over five seconds in the middle of the rush (it opens about three seconds in).
+bash bench/cpu_split.sh 5 6 > "$WORK/production.cpu" &
+split=$!
 crowd production "$BUYERS"
+wait "$split"
 stop_node production
 
 echo "== SecKiller, production wiring with the database-only gate (the baseline), $BUYERS buyers"
@@ -176,6 +181,25 @@ lines += [
     f"| cached detail reads / nginx static | {detail / static:.2f} | ≥ 1.0 |",
     f"| p99 purchase latency at 2,000 buyers | {by['crowd2000'][4]:.0f} ms | < 50 ms |",
 ]
+# Where the two cores went during the production rush, per accepted purchase.
+shares = {}
+for line in (work / "production.cpu").read_text().splitlines():
+    name, share = line.split()[:2]
+    shares[name] = float(share)
+rate = by["production"][2]
+others = sum(v for k, v in shares.items() if k != "seckiller")
+lines += [
+    "",
+    f"CPU during the production rush ({buyers} buyers, {rate:,.0f} accepted/s; `bench/cpu_split.sh`):",
+    "",
+    "| process | share of one core | CPU per accepted purchase |",
+    "|---|---:|---:|",
+]
+for name in ("seckiller", "seckiller-crowd", "postgres", "redis-server", "nats-server"):
+    if name in shares:
+        lines.append(f"| {name} | {shares[name]:.0f} % | {shares[name] / 100 / rate * 1e6:.0f} µs |")
+per_purchase = others / 100 / rate * 1e6
+lines.append(f"| everything but SecKiller | {others:.0f} % | {per_purchase:.0f} µs: at most {2e6 / per_purchase:,.0f} purchases/s on two cores even if SecKiller cost nothing |")
 table = "\n".join(lines)
 print("\n== summary\n" + table)
 doc = pathlib.Path("docs/benchmarks.md")
