@@ -7,8 +7,8 @@
 //! without a bearer token (it gets its 401 as before), passes through untouched.
 //!
 //! The other is the public activity detail that every waiting buyer re-reads: answered here from
-//! the activity cache and a body rendered once per change of the sale (see [`DetailBodies`]). A
-//! detail read that fails (unknown sale, storage down) passes through and is answered by the API.
+//! the activity cache and a body rendered once per change of the sale (see [`DetailBodies`]); a
+//! read that fails (unknown sale, storage down) gets the API's own problem answer.
 
 mod detail_bodies;
 
@@ -142,10 +142,12 @@ impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
                 .await;
             return Ok(answer.response());
         }
-        if let Some(activity) = detail_of(&req)
-            && let Ok(view) = self.activities.get(activity).await
-        {
-            return Ok(self.details.answer(view).await);
+        if let Some(activity) = detail_of(&req) {
+            return Ok(match self.activities.get(activity).await {
+                Ok(view) => self.details.answer(view).await,
+                // The API's own mapping, so an unknown id costs one storage read, not two.
+                Err(error) => ApiError::from(error).into_response(),
+            });
         }
         self.inner.call(req).await.map(IntoResponse::into_response)
     }
