@@ -2,8 +2,9 @@
 //! again whenever the gate has lost it (Redis restarted without its data). A running sale is
 //! loaded only once the queue is drained — only then does the database know every accepted
 //! purchase — and with its live orders as holdings, so buyers' limits survive the loss and
-//! cancelled orders can still give their stock back. Until then purchases get 503, never an
-//! oversell.
+//! cancelled orders can still give their stock back, and its ended orders remembered as given
+//! back, so a retry of one replays its order instead of taking stock afresh. Until then
+//! purchases get 503, never an oversell.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -80,6 +81,18 @@ impl<A: Adapters> GateLoader<A> {
         let running = activity.window.has_started(a.clock().now());
         if running && a.queue().lag().await? > 0 {
             return Ok(LoadOutcome::NotDrained);
+        }
+        if running {
+            // Read before the snapshot, so none of these orders can be live in it; remembered
+            // before the load, so no retry finds the sale loaded but its returns forgotten.
+            let ended: Vec<Purchase> = a
+                .orders()
+                .ended_orders(activity.id)
+                .await?
+                .iter()
+                .map(Order::purchase)
+                .collect();
+            a.gate().remember_given_back(activity.id, &ended).await?;
         }
         let Some((available, holdings)) = self.snapshot(activity.id, running).await? else {
             return Ok(LoadOutcome::Missing);

@@ -286,6 +286,40 @@ async fn a_gate_that_lost_the_sale_is_reloaded_only_once_the_queue_is_drained() 
     );
 }
 
+#[tokio::test]
+async fn a_retry_of_an_order_that_ended_before_the_gate_was_lost_replays_and_takes_nothing() {
+    let sale = sale(10, 5).await;
+    let hana = buyer();
+    let id = PurchaseId::from_uuid(Uuid::now_v7());
+    sale.attempt_as(&hana, id).await.unwrap();
+    sale.writer
+        .write_batch(100, StdDuration::ZERO)
+        .await
+        .unwrap();
+    let order = sale
+        .adapters
+        .orders()
+        .by_purchase(id)
+        .await
+        .unwrap()
+        .unwrap();
+    sale.actions.cancel(&hana, order.id).await.unwrap();
+    // The gate forgets everything and is rebuilt from the database by the next attempt.
+    let fresh = MemoryGateSwap::new(&sale);
+    assert_eq!(fresh.attempt_as(&hana, id).await, Ok(id));
+    assert_eq!(
+        fresh
+            .adapters
+            .gate()
+            .available(fresh.activity)
+            .await
+            .unwrap(),
+        Some(10),
+        "the cancelled order's retry took stock again"
+    );
+    assert_eq!(fresh.adapters.queue().lag().await.unwrap(), 0);
+}
+
 /// The same sale's storage and queue behind a brand-new, empty gate.
 struct MemoryGateSwap;
 

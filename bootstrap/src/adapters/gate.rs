@@ -34,6 +34,18 @@ impl StockGate for GateAdapter {
         }
     }
 
+    async fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
+    ) -> Result<(), GateError> {
+        match self {
+            Self::Memory(g) => g.remember_given_back(activity, given_back).await,
+            Self::Redis(g) => Box::pin(g.remember_given_back(activity, given_back)).await,
+            Self::Database(g) => Box::pin(g.remember_given_back(activity, given_back)).await,
+        }
+    }
+
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
         match self {
             Self::Memory(g) => g.take(purchase, retake).await,

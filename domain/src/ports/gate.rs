@@ -14,6 +14,27 @@ use crate::quantity::Quantity;
 #[error("stock gate unavailable: {0}")]
 pub struct GateError(pub String);
 
+impl GateError {
+    /// Refuses purchases of another activity than `activity`, before a gate records any of them
+    /// under it: they would count against the wrong sale. `role` says what they were offered as.
+    ///
+    /// # Errors
+    /// The first foreign purchase, named.
+    pub fn refuse_foreign(
+        activity: ActivityId,
+        purchases: &[Purchase],
+        role: &str,
+    ) -> Result<(), GateError> {
+        match purchases.iter().find(|p| p.activity_id != activity) {
+            Some(foreign) => Err(GateError(format!(
+                "purchase {} of activity {} cannot be loaded as {role} of {activity}",
+                foreign.id, foreign.activity_id
+            ))),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The gate's answer to one purchase attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GateDecision {
@@ -49,6 +70,21 @@ pub trait StockGate: Send + Sync + 'static {
         available: u32,
         per_user_limit: Quantity,
         holdings: &[Purchase],
+    ) -> impl Future<Output = Result<(), GateError>> + Send;
+
+    /// Records purchases of `activity` whose stock went back before the gate lost its data
+    /// (cancelled and expired orders, when a gate is rebuilt from the database), so a retry
+    /// under one of their ids is answered [`GateDecision::GivenBack`] as before the loss instead
+    /// of taking stock afresh. Takes and returns nothing; a purchase id that holds stock keeps
+    /// holding it.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable, or a purchase belongs to another activity
+    /// (then nothing is recorded).
+    fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
     ) -> impl Future<Output = Result<(), GateError>> + Send;
 
     /// In one atomic step: refuse when the buyer would pass the limit, refuse when stock is short,

@@ -141,6 +141,17 @@ pub trait OrderRepository: Send + Sync + 'static {
         activity: ActivityId,
     ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
 
+    /// Every cancelled and expired order of an activity: purchases whose stock went back (or
+    /// goes back through the release outbox), which a rebuilt stock gate must still know as
+    /// given back.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails.
+    fn ended_orders(
+        &self,
+        activity: ActivityId,
+    ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
+
     /// Pays a pending order strictly before its deadline (`pay_deadline > now`), in one
     /// conditional update, moving its items held → sold in the same transaction.
     ///

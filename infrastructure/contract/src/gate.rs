@@ -38,6 +38,7 @@ pub use returns::{
     a_given_back_purchase_tried_again_is_decided_afresh, an_accepted_purchase_can_be_found_by_id,
     giving_back_an_unknown_purchase_does_nothing,
     giving_back_returns_stock_and_frees_the_limit_once, giving_back_returns_what_was_taken,
+    remembered_returns_are_reported_unless_retaken,
 };
 
 /// A gate opened for one test, as handed to [`gate_contract!`](crate::gate_contract): a harness
@@ -73,6 +74,7 @@ pub async fn every_gate_check_in_turn<G: StockGate, S: Spawn>(gate: &Arc<G>, spa
     giving_back_returns_stock_and_frees_the_limit_once(g).await;
     a_given_back_purchase_tried_again_is_decided_afresh(g).await;
     a_given_back_purchase_is_reported_unless_retaken(g).await;
+    remembered_returns_are_reported_unless_retaken(g).await;
     giving_back_an_unknown_purchase_does_nothing(g).await;
     giving_back_returns_what_was_taken(g).await;
     an_accepted_purchase_can_be_found_by_id(g).await;
@@ -128,6 +130,7 @@ macro_rules! gate_contract {
         $crate::gate_contract!(@check $open, giving_back_returns_stock_and_frees_the_limit_once);
         $crate::gate_contract!(@check $open, a_given_back_purchase_tried_again_is_decided_afresh);
         $crate::gate_contract!(@check $open, a_given_back_purchase_is_reported_unless_retaken);
+        $crate::gate_contract!(@check $open, remembered_returns_are_reported_unless_retaken);
         $crate::gate_contract!(@check $open, giving_back_an_unknown_purchase_does_nothing);
         $crate::gate_contract!(@check $open, giving_back_returns_what_was_taken);
         $crate::gate_contract!(@check $open, an_accepted_purchase_can_be_found_by_id);

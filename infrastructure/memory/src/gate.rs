@@ -59,12 +59,7 @@ impl StockGate for MemoryStockGate {
         per_user_limit: Quantity,
         holdings: &[Purchase],
     ) -> Result<(), GateError> {
-        if let Some(foreign) = holdings.iter().find(|held| held.activity_id != activity) {
-            return Err(GateError(format!(
-                "purchase {} of activity {} cannot be preheated as a holding of {activity}",
-                foreign.id, foreign.activity_id
-            )));
-        }
+        GateError::refuse_foreign(activity, holdings, "a holding")?;
         let mut state = self.lock();
         let State {
             activities,
@@ -85,6 +80,26 @@ impl StockGate for MemoryStockGate {
                 record.insert(held.clone());
                 let bought = gate.bought.entry(held.buyer_id).or_insert(0);
                 *bought = bought.saturating_add(held.quantity.get());
+            }
+        }
+        Ok(())
+    }
+
+    async fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
+    ) -> Result<(), GateError> {
+        GateError::refuse_foreign(activity, given_back, "given back")?;
+        let mut state = self.lock();
+        let State {
+            holding,
+            given_back: remembered,
+            ..
+        } = &mut *state;
+        for purchase in given_back {
+            if !holding.contains_key(&purchase.id) {
+                remembered.insert(purchase.id);
             }
         }
         Ok(())

@@ -46,6 +46,21 @@ impl MemoryOrderRepository {
             activities,
         }
     }
+
+    /// Every pending and paid order of `activity` (`live`), or every other one, oldest first.
+    fn orders_by_liveness(&self, activity: ActivityId, live: bool) -> Vec<Order> {
+        let mut chosen: Vec<Order> = lock(&self.books)
+            .orders
+            .values()
+            .filter(|o| {
+                o.activity_id == activity
+                    && matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Paid) == live
+            })
+            .cloned()
+            .collect();
+        chosen.sort_by_key(|o| (o.created_at, o.id));
+        chosen
+    }
 }
 
 impl OrderRepository for MemoryOrderRepository {
@@ -152,17 +167,11 @@ impl OrderRepository for MemoryOrderRepository {
     }
 
     async fn live_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
-        let mut live: Vec<Order> = lock(&self.books)
-            .orders
-            .values()
-            .filter(|o| {
-                o.activity_id == activity
-                    && matches!(o.status, OrderStatus::PendingPayment | OrderStatus::Paid)
-            })
-            .cloned()
-            .collect();
-        live.sort_by_key(|o| (o.created_at, o.id));
-        Ok(live)
+        Ok(self.orders_by_liveness(activity, true))
+    }
+
+    async fn ended_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
+        Ok(self.orders_by_liveness(activity, false))
     }
 
     async fn pay(

@@ -65,6 +65,14 @@ impl StockGate for DatabaseStockGate {
         .await
     }
 
+    async fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
+    ) -> Result<(), GateError> {
+        load::remember_given_back(self.connection(), activity, given_back).await
+    }
+
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
         take::take(self.connection(), purchase, retake).await
     }

@@ -99,7 +99,11 @@ impl OrderRepository for SeaOrderRepository {
     }
 
     async fn live_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
-        totals::live_orders(self.db.connection(), activity).await
+        totals::orders_by_liveness(self.db.connection(), activity, true).await
+    }
+
+    async fn ended_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
+        totals::orders_by_liveness(self.db.connection(), activity, false).await
     }
 
     async fn pay(

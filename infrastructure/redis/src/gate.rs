@@ -19,23 +19,14 @@ use crate::scripts::{Scripts, take};
 /// How long connecting or any command may take before the caller gets a [`GateError`]: a purchase
 /// should rather fail fast (503) than wait on a dead Redis.
 const TIMEOUT: Duration = Duration::from_secs(2);
+/// Given-back records written per `HSET`, so remembering a large sale's returns neither builds
+/// one huge command nor pays one round trip per purchase.
+const RETURNED_PER_COMMAND: usize = 1_000;
 /// Connections per gate; commands are pipelined on each, so a few serve many requests.
 const POOL_SIZE: usize = 4;
 
 fn unavailable(error: Error) -> GateError {
     GateError(format!("redis: {error}"))
-}
-
-/// Refuses holdings of another activity before anything is written: they would be recorded in
-/// this activity's keys and counted against the wrong sale.
-fn refuse_foreign_holdings(activity: ActivityId, holdings: &[Purchase]) -> Result<(), GateError> {
-    match holdings.iter().find(|held| held.activity_id != activity) {
-        Some(foreign) => Err(GateError(format!(
-            "purchase {} of activity {} cannot be preheated as a holding of {activity}",
-            foreign.id, foreign.activity_id
-        ))),
-        None => Ok(()),
-    }
 }
 
 /// The production [`StockGate`]. Clones share the connections.
@@ -139,7 +130,7 @@ impl StockGate for RedisStockGate {
         per_user_limit: Quantity,
         holdings: &[Purchase],
     ) -> Result<(), GateError> {
-        refuse_foreign_holdings(activity, holdings)?;
+        GateError::refuse_foreign(activity, holdings, "a holding")?;
         let keys = self.keys.activity(activity);
         let mut args = Vec::with_capacity(2 + 2 * holdings.len());
         args.push(available.to_string());
@@ -166,6 +157,27 @@ impl StockGate for RedisStockGate {
             .map_err(unavailable)?;
         if loaded == 1 {
             self.index_holdings(holdings).await;
+        }
+        Ok(())
+    }
+
+    async fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
+    ) -> Result<(), GateError> {
+        GateError::refuse_foreign(activity, given_back, "given back")?;
+        let returned = self.keys.activity(activity).returned;
+        for batch in given_back.chunks(RETURNED_PER_COMMAND) {
+            let records: Vec<(String, String)> = batch
+                .iter()
+                .map(|purchase| (purchase.id.to_string(), record::encode(purchase)))
+                .collect();
+            let _written: i64 = self
+                .pool
+                .hset(returned.as_str(), records)
+                .await
+                .map_err(unavailable)?;
         }
         Ok(())
     }

@@ -90,6 +90,53 @@ pub async fn a_given_back_purchase_is_reported_unless_retaken<G: StockGate>(gate
     assert_eq!(left(gate, activity).await, 1);
 }
 
+/// Purchases remembered as given back (a rebuilt gate told of its sale's ended orders) are
+/// answered as such unless retaken, exactly as if the gate had given them back itself; a
+/// remembered id that holds stock keeps holding it, and remembering takes and returns nothing.
+/// A purchase of another activity is refused and nothing is remembered.
+pub async fn remembered_returns_are_reported_unless_retaken<G: StockGate>(gate: &G) {
+    let activity = a_loaded_activity(gate, 3, 1).await;
+    let (ended, holding) = (
+        a_purchase(activity, a_buyer(), 1),
+        a_purchase(activity, a_buyer(), 1),
+    );
+    assert_eq!(take(gate, &holding).await, GateDecision::Accepted);
+    gate.remember_given_back(activity, &[ended.clone(), holding.clone()])
+        .await
+        .expect("remember");
+    assert_eq!(left(gate, activity).await, 2, "remembering moves no stock");
+    assert_eq!(
+        gate.take(&ended, false).await.expect("take"),
+        GateDecision::GivenBack
+    );
+    assert_eq!(
+        gate.take(&holding, false).await.expect("take"),
+        GateDecision::Accepted,
+        "a holding stays a holding"
+    );
+    assert_eq!(left(gate, activity).await, 2);
+    assert!(gate.give_back(&holding).await.expect("give_back"));
+    assert_eq!(left(gate, activity).await, 3);
+    assert_eq!(
+        gate.take(&ended, true).await.expect("retake"),
+        GateDecision::Accepted
+    );
+    assert_eq!(left(gate, activity).await, 2);
+
+    let stray = a_purchase(an_activity_id(), a_buyer(), 1);
+    let unseen = a_purchase(activity, a_buyer(), 1);
+    assert!(
+        gate.remember_given_back(activity, &[unseen.clone(), stray])
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        gate.take(&unseen, false).await.expect("take"),
+        GateDecision::Accepted,
+        "nothing of a refused list was remembered"
+    );
+}
+
 /// Giving back what the gate never accepted (unknown, or refused) changes nothing.
 pub async fn giving_back_an_unknown_purchase_does_nothing<G: StockGate>(gate: &G) {
     let activity = a_loaded_activity(gate, 1, 1).await;

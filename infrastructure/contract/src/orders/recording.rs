@@ -274,7 +274,7 @@ pub async fn totals_count_orders_by_where_they_are<S: OrderRepositories>(store: 
             .cancel(called_off.id, CancelReason::ByAdmin, later)
             .await,
     ];
-    let [paid, _, _] = moves.map(|m| match m.expect("the move is stored") {
+    let [paid, withdrawn, called_off] = moves.map(|m| match m.expect("the move is stored") {
         MoveOutcome::Moved(order) => order,
         other => panic!("a pending order moves: {other:?}"),
     });
@@ -313,6 +313,17 @@ pub async fn totals_count_orders_by_where_they_are<S: OrderRepositories>(store: 
             .live_orders(ActivityId::from_uuid(Uuid::now_v7()))
             .await
             .expect("live orders"),
+        vec![]
+    );
+    assert_eq!(
+        by_id(orders.ended_orders(id).await.expect("ended orders")),
+        by_id(vec![withdrawn, called_off])
+    );
+    assert_eq!(
+        orders
+            .ended_orders(other_sale.activity.id)
+            .await
+            .expect("ended orders"),
         vec![]
     );
     let stock = ledger(store, id).await;

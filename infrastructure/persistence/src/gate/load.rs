@@ -22,12 +22,7 @@ pub(super) async fn preheat(
     per_user_limit: Quantity,
     holdings: &[Purchase],
 ) -> Result<(), GateError> {
-    if let Some(foreign) = holdings.iter().find(|held| held.activity_id != activity) {
-        return Err(GateError(format!(
-            "purchase {} of activity {} cannot be preheated as a holding of {activity}",
-            foreign.id, foreign.activity_id
-        )));
-    }
+    GateError::refuse_foreign(activity, holdings, "a holding")?;
     let stock = gate_stock::ActiveModel {
         activity_id: Set(activity.as_uuid()),
         available: Set(stored_count("a stock of", available)?),
@@ -61,4 +56,30 @@ pub(super) async fn preheat(
             .map_err(unavailable)?;
     }
     transaction.commit().await.map_err(unavailable)
+}
+
+/// Records `given_back` as purchases whose stock went back: rows with `returned` set, added only
+/// where the purchase has no row yet, so a purchase holding stock keeps holding it.
+pub(super) async fn remember_given_back(
+    connection: &DatabaseConnection,
+    activity: ActivityId,
+    given_back: &[Purchase],
+) -> Result<(), GateError> {
+    GateError::refuse_foreign(activity, given_back, "given back")?;
+    let rows = given_back
+        .iter()
+        .map(|purchase| {
+            let mut row = holding_row(purchase)?;
+            row.returned = Set(true);
+            Ok(row)
+        })
+        .collect::<Result<Vec<_>, GateError>>()?;
+    for chunk in rows.chunks(HOLDINGS_PER_STATEMENT) {
+        gate_purchase::Entity::insert_many(chunk.iter().cloned())
+            .on_conflict_do_nothing_on([gate_purchase::Column::PurchaseId])
+            .exec_without_returning(connection)
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
 }

@@ -1,5 +1,5 @@
 //! Reading an activity's orders as a whole: counts and items by status, for the ledger check and
-//! stats, and the live orders from which a stock gate that lost its data is rebuilt.
+//! stats, and the live and ended orders from which a stock gate that lost its data is rebuilt.
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -52,15 +52,20 @@ pub(super) async fn totals(
     Ok(totals)
 }
 
-/// Every pending and paid order of `activity`, oldest first.
-pub(super) async fn live_orders(
+/// Every pending and paid order of `activity` (`live`), or every other one, oldest first.
+pub(super) async fn orders_by_liveness(
     connection: &DatabaseConnection,
     activity: ActivityId,
+    live: bool,
 ) -> Result<Vec<Order>, StorageError> {
-    let live = [OrderStatus::PendingPayment, OrderStatus::Paid].map(|s| s.as_str());
+    let live_statuses = [OrderStatus::PendingPayment, OrderStatus::Paid].map(|s| s.as_str());
+    let status = match live {
+        true => order::Column::Status.is_in(live_statuses),
+        false => order::Column::Status.is_not_in(live_statuses),
+    };
     let rows = order::Entity::find()
         .filter(order::Column::ActivityId.eq(activity.as_uuid()))
-        .filter(order::Column::Status.is_in(live))
+        .filter(status)
         .order_by_asc(order::Column::CreatedAt)
         .order_by_asc(order::Column::Id)
         .all(connection)
