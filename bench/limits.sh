@@ -25,6 +25,7 @@ server=""
 cleanup() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   redis-cli --scan --pattern "$RUN*" | xargs -r redis-cli del >/dev/null
+  python3 bench/drop_streams.py "$RUN" || true
   for db in "$RUN" "${RUN}_db" "${RUN}_big" "${RUN}_pgbench"; do
     psql -h 127.0.0.1 -U postgres -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
   done

@@ -74,34 +74,40 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
         Ok(deliveries)
     }
 
-    /// Acks are confirmed by the server (double ack), all in flight together, so when this
-    /// returns the deliveries are settled and the lag reflects it. Unknown or already settled
-    /// receipts are skipped. A receipt whose ack was not confirmed stays valid for a retry.
+    /// Acks every delivery of the batch but the last without waiting, then the last confirmed
+    /// by the server (double ack). The server applies one consumer's acks in the order they
+    /// arrive on a connection, so once the last is confirmed every ack before it was applied:
+    /// when this returns the deliveries are settled and the lag reflects it, for one round trip
+    /// per batch instead of one per delivery. Unknown or already settled receipts are skipped.
+    /// If the confirmation fails, every receipt of the batch stays valid for a retry: an ack
+    /// that did arrive is settled already, and a delivery whose ack was lost comes again, which
+    /// the order writer records once whatever happens.
     async fn ack(&self, receipts: &[DeliveryReceipt]) -> Result<(), QueueError> {
         let taken = self.receipts.take_many(receipts);
-        let results =
-            futures::future::join_all(taken.into_iter().map(|(receipt, outstanding)| async move {
-                let result = outstanding.acker.double_ack().await;
-                (receipt, outstanding, result)
-            }))
-            .await;
-
-        let mut failures = 0_usize;
-        let mut first_failure = None;
-        for (receipt, outstanding, result) in results {
-            if let Err(err) = result {
-                failures += 1;
-                first_failure.get_or_insert_with(|| err.to_string());
-                self.receipts.put_back(receipt, outstanding);
+        let Some(((_, last), before)) = taken.split_last() else {
+            return Ok(());
+        };
+        let mut sent = Ok(());
+        for (_, outstanding) in before {
+            sent = outstanding.acker.ack().await;
+            if sent.is_err() {
+                break;
             }
         }
-        match first_failure {
-            None => Ok(()),
-            Some(err) => Err(QueueError(format!(
-                "{failures} of {} acks not confirmed (they will be delivered again): {err}",
-                receipts.len()
-            ))),
+        let confirmed = match sent {
+            Ok(()) => last.acker.double_ack().await,
+            Err(err) => Err(err),
+        };
+        let Err(err) = confirmed else {
+            return Ok(());
+        };
+        let count = taken.len();
+        for (receipt, outstanding) in taken {
+            self.receipts.put_back(receipt, outstanding);
         }
+        Err(QueueError(format!(
+            "{count} acks not confirmed (they will be delivered again): {err}"
+        )))
     }
 
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {

@@ -67,6 +67,25 @@ async fn lag_counts_published_but_unacked_purchases_and_returns_to_zero_after_ac
     assert_eq!(queue.lag().await.unwrap(), 0);
 }
 
+/// A batch is acked with one confirmation (its last ack): when `ack` returns, every ack before
+/// the last was applied too, however large the batch.
+#[tokio::test]
+async fn a_large_batch_is_settled_when_its_ack_returns() {
+    let queue = spawn_queue().await;
+    for round in 0..3 {
+        let published = queue
+            .publish_many(&(0..300).map(|_| purchase()).collect::<Vec<_>>())
+            .await;
+        assert!(published.iter().all(Result::is_ok), "round {round}");
+        let deliveries = fetch_exactly(&*queue, 300).await;
+        let receipts: Vec<_> = deliveries.iter().map(|d| d.receipt()).collect();
+        queue.ack(&receipts).await.unwrap();
+        assert_eq!(queue.lag().await.unwrap(), 0, "round {round}");
+    }
+    let after = queue.fetch(10, LONGER_THAN_QUICK_ACK_WAIT).await.unwrap();
+    assert!(after.is_empty(), "acked messages came back: {after:?}");
+}
+
 #[tokio::test]
 async fn two_nodes_on_the_same_consumer_share_the_backlog() {
     let node_a = spawn_queue().await;
