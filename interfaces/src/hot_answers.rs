@@ -1,7 +1,7 @@
 //! The flash sale's two hottest answers, given in front of routing and every middleware layer.
 //!
-//! Once a node knows a sale is sold out, the crowd still hammers "buy" on it, and every one of
-//! those requests gets the same 409 `sold_out`. Such a request is answered here from a body made
+//! Once a node knows a sale is sold out, the crowd still hammers "buy" on it (and asks for
+//! purchase tokens to buy with), and every one of those requests gets the same 409 `sold_out`. Such a request is answered here from a body made
 //! once, with no routing, no JSON parsing, no signature check and no IO, so a sold-out sale costs
 //! the node about what a static file costs a web server. Everything else, including a request
 //! without a bearer token (it gets its 401 as before), passes through untouched.
@@ -104,11 +104,14 @@ fn activity_in(path: &str, rest: &str) -> Option<ActivityId> {
     Uuid::try_parse(id).ok().map(ActivityId::from_uuid)
 }
 
-/// The sale a `POST /api/v1/activities/{id}/purchases` is for.
+/// The sale a `POST /api/v1/activities/{id}/purchases` or `…/purchase-tokens` is for: both are
+/// answered `sold_out` once the sale is.
 fn purchase_of(req: &Request) -> Option<ActivityId> {
-    (req.method() == Method::POST)
-        .then(|| activity_in(req.uri().path(), "/purchases"))
-        .flatten()
+    if req.method() != Method::POST {
+        return None;
+    }
+    let path = req.uri().path();
+    activity_in(path, "/purchases").or_else(|| activity_in(path, "/purchase-tokens"))
 }
 
 /// The sale a `GET /api/v1/activities/{id}` reads.
@@ -172,7 +175,7 @@ mod tests {
     const SALE: &str = "0192f6a4-58b1-7c3e-8e2a-6b1f0c9d4e21";
 
     #[test]
-    fn only_a_purchase_post_names_its_sale() {
+    fn only_a_purchase_or_token_post_names_its_sale() {
         let purchase = format!("/api/v1/activities/{SALE}/purchases");
         assert_eq!(
             purchase_of(&request(Method::POST, &purchase, None)).map(|a| a.as_uuid().to_string()),
@@ -180,8 +183,13 @@ mod tests {
         );
         assert_eq!(purchase_of(&request(Method::GET, &purchase, None)), None);
         assert_eq!(detail_of(&request(Method::GET, &purchase, None)), None);
+        let tokens = format!("/api/v1/activities/{SALE}/purchase-tokens");
+        assert_eq!(
+            purchase_of(&request(Method::POST, &tokens, None)).map(|a| a.as_uuid().to_string()),
+            Some(SALE.to_owned())
+        );
         for other in [
-            format!("/api/v1/activities/{SALE}/purchase-tokens"),
+            format!("/api/v1/activities/{SALE}/purchase-tokens/x"),
             format!("/api/v1/activities/{SALE}"),
             "/api/v1/activities/not-a-uuid/purchases".to_owned(),
             format!("/api/v2/activities/{SALE}/purchases"),

@@ -407,8 +407,8 @@ async fn a_retried_request_with_the_same_idempotency_key_buys_once(w: Wiring) {
 }
 
 /// Once the node knows a sale is sold out, buyers get the very answer the gate gave, served from
-/// memory in front of routing: same status, content type and body; the body is not even parsed.
-/// A request without a bearer token still gets its 401.
+/// memory in front of routing: same status, content type and body, for purchases and purchase
+/// tokens alike; the body is not even parsed. A request without a bearer token still gets 401.
 async fn a_sold_out_sale_answers_from_memory_what_the_gate_answered(w: Wiring) {
     let app = spawn_app(w).await;
     let admin = app.admin_token().await;
@@ -437,6 +437,9 @@ async fn a_sold_out_sale_answers_from_memory_what_the_gate_answered(w: Wiring) {
 
     let unparsed = answer(app.post(&path, Some(&late), &json!("not an object")).await).await;
     assert_eq!(unparsed, from_gate);
+    let tokens = format!("/api/v1/activities/{activity}/purchase-tokens");
+    let token_refused = answer(app.post(&tokens, Some(&late), &json!({})).await).await;
+    assert_eq!(token_refused, from_gate, "a token for a sold-out sale");
     assert_problem(
         app.post(&path, None, &body).await,
         StatusCode::UNAUTHORIZED,
