@@ -244,10 +244,7 @@ async fn a_retried_purchase_with_the_same_id_takes_stock_once() {
         sale.adapters.gate().available(sale.activity).await.unwrap(),
         Some(9)
     );
-    sale.writer
-        .write_batch(100, StdDuration::ZERO)
-        .await
-        .unwrap();
+    sale.write_orders().await;
     let record = sale
         .adapters
         .activities()
@@ -269,11 +266,7 @@ async fn a_gate_that_lost_the_sale_is_reloaded_only_once_the_queue_is_drained() 
         Err(PurchaseError::Unavailable(_))
     ));
     // Once the order writer has caught up, the database is exact and the gate is rebuilt.
-    fresh
-        .writer
-        .write_batch(100, StdDuration::ZERO)
-        .await
-        .unwrap();
+    fresh.write_orders().await;
     fresh.attempt(&buyer(), 1).await.unwrap();
     assert_eq!(
         fresh
@@ -291,18 +284,7 @@ async fn a_retry_of_an_order_that_ended_before_the_gate_was_lost_replays_and_tak
     let sale = sale(10, 5).await;
     let hana = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
-    sale.attempt_as(&hana, id).await.unwrap();
-    sale.writer
-        .write_batch(100, StdDuration::ZERO)
-        .await
-        .unwrap();
-    let order = sale
-        .adapters
-        .orders()
-        .by_purchase(id)
-        .await
-        .unwrap()
-        .unwrap();
+    let order = sale.order_as(&hana, id).await;
     sale.actions.cancel(&hana, order.id).await.unwrap();
     // The gate forgets everything and is rebuilt from the database by the next attempt.
     let fresh = MemoryGateSwap::new(&sale);
@@ -355,11 +337,7 @@ async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_
     let sale = sale(10, 5).await;
     let hana = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
-    sale.attempt_as(&hana, id).await.unwrap();
-    sale.writer
-        .write_batch(100, StdDuration::ZERO)
-        .await
-        .unwrap();
+    sale.order_as(&hana, id).await;
     // The order's stock goes back to the gate (as an expiry would do).
     let purchase = sale
         .adapters
@@ -416,11 +394,7 @@ async fn the_preheater_does_not_reload_a_running_sale_while_purchases_are_queued
             .unwrap(),
         None
     );
-    fresh
-        .writer
-        .write_batch(100, StdDuration::ZERO)
-        .await
-        .unwrap();
+    fresh.write_orders().await;
     assert_eq!(preheater.run_once().await.unwrap(), 1);
     assert_eq!(
         fresh
@@ -470,11 +444,7 @@ async fn a_keyed_retry_of_a_recorded_purchase_replays_even_when_publishing_fails
     let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 10, 5, 0).await;
     let ines = buyer();
     let id = PurchaseId::from_uuid(Uuid::now_v7());
-    assert_eq!(sale.attempt_as(&ines, id).await, Ok(id));
-    sale.writer
-        .write_batch(100, StdDuration::ZERO)
-        .await
-        .unwrap();
+    sale.order_as(&ines, id).await;
     queue.down.store(true, std::sync::atomic::Ordering::SeqCst);
     assert_eq!(sale.attempt_as(&ines, id).await, Ok(id));
     // The order keeps its stock: nothing went back to the gate.

@@ -172,10 +172,25 @@ impl<A: Adapters> Sale<A> {
     /// Buys `quantity` for `caller` and writes the order.
     pub async fn order(&self, caller: &Caller, quantity: u32) -> Order {
         let id = self.attempt(caller, quantity).await.unwrap();
+        self.written_order(id).await
+    }
+
+    /// Buys one item for `caller` under the purchase id `id` and writes the order.
+    pub async fn order_as(&self, caller: &Caller, id: PurchaseId) -> Order {
+        assert_eq!(self.attempt_as(caller, id).await, Ok(id));
+        self.written_order(id).await
+    }
+
+    /// Writes the orders of every queued purchase.
+    pub async fn write_orders(&self) {
         self.writer
             .write_batch(100, StdDuration::ZERO)
             .await
             .unwrap();
+    }
+
+    async fn written_order(&self, id: PurchaseId) -> Order {
+        self.write_orders().await;
         self.adapters
             .orders()
             .by_purchase(id)

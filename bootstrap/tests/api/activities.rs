@@ -10,13 +10,7 @@ async fn upcoming_sale(app: &TestApp, admin: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned();
-    let published = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(admin),
-            &json!({}),
-        )
-        .await;
+    let published = app.publish(admin, &id).await;
     assert_eq!(published.status(), StatusCode::OK);
     id
 }
@@ -46,13 +40,7 @@ async fn an_admin_plans_and_publishes_a_sale_that_buyers_then_see(w: Wiring) {
         .unwrap();
     assert!(listed.is_empty());
 
-    let resp = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(&admin),
-            &json!({}),
-        )
-        .await;
+    let resp = app.publish(&admin, &id).await;
     assert_eq!(resp.status(), StatusCode::OK);
     let seen: Value = app
         .get(&format!("/api/v1/activities/{id}"), None)
@@ -81,13 +69,7 @@ async fn an_admin_plans_and_publishes_a_sale_that_buyers_then_see(w: Wiring) {
         .unwrap();
     assert!(open.is_empty());
 
-    let again = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(&admin),
-            &json!({}),
-        )
-        .await;
+    let again = app.publish(&admin, &id).await;
     assert_problem(again, StatusCode::CONFLICT, "already_published").await;
     app.stop().await;
 }
@@ -97,12 +79,7 @@ async fn a_sale_that_has_started_cannot_be_edited(w: Wiring) {
     let admin = app.admin_token().await;
     let draft = app.draft(&admin, -5).await;
     let id = draft["id"].as_str().unwrap();
-    app.post(
-        &format!("/api/v1/admin/activities/{id}/publication"),
-        Some(&admin),
-        &json!({}),
-    )
-    .await;
+    app.publish(&admin, &id).await;
     let seen: Value = app
         .get(&format!("/api/v1/activities/{id}"), None)
         .await
@@ -201,13 +178,7 @@ async fn activity_admin_paths_need_the_admin_role(w: Wiring) {
         .as_str()
         .unwrap()
         .to_owned();
-    let publish = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(&buyer),
-            &json!({}),
-        )
-        .await;
+    let publish = app.publish(&buyer, &id).await;
     assert_problem(publish, StatusCode::FORBIDDEN, "forbidden").await;
     assert_problem(
         app.get("/api/v1/admin/activities", Some(&buyer)).await,

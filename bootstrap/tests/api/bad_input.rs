@@ -239,13 +239,7 @@ async fn unknown_ids_are_not_found(w: Wiring) {
         "not_found",
     )
     .await;
-    let publish = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(&admin),
-            &json!({}),
-        )
-        .await;
+    let publish = app.publish(&admin, &id).await;
     assert_problem(publish, StatusCode::NOT_FOUND, "not_found").await;
     let patch = app
         .patch(

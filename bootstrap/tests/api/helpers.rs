@@ -195,6 +195,16 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// Asks to publish activity `id` with `token`; the answer is the caller's to check.
+    pub async fn publish(&self, token: &str, id: impl std::fmt::Display) -> Response {
+        self.post(
+            &format!("/api/v1/admin/activities/{id}/publication"),
+            Some(token),
+            &serde_json::json!({}),
+        )
+        .await
+    }
+
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut req = self.client.get(self.url(path));
         if let Some(t) = token {

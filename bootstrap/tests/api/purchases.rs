@@ -39,13 +39,7 @@ pub(crate) async fn published_sale(
         .as_str()
         .unwrap()
         .to_owned();
-    let published = app
-        .post(
-            &format!("/api/v1/admin/activities/{id}/publication"),
-            Some(admin),
-            &json!({}),
-        )
-        .await;
+    let published = app.publish(admin, &id).await;
     assert_eq!(published.status(), StatusCode::OK);
     id
 }
