@@ -88,6 +88,15 @@ fn sale(stock: usize) -> Sale {
     }
 }
 
+impl Sale {
+    /// One more order its buyer was told about and paid.
+    fn add_paid(&mut self, order: SeenOrder) {
+        self.accepted.push(told(&order));
+        self.payments.push(paid(&order));
+        self.orders.push(order);
+    }
+}
+
 fn judge_sale(s: &Sale, demand: u64) -> Verdict {
     judge_unanswered(s, demand, 0)
 }
@@ -159,9 +168,7 @@ fn an_order_lives_from_acceptance_until_it_expires_or_is_cancelled() {
 fn one_more_live_order_than_the_stock_is_oversold() {
     let mut s = sale(10);
     let extra = order(99, 0, 1, "paid");
-    s.accepted.push(told(&extra));
-    s.payments.push(paid(&extra));
-    s.orders.push(extra);
+    s.add_paid(extra);
     s.last = stats(10, 0, 6);
     let v = judge_sale(&s, 40);
     assert!(failed(&v).contains(&"never more than the stock"), "{v:#?}");
@@ -185,9 +192,7 @@ fn stock_returned_by_expiry_may_be_sold_again_to_the_same_buyer() {
     let mut s = sale(2);
     // Buyer 1's first order expired at second 10; it bought again at second 12 and paid.
     let again = order(1, 1, 12, "paid");
-    s.accepted.push(told(&again));
-    s.payments.push(paid(&again));
-    s.orders.push(again);
+    s.add_paid(again);
     s.last = stats(2, 0, 2);
     let v = judge_sale(&s, 8);
     assert!(v.correct, "{v:#?}");
@@ -197,9 +202,7 @@ fn stock_returned_by_expiry_may_be_sold_again_to_the_same_buyer() {
 fn a_buyer_holding_two_orders_at_once_is_over_a_limit_of_one() {
     let mut s = sale(4);
     let second = order(0, 1, 2, "paid");
-    s.accepted.push(told(&second));
-    s.payments.push(paid(&second));
-    s.orders.push(second);
+    s.add_paid(second);
     s.orders.retain(|o| o.buyer != 3);
     s.accepted.retain(|a| a.buyer != 3);
     s.last = stats(4, 0, 3);
@@ -319,9 +322,7 @@ fn orders_expiring_while_the_sale_still_sells_need_only_cover_the_stock_in_all()
     s.orders.retain(|o| o.buyer != 3);
     s.accepted.retain(|a| a.buyer != 3);
     let late = order(9, 0, 12, "paid");
-    s.accepted.push(told(&late));
-    s.payments.push(paid(&late));
-    s.orders.push(late);
+    s.add_paid(late);
     s.samples = vec![stats(4, 3, 0)];
     s.last = stats(4, 0, 3);
     let v = judge_sale(&s, 16);
