@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
+use crate::flow::{flow_limits, spawn_eviction};
 use crate::wiring::{WiringError, build_node};
 use crate::workers::Workers;
 
@@ -73,7 +74,9 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let http = HttpSettings {
         max_body_bytes: settings.max_body_bytes,
         public_url: format!("http://{addr}"),
+        flow: flow_limits(settings),
     };
+    let eviction = spawn_eviction(http.flow.clone());
     let payments = node.adapters.payment_provider().clone();
     let app = build_app(node.services, node.readiness, &http);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -88,6 +91,7 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
                 Some(DRAIN_TIMEOUT),
             )
             .await;
+        eviction.abort();
         workers.stop().await;
         if let Err(e) = database.close().await {
             tracing::warn!(error = %e, "closing the database");

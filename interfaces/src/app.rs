@@ -28,6 +28,7 @@ use crate::api::{
     PurchasesApi,
 };
 use crate::body_limit::BodyLimit;
+use crate::flow_control::{FlowControl, FlowLimits};
 use crate::hot_answers::HotAnswers;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
@@ -103,6 +104,8 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// The public base address for the docs' "servers" entry, e.g. `http://127.0.0.1:8080`.
     pub public_url: String,
+    /// The node's rate limits.
+    pub flow: FlowLimits,
 }
 
 fn api_service<A: Adapters>(
@@ -155,6 +158,10 @@ pub fn build_app<A: Adapters>(
         sold_out: services.purchases.sold_out_flags().clone(),
         activities: services.activities.clone(),
     };
+    let flow_control = FlowControl {
+        limits: settings.flow.clone(),
+        accounts: services.accounts.clone(),
+    };
     let api = api_service(services, &settings.public_url);
     let (raw, document) = documents(&api);
     // Swagger UI embeds the document it shows; show the finished one.
@@ -177,6 +184,7 @@ pub fn build_app<A: Adapters>(
         .at("/healthz", poem::get(web::healthz))
         .at("/readyz", poem::get(web::readyz).data(readiness))
         .at("/", poem::get(web::landing_page))
+        .with(flow_control)
         .with(BodyLimit(settings.max_body_bytes))
         .with(ProblemCatcher)
         .with(allowed)

@@ -9,8 +9,10 @@ mod api;
 mod app;
 mod auth;
 mod body_limit;
+mod canned_answer;
 mod dto;
 mod error_mapping;
+mod flow_control;
 mod hot_answers;
 mod openapi_document;
 mod order_events;
@@ -19,5 +21,6 @@ mod problem_catcher;
 mod web;
 
 pub use app::{HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
+pub use flow_control::{FlowLimits, FlowSettings};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};
