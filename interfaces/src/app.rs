@@ -1,10 +1,11 @@
 //! Assembles the HTTP application: the API service, docs, health probes and the page, behind the
-//! body-size limit, tracing and the problem catcher; sold-out purchases and activity details are
-//! answered in front of all of it.
+//! rate limits, the body limits, tracing and the problem catcher; sold-out purchases and activity
+//! details are answered in front of all of it, and past the in-flight cap nothing is served.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use poem::endpoint::make_sync;
 use poem::http::Method;
@@ -30,6 +31,7 @@ use crate::api::{
 use crate::body_limit::BodyLimit;
 use crate::flow_control::{FlowControl, FlowLimits};
 use crate::hot_answers::HotAnswers;
+use crate::load_shedding::LoadShedding;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
 use crate::{openapi_document, web};
@@ -104,6 +106,10 @@ pub struct HttpSettings {
     pub max_body_bytes: usize,
     /// The public base address for the docs' "servers" entry, e.g. `http://127.0.0.1:8080`.
     pub public_url: String,
+    /// How long a request body may take to arrive; slower ones get 408.
+    pub body_read_timeout: Duration,
+    /// Most requests served at once (0 = no cap); more get 503 `overloaded`.
+    pub max_in_flight_requests: usize,
     /// The node's rate limits.
     pub flow: FlowLimits,
 }
@@ -185,11 +191,15 @@ pub fn build_app<A: Adapters>(
         .at("/readyz", poem::get(web::readyz).data(readiness))
         .at("/", poem::get(web::landing_page))
         .with(flow_control)
-        .with(BodyLimit(settings.max_body_bytes))
+        .with(BodyLimit {
+            max_bytes: settings.max_body_bytes,
+            read_timeout: settings.body_read_timeout,
+        })
         .with(ProblemCatcher)
         .with(allowed)
         .with(Tracing)
         .with(hot_answers)
+        .with(LoadShedding(settings.max_in_flight_requests))
 }
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.

@@ -14,6 +14,7 @@ mod dto;
 mod error_mapping;
 mod flow_control;
 mod hot_answers;
+mod load_shedding;
 mod openapi_document;
 mod order_events;
 mod problem;
