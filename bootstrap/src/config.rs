@@ -284,6 +284,20 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_a_list_of_addresses() {
+        figment::Jail::expect_with(|jail| {
+            assert!(Settings::load(None).unwrap().trusted_proxies.is_empty());
+            jail.set_env("SECKILLER_TRUSTED_PROXIES", r#"["10.0.0.1", "::1"]"#);
+            let proxies = Settings::load(None).unwrap().trusted_proxies;
+            assert_eq!(proxies.len(), 2);
+            assert_eq!(proxies[0].to_string(), "10.0.0.1");
+            jail.set_env("SECKILLER_TRUSTED_PROXIES", r#"["not-an-address"]"#);
+            assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_wrongly_typed_value_is_an_error() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("SECKILLER_SESSION_TTL_SECONDS", "forever");

@@ -175,14 +175,17 @@ fn is_account_attempt(req: &Request) -> bool {
     req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/sessions" | "/api/v1/users")
 }
 
-/// The `username` of a sign-in or registration body, when it has one that is text.
+/// The `username` of a sign-in or registration body, when it has one that is text, lowercased
+/// as usernames compare (so `Ann` and `ann` share one allowance).
 fn username_in(body: &[u8]) -> Option<String> {
     #[derive(Deserialize)]
     struct Named {
         username: Option<serde_json::Value>,
     }
     match serde_json::from_slice::<Named>(body).ok()?.username? {
-        serde_json::Value::String(name) if name.len() <= MAX_COUNTED_NAME => Some(name),
+        serde_json::Value::String(name) if name.len() <= MAX_COUNTED_NAME => {
+            Some(name.to_lowercase())
+        }
         _ => None,
     }
 }
@@ -266,7 +269,7 @@ mod tests {
     #[test]
     fn only_a_textual_username_of_sane_length_is_counted() {
         assert_eq!(
-            username_in(br#"{"username":"ann","password":"x"}"#),
+            username_in(br#"{"username":"Ann","password":"x"}"#),
             Some("ann".to_owned())
         );
         assert_eq!(username_in(br#"{"username":12}"#), None);
