@@ -1,10 +1,14 @@
-//! The node's rate limits, made from the settings, and the background task that keeps their
-//! memory bounded by forgetting idle keys.
+//! The node's rate limits: made from the settings, kept in bounded memory by forgetting idle
+//! keys, and given the per-sale limits admins stored in the database's shared settings.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use seckiller_interfaces::{FlowLimits, FlowSettings};
+use seckiller_domain::ActivityId;
+use seckiller_interfaces::{FlowLimits, FlowSettings, SaleLimitStore};
+use seckiller_persistence::Database;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
 
 use crate::config::Settings;
 
@@ -36,6 +40,67 @@ pub fn spawn_eviction(limits: FlowLimits) -> JoinHandle<()> {
             let limits = limits.clone();
             // Eviction walks every key under the limit's lock: off the request workers.
             let _ = tokio::task::spawn_blocking(move || limits.evict_idle()).await;
+        }
+    })
+}
+
+/// Settings keys of sales' own rate limits: the prefix, then the sale's id.
+const SALE_LIMIT_PREFIX: &str = "sale-rate-limit:";
+
+/// Keeps admins' per-sale limits in the database's shared settings.
+pub fn sale_limit_store(database: Database) -> SaleLimitStore {
+    Arc::new(move |activity, per_second| {
+        let database = database.clone();
+        Box::pin(async move {
+            database
+                .put_setting(
+                    &format!("{SALE_LIMIT_PREFIX}{activity}"),
+                    &per_second.to_string(),
+                )
+                .await
+                .map_err(|e| e.to_string())
+        })
+    })
+}
+
+/// Applies every stored per-sale limit to `limits`.
+///
+/// # Errors
+/// The storage failure, as text for the log.
+pub async fn load_sale_limits(database: &Database, limits: &FlowLimits) -> Result<(), String> {
+    let stored = database
+        .settings_with_prefix(SALE_LIMIT_PREFIX)
+        .await
+        .map_err(|e| e.to_string())?;
+    for (key, value) in stored {
+        let id = key
+            .strip_prefix(SALE_LIMIT_PREFIX)
+            .and_then(|id| Uuid::try_parse(id).ok());
+        match (id, value.parse::<u32>()) {
+            (Some(id), Ok(per_second)) => {
+                limits.set_sale_limit(ActivityId::from_uuid(id), per_second);
+            }
+            _ => tracing::warn!(%key, %value, "ignoring an unreadable sale rate limit"),
+        }
+    }
+    Ok(())
+}
+
+/// Reads the stored per-sale limits every `every` until aborted, so a limit set through any
+/// node reaches this one.
+pub fn spawn_sale_limit_refresh(
+    database: Database,
+    limits: FlowLimits,
+    every: Duration,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            if let Err(error) = load_sale_limits(&database, &limits).await {
+                tracing::warn!(%error, "reading sale rate limits failed; keeping the last ones");
+            }
         }
     })
 }

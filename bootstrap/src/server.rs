@@ -15,7 +15,9 @@ use tokio::task::JoinHandle;
 
 use crate::config::Settings;
 use crate::connections::{ConnectionLimits, GuardedAcceptor};
-use crate::flow::{flow_limits, spawn_eviction};
+use crate::flow::{
+    flow_limits, load_sale_limits, sale_limit_store, spawn_eviction, spawn_sale_limit_refresh,
+};
 use crate::open_files::{connection_cap, raise_open_file_limit};
 use crate::wiring::{WiringError, build_node};
 use crate::workers::Workers;
@@ -89,8 +91,19 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         body_read_timeout: Duration::from_millis(settings.body_read_timeout_millis.max(1)),
         max_in_flight_requests: settings.max_in_flight_requests,
         flow: flow_limits(settings),
+        sale_limits: sale_limit_store(node.database.clone()),
     };
-    let eviction = spawn_eviction(http.flow.clone());
+    if let Err(error) = load_sale_limits(&node.database, &http.flow).await {
+        tracing::warn!(%error, "reading sale rate limits failed; they apply once readable");
+    }
+    let background = [
+        spawn_eviction(http.flow.clone()),
+        spawn_sale_limit_refresh(
+            node.database.clone(),
+            http.flow.clone(),
+            Duration::from_millis(settings.activity_cache_millis.max(1_000)),
+        ),
+    ];
     let payments = node.adapters.payment_provider().clone();
     let app = build_app(node.services, node.readiness, &http);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -111,7 +124,9 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
                 Some(drain_budget(grace)),
             )
             .await;
-        eviction.abort();
+        for task in background {
+            task.abort();
+        }
         let remaining = shutdown.remaining(grace);
         if tokio::time::timeout(remaining, workers.stop())
             .await

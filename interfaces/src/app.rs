@@ -22,14 +22,15 @@ use seckiller_application::orders::Orders;
 use seckiller_application::purchases::Purchases;
 use seckiller_application::stats::Stats;
 use seckiller_application::stock_returns::StockReturns;
+use seckiller_domain::ActivityId;
 
 use crate::allowed_methods::AllowedMethods;
 use crate::api::{
-    AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, CatalogApi, OrdersApi,
-    PurchasesApi,
+    AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, AdminRateLimitsApi, CatalogApi,
+    OrdersApi, PurchasesApi,
 };
 use crate::body_limit::BodyLimit;
-use crate::flow_control::{FlowControl, FlowLimits};
+use crate::flow_control::{FlowControl, FlowLimits, FlowSettings};
 use crate::hot_answers::HotAnswers;
 use crate::load_shedding::LoadShedding;
 use crate::order_events::OrderEvents;
@@ -99,8 +100,16 @@ impl<A: Adapters> Services<A> {
 pub type ReadinessCheck =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
 
+/// Stores a sale's own rate limit (0 = the node default) where every node reads it; `Err`
+/// carries the reason for the log.
+pub type SaleLimitStore = Arc<
+    dyn Fn(ActivityId, u32) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// HTTP settings that are not wiring.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpSettings {
     /// Largest accepted request body in bytes; larger ones get 413.
     pub max_body_bytes: usize,
@@ -112,12 +121,16 @@ pub struct HttpSettings {
     pub max_in_flight_requests: usize,
     /// The node's rate limits.
     pub flow: FlowLimits,
+    /// Where admins' per-sale limits are kept.
+    pub sale_limits: SaleLimitStore,
 }
 
 fn api_service<A: Adapters>(
     services: Services<A>,
+    rate_limits: (FlowLimits, SaleLimitStore),
     public_url: &str,
 ) -> OpenApiService<impl OpenApi, ()> {
+    let (flow, store) = rate_limits;
     OpenApiService::new(
         (
             AccountsApi(services.clone()),
@@ -126,7 +139,12 @@ fn api_service<A: Adapters>(
             PurchasesApi(services.clone()),
             OrdersApi(services.clone()),
             AdminActivitiesApi(services.clone()),
-            AdminBuyersApi(services),
+            AdminBuyersApi(services.clone()),
+            AdminRateLimitsApi {
+                services,
+                flow,
+                store,
+            },
         ),
         "SecKiller",
         env!("CARGO_PKG_VERSION"),
@@ -168,7 +186,11 @@ pub fn build_app<A: Adapters>(
         limits: settings.flow.clone(),
         accounts: services.accounts.clone(),
     };
-    let api = api_service(services, &settings.public_url);
+    let api = api_service(
+        services,
+        (settings.flow.clone(), settings.sale_limits.clone()),
+        &settings.public_url,
+    );
     let (raw, document) = documents(&api);
     // Swagger UI embeds the document it shows; show the finished one.
     let docs_page = api.swagger_ui_html().replacen(&raw, &document, 1);
@@ -204,5 +226,8 @@ pub fn build_app<A: Adapters>(
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.
 pub fn openapi_spec<A: Adapters>(services: Services<A>, public_url: &str) -> String {
-    documents(&api_service(services, public_url)).1
+    let unlimited = FlowLimits::new(&FlowSettings::default());
+    let unstored: SaleLimitStore =
+        Arc::new(|_, _| Box::pin(async { Err("the document's node stores nothing".to_owned()) }));
+    documents(&api_service(services, (unlimited, unstored), public_url)).1
 }

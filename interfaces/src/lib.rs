@@ -21,7 +21,7 @@ mod problem;
 mod problem_catcher;
 mod web;
 
-pub use app::{HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
+pub use app::{HttpSettings, ReadinessCheck, SaleLimitStore, Services, build_app, openapi_spec};
 pub use flow_control::{FlowLimits, FlowSettings};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};
