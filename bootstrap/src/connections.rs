@@ -209,3 +209,83 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for GuardedConnection<Io> {
         Pin::new(&mut self.get_mut().io).poll_shutdown(cx)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::DuplexStream;
+
+    use super::*;
+
+    /// Fails `failures` accepts (as with `EMFILE`), then hands out in-memory connections.
+    struct Flaky {
+        failures: usize,
+        calls: usize,
+    }
+
+    impl Acceptor for Flaky {
+        type Io = DuplexStream;
+
+        fn local_addr(&self) -> Vec<LocalAddr> {
+            Vec::new()
+        }
+
+        async fn accept(&mut self) -> io::Result<(Self::Io, LocalAddr, RemoteAddr, Scheme)> {
+            self.calls += 1;
+            // A real listener yields when it has nothing; this one yields every time.
+            tokio::task::yield_now().await;
+            if self.calls <= self.failures {
+                return Err(io::Error::other("too many open files"));
+            }
+            let (io, _peer) = tokio::io::duplex(64);
+            Ok((
+                io,
+                LocalAddr(poem::Addr::Custom("test", "".into())),
+                RemoteAddr(poem::Addr::Custom("test", "".into())),
+                Scheme::HTTP,
+            ))
+        }
+    }
+
+    fn limits(max_connections: usize) -> ConnectionLimits {
+        ConnectionLimits {
+            max_connections,
+            header_read_timeout: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn accept_errors_are_paced_not_spun() {
+        let mut acceptor = GuardedAcceptor::new(
+            Flaky {
+                failures: 10,
+                calls: 0,
+            },
+            limits(10),
+        );
+        let began = Instant::now();
+        assert!(acceptor.accept().await.is_ok());
+        assert_eq!(acceptor.inner.calls, 11);
+        assert!(began.elapsed() >= ACCEPT_BACKOFF * 10);
+    }
+
+    #[tokio::test]
+    async fn a_connection_past_the_cap_is_dropped_and_a_closed_one_frees_its_place() {
+        let mut acceptor = GuardedAcceptor::new(
+            Flaky {
+                failures: 0,
+                calls: 0,
+            },
+            limits(1),
+        );
+        let first = acceptor.accept().await.unwrap().0;
+        // The next accepted connection finds no place: it is dropped and the one after waits.
+        let waiting = tokio::time::timeout(Duration::from_millis(50), acceptor.accept()).await;
+        assert!(waiting.is_err(), "no connection while the cap is taken");
+        assert!(
+            acceptor.inner.calls > 2,
+            "over the cap, connections are accepted and closed"
+        );
+        drop(first);
+        assert!(acceptor.accept().await.is_ok());
+    }
+}

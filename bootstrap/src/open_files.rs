@@ -10,11 +10,11 @@ const HEADROOM: u64 = 512;
 /// when it cannot be read, e.g. on a platform without it).
 pub fn raise_open_file_limit() -> Option<u64> {
     let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE).ok()?;
-    if soft < hard {
-        if let Err(error) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
-            tracing::warn!(%error, soft, hard, "could not raise the open-file limit");
-            return Some(soft);
-        }
+    if soft < hard
+        && let Err(error) = setrlimit(Resource::RLIMIT_NOFILE, hard, hard)
+    {
+        tracing::warn!(%error, soft, hard, "could not raise the open-file limit");
+        return Some(soft);
     }
     getrlimit(Resource::RLIMIT_NOFILE)
         .ok()

@@ -213,10 +213,10 @@ impl<A: Adapters, E: Endpoint> FlowControlEndpoint<A, E> {
     /// body limit is in front) and put back for the handler.
     async fn check_account(&self, req: &mut Request) -> Result<Result<(), Duration>> {
         let limits = &self.limits.0;
-        if let Some(ip) = self.limits.client(req) {
-            if let Err(wait) = limits.account_ips.check(&ip) {
-                return Ok(Err(wait));
-            }
+        if let Some(ip) = self.limits.client(req)
+            && let Err(wait) = limits.account_ips.check(&ip)
+        {
+            return Ok(Err(wait));
         }
         let body = req
             .take_body()

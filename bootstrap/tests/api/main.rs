@@ -9,6 +9,7 @@ mod helpers;
 mod accounts;
 mod activities;
 mod bad_input;
+mod connections;
 mod crowd;
 mod flow_control;
 mod health;
