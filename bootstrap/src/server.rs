@@ -140,6 +140,10 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
             Ok(Err(e)) => tracing::warn!(error = %e, "closing the database"),
             Err(_) => tracing::warn!("the database did not close within the shutdown grace"),
         }
+        tracing::info!(
+            took_ms = grace.saturating_sub(shutdown.remaining(grace)).as_millis(),
+            "shut down"
+        );
         served.map_err(ServeError::from)
     });
     tracing::info!(%addr, "seckiller listening; API docs at http://{addr}/docs");
