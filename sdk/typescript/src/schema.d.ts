@@ -1093,7 +1093,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1225,7 +1238,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1352,7 +1378,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1481,7 +1520,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1613,7 +1665,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1746,7 +1811,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1880,7 +1958,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2009,7 +2100,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2139,7 +2243,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2276,7 +2393,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2408,7 +2538,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2540,7 +2683,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2669,7 +2825,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2798,7 +2967,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,7 +3109,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3061,7 +3256,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3193,7 +3401,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3322,7 +3543,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3455,7 +3689,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3584,7 +3831,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3713,7 +3973,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3842,7 +4115,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3974,7 +4260,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4107,7 +4406,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
