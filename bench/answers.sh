@@ -13,8 +13,8 @@ SECONDS_PER_RUN=${1:-8}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/seckiller/target}
 BIN=$CARGO_TARGET_DIR/release
 WORK=$(mktemp -d)
-PORT=18481
-NGINX_PORT=18482
+PORT=${BENCH_PORT:-18481}
+NGINX_PORT=${BENCH_NGINX_PORT:-18482}
 server=""
 
 cleanup() {

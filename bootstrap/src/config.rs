@@ -127,12 +127,13 @@ pub struct Settings {
     /// once.
     pub max_in_flight_requests: usize,
     /// How long a client has to send a request's head, from connecting or from its first byte
-    /// after the previous answer, in milliseconds; slower connections are closed.
+    /// after the previous answer, in milliseconds; slower connections are closed. 0 = no
+    /// deadline.
     pub header_read_timeout_millis: u64,
     /// How long a client has to send a request's body once its head arrived, in milliseconds;
     /// slower requests get 408.
     pub body_read_timeout_millis: u64,
-    /// A connection with no traffic for this many seconds is closed.
+    /// A connection with no traffic for this many seconds is closed. 0 = never.
     pub idle_timeout_seconds: u64,
     /// On SIGTERM: how long the node may take to finish in-flight requests, stop its workers
     /// (the order writer finishing its batch) and close the database, in seconds.

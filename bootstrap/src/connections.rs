@@ -35,8 +35,8 @@ const LOG_EVERY: Duration = Duration::from_secs(1);
 pub struct ConnectionLimits {
     /// Most connections open at once.
     pub max_connections: usize,
-    /// How long a client has to send a request head.
-    pub header_read_timeout: Duration,
+    /// How long a client has to send a request head; `None` for no deadline.
+    pub header_read_timeout: Option<Duration>,
 }
 
 /// Logs a kind of trouble at most once per [`LOG_EVERY`], counting what it did not log.
@@ -132,15 +132,15 @@ impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
 /// A client connection: its socket, its place under the connection cap, and its head deadline.
 pub struct GuardedConnection<Io> {
     io: Io,
-    head: HeadDeadline,
+    head: Option<HeadDeadline>,
     _permit: OwnedSemaphorePermit,
 }
 
 impl<Io> GuardedConnection<Io> {
-    fn new(io: Io, permit: OwnedSemaphorePermit, header_read_timeout: Duration) -> Self {
+    fn new(io: Io, permit: OwnedSemaphorePermit, header_read_timeout: Option<Duration>) -> Self {
         Self {
             io,
-            head: HeadDeadline::new(header_read_timeout),
+            head: header_read_timeout.map(HeadDeadline::new),
             _permit: permit,
         }
     }
@@ -153,14 +153,16 @@ impl<Io: AsyncRead + Unpin> AsyncRead for GuardedConnection<Io> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        if let Poll::Ready(overdue) = this.head.poll_expired(cx) {
+        let Some(head) = &mut this.head else {
+            return Pin::new(&mut this.io).poll_read(cx, buf);
+        };
+        if let Poll::Ready(overdue) = head.poll_expired(cx) {
             return Poll::Ready(Err(overdue));
         }
         let before = buf.filled().len();
         let read = Pin::new(&mut this.io).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = read {
-            this.head
-                .read(buf.filled().get(before..).unwrap_or_default());
+            head.read(buf.filled().get(before..).unwrap_or_default());
         }
         read
     }
@@ -174,10 +176,8 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for GuardedConnection<Io> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.io).poll_write(cx, buf);
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            this.head.wrote();
+        if let (Poll::Ready(Ok(1..)), Some(head)) = (&written, &mut this.head) {
+            head.wrote();
         }
         written
     }
@@ -189,10 +189,8 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for GuardedConnection<Io> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        if let Poll::Ready(Ok(n)) = written
-            && n > 0
-        {
-            this.head.wrote();
+        if let (Poll::Ready(Ok(1..)), Some(head)) = (&written, &mut this.head) {
+            head.wrote();
         }
         written
     }
@@ -249,7 +247,7 @@ mod tests {
     fn limits(max_connections: usize) -> ConnectionLimits {
         ConnectionLimits {
             max_connections,
-            header_read_timeout: Duration::from_secs(5),
+            header_read_timeout: Some(Duration::from_secs(5)),
         }
     }
 

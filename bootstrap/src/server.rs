@@ -68,7 +68,8 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let open_files = raise_open_file_limit();
     let limits = ConnectionLimits {
         max_connections: connection_cap(settings.max_connections, open_files),
-        header_read_timeout: Duration::from_millis(settings.header_read_timeout_millis.max(1)),
+        header_read_timeout: (settings.header_read_timeout_millis > 0)
+            .then(|| Duration::from_millis(settings.header_read_timeout_millis)),
     };
     tracing::info!(
         open_files,
@@ -109,12 +110,15 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let (stop, stopped) = oneshot::channel::<()>();
     let database = node.database;
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
-    let idle_timeout = Duration::from_secs(settings.idle_timeout_seconds.max(1));
+    let idle_timeout = settings.idle_timeout_seconds;
     let acceptor = GuardedAcceptor::new(listener, limits);
     let task = tokio::spawn(async move {
         let shutdown = Shutdown::default();
-        let served = Server::new_with_acceptor(acceptor)
-            .idle_timeout(idle_timeout)
+        let mut server = Server::new_with_acceptor(acceptor);
+        if idle_timeout > 0 {
+            server = server.idle_timeout(Duration::from_secs(idle_timeout));
+        }
+        let served = server
             .run_with_graceful_shutdown(
                 app,
                 async {
