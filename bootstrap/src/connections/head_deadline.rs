@@ -16,6 +16,10 @@
 //! line break (the empty lines HTTP allows before a request do not count). A body or a pipelined
 //! request is read in the request phase and never scanned. An HTTP/2 connection (prior knowledge
 //! preface) is exempt: its frames are binary and its streams have their own limits.
+//!
+//! The timer is not reset per request (a timer-wheel update on the hottest path): arming a head
+//! only notes its deadline, and when the timer fires early for an older head it is moved to the
+//! current deadline then. A busy keep-alive connection touches its timer about once per timeout.
 
 use std::io;
 use std::pin::Pin;
@@ -39,6 +43,9 @@ enum Phase {
 pub(crate) struct HeadDeadline {
     timeout: Duration,
     phase: Phase,
+    /// When the current head is overdue.
+    deadline: Instant,
+    /// Fires at `deadline` or earlier (then it is moved on).
     sleep: Pin<Box<Sleep>>,
     /// The last bytes of the head so far, newest in the low byte.
     tail: u32,
@@ -51,10 +58,12 @@ pub(crate) struct HeadDeadline {
 impl HeadDeadline {
     /// A deadline armed now, for a connection just accepted.
     pub(crate) fn new(timeout: Duration) -> Self {
+        let deadline = Instant::now() + timeout;
         Self {
             timeout,
             phase: Phase::Head,
-            sleep: Box::pin(tokio::time::sleep(timeout)),
+            deadline,
+            sleep: Box::pin(tokio::time::sleep_until(deadline)),
             tail: 0,
             started: false,
             fresh: true,
@@ -66,12 +75,20 @@ impl HeadDeadline {
         if self.phase != Phase::Head {
             return Poll::Pending;
         }
-        self.sleep.as_mut().poll(cx).map(|()| {
-            io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the request head did not arrive in time",
-            )
-        })
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            if self.sleep.deadline() >= self.deadline {
+                return Poll::Ready(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the request head did not arrive in time",
+                ));
+            }
+            // It fired for an earlier head: move it to this one's deadline and wait on.
+            let deadline = self.deadline;
+            self.sleep.as_mut().reset(deadline);
+        }
     }
 
     /// After a read of `bytes`.
@@ -87,7 +104,7 @@ impl HeadDeadline {
             self.phase = Phase::Head;
             self.tail = 0;
             self.started = false;
-            self.sleep.as_mut().reset(Instant::now() + self.timeout);
+            self.deadline = Instant::now() + self.timeout;
         }
         if self.phase == Phase::Head && self.scan(bytes) {
             self.phase = Phase::Request;
