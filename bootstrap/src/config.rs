@@ -133,7 +133,8 @@ pub struct Settings {
     /// How long a client has to send a request's body once its head arrived, in milliseconds;
     /// slower requests get 408.
     pub body_read_timeout_millis: u64,
-    /// A connection with no traffic for this many seconds is closed. 0 = never.
+    /// A keep-alive connection idle this many seconds between requests is closed (a request
+    /// under way, such as a long poll, is not idle). 0 = never.
     pub idle_timeout_seconds: u64,
     /// On SIGTERM: how long the node may take to finish in-flight requests, stop its workers
     /// (the order writer finishing its batch) and close the database, in seconds.

@@ -6,9 +6,10 @@
 //!   backlog cannot fill with connections that will time out anyway;
 //! - after an accept error a short pause instead of a spin, and at most one log line a second
 //!   about such errors (and about refused connections);
-//! - the request-head deadline of [`head_deadline`], against slowloris clients.
+//! - the request-head deadline and the keep-alive idle timeout of [`deadlines`], the first
+//!   against slowloris clients.
 
-mod head_deadline;
+mod deadlines;
 
 use std::io;
 use std::pin::Pin;
@@ -23,7 +24,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
 
-use head_deadline::HeadDeadline;
+use deadlines::Deadlines;
 
 /// The pause after a failed accept (out of file descriptors, or memory).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(20);
@@ -37,6 +38,8 @@ pub struct ConnectionLimits {
     pub max_connections: usize,
     /// How long a client has to send a request head; `None` for no deadline.
     pub header_read_timeout: Option<Duration>,
+    /// How long a keep-alive connection may sit idle between requests; `None` for ever.
+    pub idle_timeout: Option<Duration>,
 }
 
 /// Logs a kind of trouble at most once per [`LOG_EVERY`], counting what it did not log.
@@ -100,8 +103,7 @@ impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
                 Ok((io, local, remote, scheme)) => {
                     match self.permits.clone().try_acquire_owned() {
                         Ok(permit) => {
-                            let io =
-                                GuardedConnection::new(io, permit, self.limits.header_read_timeout);
+                            let io = GuardedConnection::new(io, permit, self.limits);
                             return Ok((io, local, remote, scheme));
                         }
                         // Closed at once by dropping it: the client learns now, not after a
@@ -129,18 +131,20 @@ impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
     }
 }
 
-/// A client connection: its socket, its place under the connection cap, and its head deadline.
+/// A client connection: its socket, its place under the connection cap, and its deadlines.
 pub struct GuardedConnection<Io> {
     io: Io,
-    head: Option<HeadDeadline>,
+    deadlines: Option<Deadlines>,
     _permit: OwnedSemaphorePermit,
 }
 
 impl<Io> GuardedConnection<Io> {
-    fn new(io: Io, permit: OwnedSemaphorePermit, header_read_timeout: Option<Duration>) -> Self {
+    fn new(io: Io, permit: OwnedSemaphorePermit, limits: ConnectionLimits) -> Self {
+        let timed = limits.header_read_timeout.is_some() || limits.idle_timeout.is_some();
         Self {
             io,
-            head: header_read_timeout.map(HeadDeadline::new),
+            deadlines: timed
+                .then(|| Deadlines::new(limits.header_read_timeout, limits.idle_timeout)),
             _permit: permit,
         }
     }
@@ -153,16 +157,16 @@ impl<Io: AsyncRead + Unpin> AsyncRead for GuardedConnection<Io> {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        let Some(head) = &mut this.head else {
+        let Some(deadlines) = &mut this.deadlines else {
             return Pin::new(&mut this.io).poll_read(cx, buf);
         };
-        if let Poll::Ready(overdue) = head.poll_expired(cx) {
+        if let Poll::Ready(overdue) = deadlines.poll_expired(cx) {
             return Poll::Ready(Err(overdue));
         }
         let before = buf.filled().len();
         let read = Pin::new(&mut this.io).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = read {
-            head.read(buf.filled().get(before..).unwrap_or_default());
+            deadlines.read(buf.filled().get(before..).unwrap_or_default());
         }
         read
     }
@@ -176,8 +180,8 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for GuardedConnection<Io> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.io).poll_write(cx, buf);
-        if let (Poll::Ready(Ok(1..)), Some(head)) = (&written, &mut this.head) {
-            head.wrote();
+        if let (Poll::Ready(Ok(1..)), Some(deadlines)) = (&written, &mut this.deadlines) {
+            deadlines.wrote();
         }
         written
     }
@@ -189,8 +193,8 @@ impl<Io: AsyncWrite + Unpin> AsyncWrite for GuardedConnection<Io> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         let written = Pin::new(&mut this.io).poll_write_vectored(cx, bufs);
-        if let (Poll::Ready(Ok(1..)), Some(head)) = (&written, &mut this.head) {
-            head.wrote();
+        if let (Poll::Ready(Ok(1..)), Some(deadlines)) = (&written, &mut this.deadlines) {
+            deadlines.wrote();
         }
         written
     }
@@ -248,6 +252,7 @@ mod tests {
         ConnectionLimits {
             max_connections,
             header_read_timeout: Some(Duration::from_secs(5)),
+            idle_timeout: Some(Duration::from_secs(60)),
         }
     }
 

@@ -70,6 +70,8 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         max_connections: connection_cap(settings.max_connections, open_files),
         header_read_timeout: (settings.header_read_timeout_millis > 0)
             .then(|| Duration::from_millis(settings.header_read_timeout_millis)),
+        idle_timeout: (settings.idle_timeout_seconds > 0)
+            .then(|| Duration::from_secs(settings.idle_timeout_seconds)),
     };
     tracing::info!(
         open_files,
@@ -110,15 +112,12 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let (stop, stopped) = oneshot::channel::<()>();
     let database = node.database;
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
-    let idle_timeout = settings.idle_timeout_seconds;
     let acceptor = GuardedAcceptor::new(listener, limits);
     let task = tokio::spawn(async move {
         let shutdown = Shutdown::default();
-        let mut server = Server::new_with_acceptor(acceptor);
-        if idle_timeout > 0 {
-            server = server.idle_timeout(Duration::from_secs(idle_timeout));
-        }
-        let served = server
+        // The idle timeout is the acceptor's (see `connections`), not poem's, which wakes a
+        // task on every read and write and would cut off a long poll.
+        let served = Server::new_with_acceptor(acceptor)
             .run_with_graceful_shutdown(
                 app,
                 async {

@@ -1,5 +1,6 @@
 //! Connection hygiene seen from a raw socket: the connection cap closes the connection past it
-//! at once, a head that never completes is cut off, a body that trickles in gets 408.
+//! at once, a head that never completes is cut off, a body that trickles in gets 408, an idle
+//! keep-alive connection is closed.
 
 use std::time::Duration;
 
@@ -95,7 +96,21 @@ async fn an_unfinished_head_is_cut_off_and_a_trickling_body_gets_408(w: Wiring) 
     app.stop().await;
 }
 
+async fn a_keep_alive_connection_idle_past_its_timeout_is_closed(w: Wiring) {
+    let app = spawn_app_with(w, |s| s.idle_timeout_seconds = 1).await;
+    let mut client = connect(&app).await;
+    client
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
+    // The answer, then nothing more: the server closes the idle connection.
+    let answer = read_to_close(&mut client).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    app.stop().await;
+}
+
 both_wirings!(
+    a_keep_alive_connection_idle_past_its_timeout_is_closed,
     a_connection_past_the_cap_is_closed_at_once,
     an_unfinished_head_is_cut_off_and_a_trickling_body_gets_408,
 );
