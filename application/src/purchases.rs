@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use seckiller_domain::ports::{
-    Clock, GateDecision, IdSource, OrderRepository, PurchaseGrant, PurchaseQueue,
-    PurchaseTokenService, StockGate,
+    Clock, GateDecision, IdSource, OrderRepository, PublishError, PublishOutlook, PurchaseGrant,
+    PurchaseQueue, PurchaseTokenService, StockGate,
 };
 use seckiller_domain::{
     Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity,
@@ -202,6 +202,12 @@ impl<A: Adapters> Purchases<A> {
                 limit: activity.per_user_limit.get(),
             });
         }
+        // Take nothing that cannot be made durable now.
+        if a.queue().outlook() == PublishOutlook::Down {
+            return Err(PurchaseError::Unavailable(Unavailable(
+                "the purchase queue is unreachable".into(),
+            )));
+        }
         let purchase = Purchase {
             id: request
                 .purchase_id
@@ -232,6 +238,12 @@ impl<A: Adapters> Purchases<A> {
         match decision {
             GateDecision::Accepted => {}
             GateDecision::SoldOut => {
+                // Stock taken for publishes that failed lately may still come back: not final.
+                if a.queue().outlook() != PublishOutlook::Ready {
+                    return Err(PurchaseError::Unavailable(Unavailable(
+                        "stock held by unconfirmed purchases may come back".into(),
+                    )));
+                }
                 if purchase.quantity == Quantity::ONE {
                     self.sold_out.mark(purchase.activity_id);
                 }
@@ -257,11 +269,15 @@ impl<A: Adapters> Purchases<A> {
             {
                 return Ok(purchase.id);
             }
-            // Not durable: the buyer must not be told "accepted", and the stock must not be lost.
-            if let Err(back) = a.gate().give_back(&purchase).await {
+            // Not durable: the buyer must not be told "accepted". Stock of a purchase that never
+            // reached the queue goes back now; one that may be stored stays taken, and the
+            // reconciler publishes it again (the id deduplicates) so it becomes its order.
+            if let PublishError::NotStored(_) = e
+                && let Err(back) = a.gate().give_back(&purchase).await
+            {
                 tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
             }
-            return Err(PurchaseError::Unavailable(Unavailable(e.0)));
+            return Err(PurchaseError::Unavailable(Unavailable::from(e)));
         }
         Ok(purchase.id)
     }

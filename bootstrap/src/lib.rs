@@ -5,6 +5,7 @@
 pub mod adapters;
 pub mod cli;
 pub mod config;
+pub mod readiness;
 pub mod server;
 pub mod spec;
 pub mod telemetry;

@@ -29,7 +29,7 @@ use seckiller_persistence::{
 };
 use seckiller_redis::RedisStockGate;
 
-use crate::adapters::{GateAdapter, QueueAdapter, RestockAdapter};
+use crate::adapters::{DependencyGuard, GateAdapter, GateBackend, QueueAdapter, RestockAdapter};
 use crate::config::{Settings, StockGateKind};
 
 /// The adapters of a running node.
@@ -47,6 +47,16 @@ pub struct NodeAdapters {
 }
 
 impl NodeAdapters {
+    /// The stock gate as wired, for probes.
+    pub fn gate_adapter(&self) -> &GateAdapter {
+        &self.gate
+    }
+
+    /// The purchase queue as wired, for probes.
+    pub fn queue_adapter(&self) -> &QueueAdapter {
+        &self.queue
+    }
+
     /// The simulated payment provider, so tests can switch its behaviour and count charges.
     pub fn payment_provider(&self) -> &SimulatedPaymentProvider {
         &self.payments
@@ -199,18 +209,31 @@ fn payment_provider(settings: &Settings) -> Result<SimulatedPaymentProvider, Wir
 async fn gate(settings: &Settings, database: &Database) -> Result<GateAdapter, WiringError> {
     match (settings.stock_gate, &settings.redis_url) {
         (StockGateKind::Auto | StockGateKind::Redis, Some(url)) => {
+            let guard = DependencyGuard::new(
+                "redis",
+                StdDuration::from_millis(settings.redis_deadline_millis.max(1)),
+                settings.breaker(),
+            );
             RedisStockGate::connect(url, &settings.redis_key_prefix)
                 .await
-                .map(GateAdapter::Redis)
+                .map(|gate| GateAdapter::new(GateBackend::Redis(gate), Some(guard)))
                 .map_err(|e| WiringError::Redis(e.to_string()))
         }
         (StockGateKind::Redis, None) => Err(WiringError::Config(
             "stock_gate is redis but redis_url is not set".into(),
         )),
-        (StockGateKind::Auto | StockGateKind::Memory, _) => {
-            Ok(GateAdapter::Memory(MemoryStockGate::new()))
-        }
-        (StockGateKind::Database, _) => Ok(GateAdapter::Database(DatabaseStockGate::new(database))),
+        (StockGateKind::Auto | StockGateKind::Memory, _) => Ok(GateAdapter::new(
+            GateBackend::Memory(MemoryStockGate::new()),
+            None,
+        )),
+        (StockGateKind::Database, _) => Ok(GateAdapter::new(
+            GateBackend::Database(DatabaseStockGate::new(database)),
+            Some(DependencyGuard::new(
+                "database_gate",
+                StdDuration::from_millis(settings.database_deadline_millis.max(1)),
+                settings.breaker(),
+            )),
+        )),
     }
 }
 
@@ -235,8 +258,21 @@ async fn queue(
                 client,
                 prefix: settings.nats_stream.clone(),
             };
+            let guard = DependencyGuard::new(
+                "nats",
+                StdDuration::from_millis(settings.nats_deadline_millis.max(1)),
+                settings.breaker(),
+            );
+            // Stock a failed publish left taken is settled by the reconciler after its grace.
+            let settle = StdDuration::from_secs(u64::from(settings.reconcile_grace_seconds))
+                + StdDuration::from_millis(settings.reconcile_interval_millis.saturating_mul(2));
             Ok((
-                QueueAdapter::JetStream(Box::new(queue)),
+                QueueAdapter::JetStream {
+                    queue: Box::new(queue),
+                    guard,
+                    settle,
+                    publish_failures: seckiller_resilience::FailureMemory::default(),
+                },
                 RestockAdapter::Nats(notifier),
                 source,
             ))
@@ -273,7 +309,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         }
     };
     let gate = gate(settings, &database).await?;
-    let gate_in_process = matches!(gate, GateAdapter::Memory(_));
+    let gate_in_process = gate.in_process();
     if !settings.is_embedded() && (gate_in_process || settings.nats_url.is_none()) {
         tracing::warn!(
             "running on a shared database with the stock gate (neither Redis nor the database gate) \
@@ -329,11 +365,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     if let Some(demo) = seeded {
         tracing::info!(activity = %demo.activity.id, "seeded a demo sale");
     }
-    let probe = database.clone();
-    let readiness: ReadinessCheck = Arc::new(move || {
-        let db = probe.clone();
-        Box::pin(async move { db.ping().await.map_err(|e| e.to_string()) })
-    });
+    let readiness = crate::readiness::readiness(database.clone(), adapters.clone());
     Ok(Node {
         services,
         readiness,

@@ -31,6 +31,7 @@ use crate::body_limit::BodyLimit;
 use crate::hot_answers::HotAnswers;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
+use crate::retry_after::RetryAfter;
 use crate::{openapi_document, web};
 
 /// The use cases the API serves.
@@ -91,10 +92,22 @@ impl<A: Adapters> Services<A> {
     }
 }
 
-/// Answers whether the service can do its work now (its database reachable); `Err` carries the
-/// reason for the log.
+/// One dependency as a readiness probe sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencyReport {
+    /// The dependency, e.g. `database`, `redis`, `nats`.
+    pub name: &'static str,
+    /// True when it answered now.
+    pub up: bool,
+    /// Its circuit breaker's state (`closed`, `open`, `half_open`), when it has one.
+    pub breaker: Option<&'static str>,
+    /// Why it is not up, for operators.
+    pub detail: Option<String>,
+}
+
+/// Checks every dependency of the wiring and reports each; it must answer within a second.
 pub type ReadinessCheck =
-    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<DependencyReport>> + Send>> + Send + Sync>;
 
 /// HTTP settings that are not wiring.
 #[derive(Debug, Clone)]
@@ -181,6 +194,7 @@ pub fn build_app<A: Adapters>(
         .with(ProblemCatcher)
         .with(allowed)
         .with(Tracing)
+        .with(RetryAfter)
         .with(hot_answers)
 }
 

@@ -16,8 +16,9 @@ mod openapi_document;
 mod order_events;
 mod problem;
 mod problem_catcher;
+mod retry_after;
 mod web;
 
-pub use app::{HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
+pub use app::{DependencyReport, HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

@@ -14,7 +14,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret!";
 
 /// Which adapters the app runs on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wiring {
     /// SQLite, the in-process gate and the database queue: `seckiller` with no configuration.
     Embedded,

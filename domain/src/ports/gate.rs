@@ -14,6 +14,12 @@ use crate::quantity::Quantity;
 #[error("stock gate unavailable: {0}")]
 pub struct GateError(pub String);
 
+impl From<String> for GateError {
+    fn from(cause: String) -> Self {
+        Self(cause)
+    }
+}
+
 impl GateError {
     /// Refuses purchases of another activity than `activity`, before a gate records any of them
     /// under it: they would count against the wrong sale. `role` says what they were offered as.

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use seckiller_domain::ports::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
+use seckiller_domain::ports::{
+    Delivery, DeliveryReceipt, PublishError, PurchaseFeed, PurchaseQueue, QueueError,
+};
 use seckiller_domain::{Purchase, PurchaseId};
 
 use crate::repositories::lock;
@@ -36,7 +38,7 @@ impl MemoryPurchaseQueue {
 }
 
 impl PurchaseQueue for MemoryPurchaseQueue {
-    async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
+    async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         let mut inner = lock(&self.0);
         if inner.seen.insert(purchase.id) {
             let seq = inner.next;
@@ -71,6 +73,18 @@ impl PurchaseFeed for MemoryPurchaseQueue {
         let mut inner = lock(&self.0);
         for r in receipts {
             inner.queued.remove(&r.0);
+            inner.in_flight.remove(&r.0);
+        }
+        Ok(())
+    }
+
+    async fn retry_later(
+        &self,
+        receipts: &[DeliveryReceipt],
+        _delay: Duration,
+    ) -> Result<(), QueueError> {
+        let mut inner = lock(&self.0);
+        for r in receipts {
             inner.in_flight.remove(&r.0);
         }
         Ok(())

@@ -113,6 +113,15 @@ impl RedisStockGate {
         self.keys.activity(activity)
     }
 
+    /// Asks Redis to answer, for readiness probes.
+    ///
+    /// # Errors
+    /// [`GateError`] when Redis does not answer.
+    pub async fn ping(&self) -> Result<(), GateError> {
+        let _pong: String = self.pool.ping(None).await.map_err(unavailable)?;
+        Ok(())
+    }
+
     /// Closes the connections; calls made afterwards fail.
     ///
     /// # Errors

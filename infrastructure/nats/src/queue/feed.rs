@@ -110,6 +110,32 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
         )))
     }
 
+    /// Negative acks with a delay: the server delivers them again after `delay` instead of after
+    /// the ack wait. Receipts it cannot reach stay valid and come again after the ack wait.
+    async fn retry_later(
+        &self,
+        receipts: &[DeliveryReceipt],
+        delay: Duration,
+    ) -> Result<(), QueueError> {
+        let mut failed = None;
+        for (receipt, outstanding) in self.receipts.take_many(receipts) {
+            let sent = outstanding
+                .acker
+                .ack_with(jetstream::AckKind::Nak(Some(delay)))
+                .await;
+            if let Err(err) = sent {
+                self.receipts.put_back(receipt, outstanding);
+                failed = Some(err);
+            }
+        }
+        match failed {
+            None => Ok(()),
+            Some(err) => Err(QueueError(format!(
+                "negative acks not sent (the deliveries come again after the ack wait): {err}"
+            ))),
+        }
+    }
+
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {
         self.dead_letter_delivery(receipt, reason).await
     }
