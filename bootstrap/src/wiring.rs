@@ -348,7 +348,8 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     let activities = Activities::with_cache(
         adapters.clone(),
         StdDuration::from_millis(settings.activity_cache_millis),
-    );
+    )
+    .with_preheat_lead(Duration::seconds(i64::from(settings.preheat_lead_seconds)));
     let services = Services::new(
         adapters.clone(),
         accounts,
