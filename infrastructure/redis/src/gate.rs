@@ -1,6 +1,7 @@
 //! The stock gate on Redis: each purchase attempt is one Lua script on the activity's slot, so
 //! every node of the service shares one exact count.
 
+mod epoch;
 mod index;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
 use crate::keys::{ActivityKeys, KeySpace};
 use crate::record;
 use crate::scripts::{Scripts, take};
+use epoch::ServerEpoch;
 
 /// How long connecting or any command may take before the caller gets a [`GateError`]: a purchase
 /// should rather fail fast (503) than wait on a dead Redis.
@@ -54,6 +56,9 @@ pub struct RedisStockGate {
     scripts: Scripts,
     /// A single Redis: the take script writes the purchase-id lookup itself.
     index_in_take: bool,
+    /// The identity of the server this gate talks to, written with each load and checked by
+    /// each take, so data that server did not load (restored, replicated) is never trusted.
+    epoch: ServerEpoch,
 }
 
 impl RedisStockGate {
@@ -100,11 +105,14 @@ impl RedisStockGate {
 
     async fn with_pool(pool: Pool, keys: KeySpace) -> Result<Self, GateError> {
         let scripts = Scripts::load(&pool).await.map_err(unavailable)?;
+        let clustered = pool.next().is_clustered();
+        let epoch = ServerEpoch::watch(&pool, clustered);
         Ok(Self {
-            index_in_take: !pool.next().is_clustered(),
+            index_in_take: !clustered,
             pool,
             keys,
             scripts,
+            epoch,
         })
     }
 
@@ -141,9 +149,11 @@ impl StockGate for RedisStockGate {
     ) -> Result<(), GateError> {
         GateError::refuse_foreign(activity, holdings, "a holding")?;
         let keys = self.keys.activity(activity);
-        let mut args = Vec::with_capacity(2 + 2 * holdings.len());
+        let epoch = self.epoch.current(&self.pool).await?;
+        let mut args = Vec::with_capacity(3 + 2 * holdings.len());
         args.push(available.to_string());
         args.push(per_user_limit.get().to_string());
+        args.push(epoch);
         for held in holdings {
             args.push(held.id.to_string());
             args.push(record::encode(held));
@@ -159,6 +169,7 @@ impl StockGate for RedisStockGate {
                     keys.buyers,
                     keys.purchases,
                     keys.returned,
+                    keys.epoch,
                 ],
                 args,
             )
@@ -193,21 +204,24 @@ impl StockGate for RedisStockGate {
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
         let activity = self.keys.activity(purchase.activity_id);
-        let mut keys = Vec::with_capacity(6);
+        let epoch = self.epoch.current(&self.pool).await?;
+        let mut keys = Vec::with_capacity(7);
         keys.extend([
             activity.stock,
             activity.limit,
             activity.buyers,
             activity.purchases,
             activity.returned,
+            activity.epoch,
         ]);
-        let mut args = Vec::with_capacity(7);
+        let mut args = Vec::with_capacity(8);
         args.extend([
             purchase.id.to_string(),
             purchase.buyer_id.to_string(),
             purchase.quantity.get().to_string(),
             record::encode(purchase),
             if retake { "1" } else { "0" }.to_owned(),
+            epoch,
         ]);
         if self.index_in_take {
             keys.push(self.keys.purchase_index(purchase.id));
@@ -252,12 +266,19 @@ impl StockGate for RedisStockGate {
         Ok(returned == 1)
     }
 
+    /// `None` also when the stock there was loaded by another server (see [`ServerEpoch`]):
+    /// it is not this gate's to trust, and the loader replaces it.
     async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
-        let stock: Option<String> = self
+        let epoch = self.epoch.current(&self.pool).await?;
+        let keys = self.keys.activity(activity);
+        let (stock, loaded_by): (Option<String>, Option<String>) = self
             .pool
-            .get(self.keys.activity(activity).stock)
+            .mget(vec![keys.stock, keys.epoch])
             .await
             .map_err(unavailable)?;
+        if loaded_by.as_deref() != Some(epoch.as_str()) {
+            return Ok(None);
+        }
         stock
             .map(|count| {
                 count

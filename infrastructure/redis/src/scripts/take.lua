@@ -1,10 +1,15 @@
--- KEYS[6], when given (a single Redis, where any keys may share a script), is the purchase-id
+-- KEYS[6] holds the identity of the server that loaded the activity; a take under another
+-- identity (ARGV[6], the server this node talks to) finds stale data and decides nothing.
+-- KEYS[7], when given (a single Redis, where any keys may share a script), is the purchase-id
 -- lookup, written with the take so an accepted purchase costs one round trip.
 local function accepted()
-  if KEYS[6] then
-    redis.call('SET', KEYS[6], ARGV[6], 'EX', ARGV[7])
+  if KEYS[7] then
+    redis.call('SET', KEYS[7], ARGV[7], 'EX', ARGV[8])
   end
   return 0
+end
+if redis.call('GET', KEYS[6]) ~= ARGV[6] then
+  return 3
 end
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
   return accepted()
