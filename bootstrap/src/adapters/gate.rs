@@ -132,6 +132,14 @@ impl StockGate for GateAdapter {
         }
     }
 
+    async fn distrust(&self, activity: ActivityId) -> Result<bool, GateError> {
+        match &self.backend {
+            GateBackend::Memory(g) => g.distrust(activity).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.distrust(activity))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.distrust(activity))).await,
+        }
+    }
+
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
         match &self.backend {
             GateBackend::Memory(g) => g.find_purchase(id).await,

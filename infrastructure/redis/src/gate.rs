@@ -288,6 +288,24 @@ impl StockGate for RedisStockGate {
             .transpose()
     }
 
+    /// Marks the data as loaded by no server: the next load replaces it, as it replaces data a
+    /// restored snapshot brought back.
+    async fn distrust(&self, activity: ActivityId) -> Result<bool, GateError> {
+        let keys = self.keys.activity(activity);
+        let marked: Option<String> = self
+            .pool
+            .set(
+                keys.epoch,
+                epoch::DISTRUSTED,
+                None,
+                Some(fred::types::SetOptions::XX),
+                false,
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(marked.is_some())
+    }
+
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
         let activity: Option<String> = self
             .pool

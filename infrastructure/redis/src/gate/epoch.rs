@@ -15,6 +15,10 @@ use seckiller_domain::ports::GateError;
 
 use super::unavailable;
 
+/// The epoch of data no server vouches for any longer (see `StockGate::distrust`): no server's
+/// identity, so every take finds it stale.
+pub(crate) const DISTRUSTED: &str = "distrusted";
+
 /// The epoch every load and take carries on a cluster.
 const CLUSTER_EPOCH: &str = "cluster";
 

@@ -157,3 +157,25 @@ async fn data_another_server_loaded_is_not_trusted_and_a_load_replaces_it() {
     gate.preheat(activity, 99, items(1), &[]).await.unwrap();
     assert_eq!(gate.available(activity).await.unwrap(), Some(6));
 }
+
+#[tokio::test]
+async fn distrusted_data_takes_nothing_until_loaded_afresh() {
+    let opened = open().await;
+    let gate = &opened.gate;
+    let activity = an_activity_id();
+    assert!(!gate.distrust(activity).await.unwrap(), "nothing loaded");
+    gate.preheat(activity, 4, items(1), &[]).await.unwrap();
+    assert!(gate.distrust(activity).await.unwrap());
+    let purchase = a_purchase(activity, a_buyer(), 1);
+    assert_eq!(
+        gate.try_take(&purchase).await.unwrap(),
+        GateDecision::NotLoaded
+    );
+    assert_eq!(gate.available(activity).await.unwrap(), None);
+    gate.preheat(activity, 3, items(1), &[]).await.unwrap();
+    assert_eq!(
+        gate.try_take(&purchase).await.unwrap(),
+        GateDecision::Accepted
+    );
+    assert_eq!(gate.available(activity).await.unwrap(), Some(2));
+}
