@@ -180,7 +180,13 @@ impl Environment {
     /// Removes the database, the Redis keys and the JetStream streams. Stop the nodes first.
     pub async fn remove(mut self) {
         self.removed = true;
-        remove(&self.urls, &self.database, &self.redis_prefix(), &self.stream).await;
+        remove(
+            &self.urls,
+            &self.database,
+            &self.redis_prefix(),
+            &self.stream,
+        )
+        .await;
         let _ = tokio::fs::remove_file(&self.log).await;
     }
 }

@@ -169,7 +169,9 @@ impl Journey {
         let client = match self.client(node) {
             Ok(client) => client,
             Err(error) => {
-                return self.record(node, sent_at, Duration::ZERO, Step::Token, error).await;
+                return self
+                    .record(node, sent_at, Duration::ZERO, Step::Token, error)
+                    .await;
             }
         };
         let sent = Instant::now();

@@ -63,10 +63,8 @@ impl ScratchDir {
     /// # Errors
     /// When the directory cannot be created.
     pub fn create(what: &str) -> anyhow::Result<Self> {
-        let path = std::env::temp_dir().join(format!(
-            "seckiller-{what}-{}",
-            Uuid::now_v7().simple()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("seckiller-{what}-{}", Uuid::now_v7().simple()));
         std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
         Ok(Self { path })
     }

@@ -47,13 +47,18 @@ impl Attempt {
         self.sent_at >= from && self.sent_at <= to
     }
 
-    /// A short label: `202`, `409 sold_out`, `503 unavailable`, `no answer`, `malformed`.
+    /// A short label: `202`, or what the request the attempt ended on got — `409 sold_out
+    /// (purchase)`, `503 unavailable (token)`, `no answer (purchase)`, `malformed (token)`.
     pub fn label(&self) -> String {
+        let step = match self.step {
+            Step::Token => "token",
+            Step::Purchase => "purchase",
+        };
         match &self.answer {
             Answer::Accepted { .. } => "202".into(),
-            Answer::Refused { status, code } => format!("{} {code}", status.as_u16()),
-            Answer::NoAnswer { .. } => "no answer".into(),
-            Answer::Malformed { .. } => "malformed".into(),
+            Answer::Refused { status, code } => format!("{} {code} ({step})", status.as_u16()),
+            Answer::NoAnswer { .. } => format!("no answer ({step})"),
+            Answer::Malformed { .. } => format!("malformed ({step})"),
         }
     }
 }

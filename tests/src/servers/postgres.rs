@@ -47,7 +47,9 @@ impl PostgresServer {
         let as_postgres = running_as_root()?;
         let scratch = ScratchDir::create("postgres")?;
         if as_postgres {
-            run(Command::new("chown").arg("postgres:postgres").arg(scratch.path()))?;
+            run(Command::new("chown")
+                .arg("postgres:postgres")
+                .arg(scratch.path()))?;
         }
         let mut server = Self {
             bin_dir,
@@ -57,10 +59,14 @@ impl PostgresServer {
             running: false,
         };
         let mut initdb = server.command("initdb");
-        initdb
-            .arg("-D")
-            .arg(server.data_dir())
-            .args(["-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"]);
+        initdb.arg("-D").arg(server.data_dir()).args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "--no-sync",
+            "-E",
+            "UTF8",
+        ]);
         blocking(initdb).await?;
         server.start_again().await?;
         Ok(server)

@@ -154,7 +154,9 @@ impl RedisServer {
     }
 
     fn running(&self) -> anyhow::Result<&ServerProcess> {
-        self.process.as_ref().context("the Redis server is not running")
+        self.process
+            .as_ref()
+            .context("the Redis server is not running")
     }
 
     async fn launch(&mut self, snapshot: Option<&RedisSnapshot>) -> anyhow::Result<()> {
@@ -190,7 +192,9 @@ impl RedisServer {
 /// One inline command, and the first chunk of its answer.
 async fn command_at(port: u16, command: &str) -> anyhow::Result<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
-    stream.write_all(format!("{command}\r\n").as_bytes()).await?;
+    stream
+        .write_all(format!("{command}\r\n").as_bytes())
+        .await?;
     let mut answer = vec![0; 512];
     let read = stream.read(&mut answer).await?;
     answer.truncate(read);
