@@ -81,6 +81,11 @@ impl Api {
         }
     }
 
+    /// `http://host:port` of the node.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
     /// The generated client acting for `bearer` (anonymous with `None`). Requests give up
     /// after [`REQUEST_TIMEOUT`]; the calls of one bearer are sequential, so its pool keeps at
     /// most one connection.

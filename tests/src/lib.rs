@@ -27,7 +27,7 @@ pub mod sale_audit;
 pub mod servers;
 
 pub use api::{Api, ApiError, PurchaseState, SaleSpec, is_no_answer};
-pub use binary::seckiller_binary;
+pub use binary::{crowd_binary, seckiller_binary};
 pub use buyers::{Buyer, insert_buyers};
 pub use crowd::{Answer, Outcome, rush};
 pub use environment::{Environment, ServerUrls};
