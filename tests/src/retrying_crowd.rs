@@ -129,6 +129,7 @@ struct Journey {
 }
 
 /// What the buyer does after an answer.
+#[derive(Debug, PartialEq, Eq)]
 enum Next {
     BuyAgain,
     TryAgain,
@@ -269,5 +270,54 @@ fn next_step(answer: &Answer) -> Next {
         }
         Answer::Refused { .. } | Answer::Malformed { .. } => Next::Stop,
         Answer::NoAnswer { .. } => Next::TryAnotherNode,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: StatusCode, code: &str) -> Answer {
+        Answer::Refused {
+            status,
+            code: code.into(),
+        }
+    }
+
+    #[test]
+    fn a_buyer_retries_on_try_again_moves_node_on_no_answer_and_stops_on_a_final_answer() {
+        let cases = [
+            (
+                Answer::Accepted {
+                    purchase_id: Uuid::nil(),
+                },
+                Next::BuyAgain,
+            ),
+            (
+                refused(StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+                Next::TryAgain,
+            ),
+            (
+                refused(StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+                Next::TryAgain,
+            ),
+            (
+                refused(StatusCode::TOO_EARLY, "not_started"),
+                Next::TryAgain,
+            ),
+            (refused(StatusCode::BAD_GATEWAY, ""), Next::TryAgain),
+            (
+                Answer::NoAnswer {
+                    error: "connection refused".into(),
+                },
+                Next::TryAnotherNode,
+            ),
+            (refused(StatusCode::CONFLICT, "sold_out"), Next::Stop),
+            (refused(StatusCode::CONFLICT, "limit_reached"), Next::Stop),
+            (refused(StatusCode::FORBIDDEN, "bad_token"), Next::Stop),
+        ];
+        for (answer, expected) in cases {
+            assert_eq!(next_step(&answer), expected, "after {answer:?}");
+        }
     }
 }
