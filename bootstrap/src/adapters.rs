@@ -5,8 +5,10 @@ mod gate;
 mod guard;
 mod queue;
 mod restock;
+mod storage;
 
 pub use gate::{GateAdapter, GateBackend};
 pub use guard::DependencyGuard;
 pub use queue::QueueAdapter;
 pub use restock::RestockAdapter;
+pub use storage::Guarded;

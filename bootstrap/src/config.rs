@@ -129,7 +129,7 @@ impl Default for Settings {
             reconcile_grace_seconds: 10,
             redis_deadline_millis: 1000,
             nats_deadline_millis: 2000,
-            database_deadline_millis: 1000,
+            database_deadline_millis: 2500,
             breaker_failure_threshold: 5,
             breaker_open_millis: 1000,
             payment_mode: "approve".into(),

@@ -45,7 +45,18 @@ pub fn readiness(database: Database, adapters: Arc<NodeAdapters>) -> ReadinessCh
             let gate = adapters.gate_adapter();
             let queue = adapters.queue_adapter();
             let (db, redis, nats) = tokio::join!(
-                within(database.ping()),
+                async {
+                    // Through the breaker, so the probe also probes an open one.
+                    match adapters.database_guard() {
+                        Some(guard) => {
+                            within(guard.run(Duration::ZERO, async {
+                                database.ping().await.map_err(|e| e.to_string())
+                            }))
+                            .await
+                        }
+                        None => within(database.ping()).await,
+                    }
+                },
                 async {
                     match tokio::time::timeout(CHECK_DEADLINE, gate.ping()).await {
                         Ok(Some(outcome)) => Some(outcome.map_err(|e| e.to_string())),
@@ -61,8 +72,7 @@ pub fn readiness(database: Database, adapters: Arc<NodeAdapters>) -> ReadinessCh
                     }
                 },
             );
-            // The database gate's breaker is shown with the database it lives in.
-            let db_breaker = gate.in_database().then(|| gate.breaker()).flatten();
+            let db_breaker = adapters.database_guard().map(|g| g.breaker());
             let mut reports = vec![report("database", db_breaker, db)];
             if let Some(outcome) = redis {
                 reports.push(report("redis", gate.breaker(), outcome));

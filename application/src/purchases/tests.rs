@@ -531,3 +531,89 @@ async fn an_unconfirmed_publish_keeps_its_stock_taken_for_the_reconciler() {
         1
     );
 }
+
+/// The memory gate, its lookups cut off on demand (Redis out of reach).
+#[derive(Clone, Default)]
+struct UnreachableLookups {
+    inner: seckiller_memory::MemoryStockGate,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StockGate for UnreachableLookups {
+    async fn preheat(
+        &self,
+        activity: ActivityId,
+        available: u32,
+        limit: Quantity,
+        holdings: &[Purchase],
+    ) -> Result<(), seckiller_domain::ports::GateError> {
+        self.inner
+            .preheat(activity, available, limit, holdings)
+            .await
+    }
+    async fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
+    ) -> Result<(), seckiller_domain::ports::GateError> {
+        self.inner.remember_given_back(activity, given_back).await
+    }
+    async fn take(
+        &self,
+        purchase: &Purchase,
+        retake: bool,
+    ) -> Result<GateDecision, seckiller_domain::ports::GateError> {
+        self.inner.take(purchase, retake).await
+    }
+    async fn give_back(
+        &self,
+        purchase: &Purchase,
+    ) -> Result<bool, seckiller_domain::ports::GateError> {
+        self.inner.give_back(purchase).await
+    }
+    async fn available(
+        &self,
+        activity: ActivityId,
+    ) -> Result<Option<u32>, seckiller_domain::ports::GateError> {
+        self.inner.available(activity).await
+    }
+    async fn find_purchase(
+        &self,
+        id: PurchaseId,
+    ) -> Result<Option<Purchase>, seckiller_domain::ports::GateError> {
+        if self.cut.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(seckiller_domain::ports::GateError("redis is away".into()));
+        }
+        self.inner.find_purchase(id).await
+    }
+    async fn holdings(
+        &self,
+        activity: ActivityId,
+    ) -> Result<Vec<Purchase>, seckiller_domain::ports::GateError> {
+        self.inner.holdings(activity).await
+    }
+}
+
+#[tokio::test]
+async fn a_status_poll_answers_from_memory_while_the_gate_is_out_of_reach() {
+    let gate = UnreachableLookups::default();
+    let sale = sale_on(TestAdapters::memory().with_gate(gate.clone()), 10, 1, 0).await;
+    let (olga, peter) = (buyer(), buyer());
+    let id = sale.attempt(&olga, 1).await.unwrap();
+    gate.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        sale.purchases.status(&olga, id).await,
+        Ok(PurchaseStatus::Pending)
+    );
+    // Still nobody else's to see.
+    assert_eq!(
+        sale.purchases.status(&peter, id).await,
+        Err(PurchaseStatusError::NotFound)
+    );
+    // A purchase nobody here knows of cannot be answered.
+    let unknown = PurchaseId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        sale.purchases.status(&olga, unknown).await,
+        Err(PurchaseStatusError::Unavailable(_))
+    ));
+}

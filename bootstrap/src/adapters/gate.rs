@@ -29,11 +29,6 @@ impl GateAdapter {
         self.guard.as_ref().map(DependencyGuard::breaker)
     }
 
-    /// True for the gate in the database's own tables.
-    pub fn in_database(&self) -> bool {
-        matches!(self.backend, GateBackend::Database(_))
-    }
-
     /// True for the in-process gate (one node only).
     pub fn in_process(&self) -> bool {
         matches!(self.backend, GateBackend::Memory(_))

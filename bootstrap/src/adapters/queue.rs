@@ -78,8 +78,8 @@ impl PurchaseQueue for QueueAdapter {
                     Err(Guarded::Failed(e)) => Err(e),
                     // Refused before anything was sent.
                     Err(e @ Guarded::Refused { .. }) => Err(PublishError::NotStored(e.to_string())),
-                    // Sent, and the answer is late: it may be stored.
-                    Err(e @ Guarded::TimedOut { .. }) => {
+                    // Sent, and the answer is late or no longer awaited: it may be stored.
+                    Err(e @ (Guarded::TimedOut { .. } | Guarded::Abandoned { .. })) => {
                         Err(PublishError::Unconfirmed(e.to_string()))
                     }
                 }

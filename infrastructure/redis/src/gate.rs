@@ -27,6 +27,14 @@ const RETURNED_PER_COMMAND: usize = 1_000;
 /// Connections per gate; commands are pipelined on each, so a few serve many requests.
 const POOL_SIZE: usize = 4;
 
+/// The instant `window` from now, in Unix milliseconds, as the take script reads it.
+fn not_after(window: Duration) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now + window).as_millis().to_string()
+}
+
 fn unavailable(error: Error) -> GateError {
     GateError(format!("redis: {error}"))
 }
@@ -59,6 +67,8 @@ pub struct RedisStockGate {
     /// The identity of the server this gate talks to, written with each load and checked by
     /// each take, so data that server did not load (restored, replicated) is never trusted.
     epoch: ServerEpoch,
+    /// How long a take may take to reach Redis: one arriving later decides nothing.
+    take_window: Duration,
 }
 
 impl RedisStockGate {
@@ -113,12 +123,32 @@ impl RedisStockGate {
             keys,
             scripts,
             epoch,
+            take_window: TIMEOUT,
         })
+    }
+
+    /// Takes that reach Redis more than `window` after they were sent decide nothing (the
+    /// caller has stopped waiting by then). Set it to the caller's deadline; two seconds, the
+    /// client's own timeout, by default.
+    #[must_use]
+    pub fn with_take_window(mut self, window: Duration) -> Self {
+        self.take_window = window;
+        self
     }
 
     /// Every key this gate keeps for `activity`, e.g. to delete them once the sale is over.
     pub fn activity_keys(&self, activity: ActivityId) -> ActivityKeys {
         self.keys.activity(activity)
+    }
+
+    /// Fails at once while no connection of the pool is up, instead of queueing the command
+    /// until the reconnection or the deadline: the buyer gets a prompt 503 while the client
+    /// reconnects in the background.
+    fn ensure_connected(&self) -> Result<(), GateError> {
+        match self.pool.clients().iter().any(ClientLike::is_connected) {
+            true => Ok(()),
+            false => Err(GateError("redis: not connected (reconnecting)".to_owned())),
+        }
     }
 
     /// Asks Redis to answer, for readiness probes.
@@ -203,6 +233,7 @@ impl StockGate for RedisStockGate {
     }
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
+        self.ensure_connected()?;
         let activity = self.keys.activity(purchase.activity_id);
         let epoch = self.epoch.current(&self.pool).await?;
         let mut keys = Vec::with_capacity(7);
@@ -222,6 +253,7 @@ impl StockGate for RedisStockGate {
             record::encode(purchase),
             if retake { "1" } else { "0" }.to_owned(),
             epoch,
+            not_after(self.take_window),
         ]);
         if self.index_in_take {
             keys.push(self.keys.purchase_index(purchase.id));
@@ -245,6 +277,9 @@ impl StockGate for RedisStockGate {
             take::LIMIT_REACHED => Ok(GateDecision::LimitReached),
             take::NOT_LOADED => Ok(GateDecision::NotLoaded),
             take::GIVEN_BACK => Ok(GateDecision::GivenBack),
+            take::TOO_LATE => Err(GateError(
+                "redis: the take arrived after its deadline and decided nothing".to_owned(),
+            )),
             other => Err(GateError(format!(
                 "redis: the take script answered {other}"
             ))),
@@ -269,6 +304,7 @@ impl StockGate for RedisStockGate {
     /// `None` also when the stock there was loaded by another server (see [`ServerEpoch`]):
     /// it is not this gate's to trust, and the loader replaces it.
     async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
+        self.ensure_connected()?;
         let epoch = self.epoch.current(&self.pool).await?;
         let keys = self.keys.activity(activity);
         let (stock, loaded_by): (Option<String>, Option<String>) = self
@@ -307,6 +343,7 @@ impl StockGate for RedisStockGate {
     }
 
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
+        self.ensure_connected()?;
         let activity: Option<String> = self
             .pool
             .get(self.keys.purchase_index(id))

@@ -6,6 +6,8 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 use tokio::time::Instant;
 
 /// When a breaker opens and how long it stays open.
@@ -82,6 +84,9 @@ pub struct Breaker {
     name: &'static str,
     settings: BreakerSettings,
     inner: Mutex<Inner>,
+    /// Wakes the calls still waiting when the breaker opens, so they fail now instead of each
+    /// waiting out its deadline.
+    opened: Notify,
 }
 
 impl Breaker {
@@ -99,6 +104,7 @@ impl Breaker {
                 last_failure: None,
                 last_error: None,
             }),
+            opened: Notify::new(),
         }
     }
 
@@ -148,6 +154,13 @@ impl Breaker {
         }
     }
 
+    /// Resolves when the breaker next opens. Create it before the call it guards (and
+    /// [`enable`](tokio::sync::futures::Notified::enable) it) so an opening during the call is
+    /// not missed.
+    pub fn opened(&self) -> Notified<'_> {
+        self.opened.notified()
+    }
+
     /// Reports that an admitted call succeeded.
     pub fn succeeded(&self) {
         let mut inner = self.lock();
@@ -183,6 +196,7 @@ impl Breaker {
             inner.phase = Phase::Open {
                 until: now + self.settings.open_for,
             };
+            self.opened.notify_waiters();
             if was_closed {
                 tracing::error!(
                     dependency = self.name,

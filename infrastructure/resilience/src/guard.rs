@@ -25,6 +25,15 @@ pub enum Guarded<E> {
         /// The deadline.
         deadline: Duration,
     },
+    /// The breaker opened while the call was waiting: other calls failed meanwhile, so this one
+    /// stopped waiting. Like a timeout, it may or may not have taken effect.
+    #[error("{dependency} failed meanwhile (circuit opened); retry in {retry_after:?}")]
+    Abandoned {
+        /// The dependency.
+        dependency: &'static str,
+        /// How long until the breaker lets a probe through.
+        retry_after: Duration,
+    },
     /// The dependency answered with an error.
     #[error(transparent)]
     Failed(E),
@@ -48,7 +57,19 @@ where
         dependency: breaker.name(),
         retry_after,
     })?;
-    match tokio::time::timeout(deadline, call).await {
+    let opened = breaker.opened();
+    tokio::pin!(opened);
+    opened.as_mut().enable();
+    let answer = tokio::select! {
+        answer = tokio::time::timeout(deadline, call) => answer,
+        () = &mut opened => {
+            return Err(Guarded::Abandoned {
+                dependency: breaker.name(),
+                retry_after: breaker.admit().err().unwrap_or_default(),
+            });
+        }
+    };
+    match answer {
         Ok(Ok(answer)) => {
             breaker.succeeded();
             Ok(answer)
@@ -107,6 +128,31 @@ mod tests {
         .await;
         assert!(matches!(out, Err(Guarded::Refused { .. })));
         assert!(!called);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn calls_still_waiting_stop_when_the_breaker_opens() {
+        let b = std::sync::Arc::new(breaker());
+        let waiting = {
+            let b = b.clone();
+            tokio::spawn(async move {
+                guarded(
+                    &b,
+                    Duration::from_secs(60),
+                    std::future::pending::<Result<(), String>>(),
+                )
+                .await
+            })
+        };
+        tokio::task::yield_now().await;
+        for _ in 0..2 {
+            let _ = guarded(&b, Duration::from_secs(1), async { Err::<(), _>("down") }).await;
+        }
+        let out = tokio::time::timeout(Duration::from_millis(10), waiting)
+            .await
+            .expect("released at once, not after its 60 s deadline")
+            .unwrap();
+        assert!(matches!(out, Err(Guarded::Abandoned { .. })), "{out:?}");
     }
 
     #[tokio::test(start_paused = true)]

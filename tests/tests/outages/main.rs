@@ -36,7 +36,6 @@ async fn crowd_until_fault(stage: &Stage) -> RetryingCrowd {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "503s while Redis is down take 2 s (p99 2.02 s): the gate call waits out the Redis client's timeout"]
 async fn a_redis_restarted_empty_loses_no_purchase_and_sells_the_whole_stock() {
     if !servers_installed() {
         return;
@@ -57,7 +56,6 @@ async fn a_redis_restarted_empty_loses_no_purchase_and_sells_the_whole_stock() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "503s while Redis is down take 2 s (p99 2.01 s): the gate call waits out the Redis client's timeout"]
 async fn a_redis_restarted_from_its_append_only_file_loses_no_purchase() {
     if !servers_installed() {
         return;
@@ -82,7 +80,6 @@ async fn a_redis_restarted_from_its_append_only_file_loses_no_purchase() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "the gate trusts an older snapshot: 165 202s for 120 items, 45 rejected by the ledger, 16 buyers past the limit"]
 async fn a_redis_restored_from_an_older_snapshot_is_not_trusted() {
     if !servers_installed() {
         return;
@@ -105,7 +102,6 @@ async fn a_redis_restored_from_an_older_snapshot_is_not_trusted() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "503s while Redis is frozen take 2 s (p99 2.06 s): no deadline shorter than the client's timeout"]
 async fn a_frozen_redis_gets_fast_refusals_and_loses_no_purchase() {
     if !servers_installed() {
         return;
@@ -124,7 +120,6 @@ async fn a_frozen_redis_gets_fast_refusals_and_loses_no_purchase() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a NATS outage near the end sets the sold-out flag: 258 buyers told sold_out, 24 of 120 items unsold"]
 async fn a_nats_restarted_with_its_store_tells_nobody_sold_out_falsely() {
     if !servers_installed() {
         return;
@@ -146,7 +141,6 @@ async fn a_nats_restarted_with_its_store_tells_nobody_sold_out_falsely() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "while Postgres is down, purchase-token requests hang past the 4 s client timeout (58 of them)"]
 async fn a_postgres_crash_loses_no_purchase() {
     if !servers_installed() {
         return;
