@@ -57,6 +57,15 @@ impl Default for Options {
 
 /// A scenario's servers, nodes, sale and buyers. Fields drop in order: nodes, then the
 /// environment (whose clean-up needs the servers), then the servers.
+/// Scenarios on stage at once: each runs its own servers, a node or two and a crowd, and more
+/// than this at once on two cores would measure the machine's overload, not the outage.
+const SCENARIOS_AT_ONCE: usize = 3;
+
+/// Turns to be on stage, shared by every scenario of this binary (a tokio semaphore works
+/// across the tests' separate runtimes).
+static STAGE_TURNS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(SCENARIOS_AT_ONCE));
+
 pub(crate) struct Stage {
     pub(crate) nodes: Vec<Node>,
     pub(crate) environment: Environment,
@@ -68,6 +77,8 @@ pub(crate) struct Stage {
     pub(crate) admin: String,
     pub(crate) activity: Uuid,
     pub(crate) buyers: Vec<Buyer>,
+    /// Held for the scenario's lifetime; declared last so it is dropped after its servers.
+    _turn: tokio::sync::SemaphorePermit<'static>,
 }
 
 /// The outage, on the crowd's clock.
@@ -97,6 +108,7 @@ pub(crate) fn servers_installed() -> bool {
 
 impl Stage {
     pub(crate) async fn new(options: Options) -> Self {
+        let turn = STAGE_TURNS.acquire().await.unwrap();
         let redis = RedisServer::start(options.redis).await.unwrap();
         let nats = NatsServer::start().await.unwrap();
         let postgres = if options.own_postgres {
@@ -145,6 +157,7 @@ impl Stage {
             admin,
             activity,
             buyers,
+            _turn: turn,
         }
     }
 
