@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use seckiller_domain::Purchase;
 use seckiller_domain::ports::{
     Delivery, DeliveryReceipt, PublishError, PublishOutlook, PurchaseFeed, PurchaseQueue,
     QueueError,
 };
+use seckiller_domain::{ActivityId, Purchase};
 use seckiller_nats::JetStreamPurchaseQueue;
 use seckiller_persistence::SqlitePurchaseQueue;
 use seckiller_resilience::{Breaker, FailureMemory, Guarded, guarded};
@@ -152,6 +152,17 @@ impl PurchaseFeed for QueueAdapter {
             Self::JetStream { queue, guard, .. } => {
                 guard
                     .run(Duration::ZERO, Box::pin(queue.dead_letter(receipt, reason)))
+                    .await
+            }
+        }
+    }
+
+    async fn lag_of(&self, activity: ActivityId) -> Result<u64, QueueError> {
+        match self {
+            Self::Database(q) => q.lag_of(activity).await,
+            Self::JetStream { queue, guard, .. } => {
+                guard
+                    .run(BACKGROUND_EXTRA, Box::pin(queue.lag_of(activity)))
                     .await
             }
         }

@@ -5,6 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use crate::ids::ActivityId;
 use crate::purchase::Purchase;
 
 /// The queue did not confirm the operation; for `publish`, the purchase is not durable and the
@@ -139,6 +140,17 @@ pub trait PurchaseFeed: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), QueueError>> + Send {
         let _ = (receipts, delay);
         async { Ok(()) }
+    }
+
+    /// How many published purchases of `activity` are not yet acknowledged: what must drain
+    /// before that sale's gate can be rebuilt from the database, whatever other sales' backlog.
+    /// Without an implementation, the whole lag (a safe overcount).
+    ///
+    /// # Errors
+    /// [`QueueError`] when the queue is unreachable.
+    fn lag_of(&self, activity: ActivityId) -> impl Future<Output = Result<u64, QueueError>> + Send {
+        let _ = activity;
+        self.lag()
     }
 
     /// How many published purchases are not yet acknowledged (the order writer's lag).

@@ -8,7 +8,7 @@ use std::time::Duration;
 use seckiller_domain::ports::{
     Delivery, DeliveryReceipt, PublishError, PurchaseFeed, PurchaseQueue, QueueError,
 };
-use seckiller_domain::{Purchase, PurchaseId};
+use seckiller_domain::{ActivityId, Purchase, PurchaseId};
 
 use crate::repositories::lock;
 
@@ -88,6 +88,16 @@ impl PurchaseFeed for MemoryPurchaseQueue {
             inner.in_flight.remove(&r.0);
         }
         Ok(())
+    }
+
+    async fn lag_of(&self, activity: ActivityId) -> Result<u64, QueueError> {
+        let inner = lock(&self.0);
+        let count = inner
+            .queued
+            .values()
+            .filter(|p| p.activity_id == activity)
+            .count();
+        Ok(u64::try_from(count).unwrap_or(u64::MAX))
     }
 
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {

@@ -32,8 +32,8 @@ pub struct JetStreamPurchaseQueue {
     client: Client,
     jetstream: Context,
     consumer: PullConsumer,
+    stream: async_nats::jetstream::stream::Stream,
     layout: StreamLayout,
-    purchase_subject: Subject,
     settings: JetStreamSettings,
     receipts: Receipts<feed::Outstanding>,
 }
@@ -87,12 +87,13 @@ impl JetStreamPurchaseQueue {
         let jetstream = ContextBuilder::new()
             .timeout(settings.request_timeout)
             .build(client.clone());
-        let consumer = setup::ensure_streams_and_consumer(&jetstream, &layout, &settings).await?;
+        let (stream, consumer) =
+            setup::ensure_streams_and_consumer(&jetstream, &layout, &settings).await?;
         Ok(Self {
             client,
             jetstream,
             consumer,
-            purchase_subject: Subject::from(layout.purchase_subject()),
+            stream,
             layout,
             settings,
             receipts: Receipts::default(),
@@ -152,7 +153,10 @@ impl JetStreamPurchaseQueue {
             .payload(body.into())
             .message_id(purchase.id.to_string());
         self.jetstream
-            .send_publish(self.purchase_subject.clone(), message)
+            .send_publish(
+                Subject::from(self.layout.purchase_subject_of(purchase.activity_id)),
+                message,
+            )
             .await
             .map_err(|err| {
                 PublishError::NotStored(format!(

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use futures::StreamExt;
+use seckiller_domain::ActivityId;
 use seckiller_domain::ports::{Delivery, DeliveryReceipt, PurchaseFeed, QueueError};
 
 use super::JetStreamPurchaseQueue;
@@ -138,6 +139,31 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
 
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {
         self.dead_letter_delivery(receipt, reason).await
+    }
+
+    /// The sale's messages still in the stream (a work queue keeps exactly the unacked ones),
+    /// plus any still on the subject every sale shared before, which may be the sale's.
+    async fn lag_of(&self, activity: ActivityId) -> Result<u64, QueueError> {
+        let mut counted = 0u64;
+        for subject in [
+            self.layout.purchase_subject_of(activity),
+            self.layout.purchase_subject().to_owned(),
+        ] {
+            let mut subjects = self
+                .stream
+                .info_with_subjects(subject)
+                .await
+                .map_err(|err| {
+                    QueueError(format!("cannot read the backlog of sale {activity}: {err}"))
+                })?;
+            while let Some(entry) = subjects.next().await {
+                let (_, count) = entry.map_err(|err| {
+                    QueueError(format!("cannot read the backlog of sale {activity}: {err}"))
+                })?;
+                counted = counted.saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
+            }
+        }
+        Ok(counted)
     }
 
     /// Messages not yet handed out plus those handed out and not acked.
