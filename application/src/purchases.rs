@@ -270,27 +270,40 @@ impl<A: Adapters> Purchases<A> {
                 )));
             }
         }
-        if let Err(e) = a.queue().publish(&purchase).await {
-            // A keyed retry whose order already exists is durable whatever this publish did, and
-            // its stock belongs to that order: replay it rather than give the stock back.
-            if request.purchase_id.is_some()
-                && let Ok(Some(order)) = a.orders().by_purchase(purchase.id).await
-                && order.buyer_id == caller.user_id
-            {
-                return Ok(purchase.id);
-            }
-            // Not durable: the buyer must not be told "accepted". Stock of a purchase that never
-            // reached the queue goes back now; one that may be stored stays taken, and the
-            // reconciler publishes it again (the id deduplicates) so it becomes its order.
-            if let PublishError::NotStored(_) = e
-                && let Err(back) = a.gate().give_back(&purchase).await
-            {
-                tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
-            }
-            return Err(PurchaseError::Unavailable(Unavailable::from(e)));
-        }
+        self.make_durable(caller, &purchase, request.purchase_id.is_some())
+            .await?;
         self.accepted.insert(purchase.id, purchase.buyer_id);
         Ok(purchase.id)
+    }
+
+    /// Publishes a purchase the gate accepted. If that fails the buyer must not be told
+    /// "accepted": stock of a purchase that never reached the queue goes back now; one that may
+    /// be stored stays taken, and the reconciler publishes it again (the id deduplicates) so it
+    /// becomes its order.
+    async fn make_durable(
+        &self,
+        caller: &Caller,
+        purchase: &Purchase,
+        keyed: bool,
+    ) -> Result<(), PurchaseError> {
+        let a = &self.adapters;
+        let Err(e) = a.queue().publish(purchase).await else {
+            return Ok(());
+        };
+        // A keyed retry whose order already exists is durable whatever this publish did, and
+        // its stock belongs to that order: replay it rather than give the stock back.
+        if keyed
+            && let Ok(Some(order)) = a.orders().by_purchase(purchase.id).await
+            && order.buyer_id == caller.user_id
+        {
+            return Ok(());
+        }
+        if let PublishError::NotStored(_) = e
+            && let Err(back) = a.gate().give_back(purchase).await
+        {
+            tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
+        }
+        Err(PurchaseError::Unavailable(Unavailable::from(e)))
     }
 
     /// One gate call; if the gate lost this activity, reload it from the database (see
