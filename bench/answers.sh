@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Compares SecKiller's cheapest answers with a static file served by nginx (a worker per core, as a node
-# gets the same two cores): the sold-out answer (served from the node's memory) and the activity
-# detail. Embedded wiring; needs Debian's nginx-light and wrk.
+# gets the same two cores): the sold-out answer (served from the node's memory), the activity
+# detail, and the 429 of a rate-limited purchase-token request (a sale an admin limited to one
+# request a second: a token check and three limit checks, then a body rendered once). Embedded
+# wiring; needs Debian's nginx-light and wrk.
 #
 #   bash bench/answers.sh [SECONDS]
 set -euo pipefail
@@ -11,8 +13,8 @@ SECONDS_PER_RUN=${1:-8}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/seckiller/target}
 BIN=$CARGO_TARGET_DIR/release
 WORK=$(mktemp -d)
-PORT=18481
-NGINX_PORT=18482
+PORT=${BENCH_PORT:-18481}
+NGINX_PORT=${BENCH_NGINX_PORT:-18482}
 server=""
 
 cleanup() {
@@ -84,9 +86,29 @@ echo "   $SOLD_OUT sold-out answers/s"
 DETAIL=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$PORT/api/v1/activities/$SALE" | rate)
 echo "   $DETAIL activity detail reads/s"
 
-python3 - "$STATIC" "$SOLD_OUT" "$DETAIL" <<'PY'
+echo "== SecKiller (embedded): a sale limited to one purchase-path request a second"
+LIMITED=$(api -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/admin/activities" \
+  -d "{\"product_id\":\"$PRODUCT\",\"title\":\"Limited\",\"sale_price\":{\"amount_minor\":1,\"currency\":\"USD\"},\"total_stock\":1000,\"per_user_limit\":1,\"starts_at\":\"$START\",\"ends_at\":\"$END\"}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+api -H "authorization: Bearer $ADMIN" -X POST "http://127.0.0.1:$PORT/api/v1/admin/activities/$LIMITED/publication" >/dev/null
+api -H "authorization: Bearer $ADMIN" -X PUT "http://127.0.0.1:$PORT/api/v1/admin/activities/$LIMITED/rate-limit" \
+  -d '{"per_second":1}' >/dev/null
+cat > "$WORK/limited.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["authorization"] = "Bearer $SECOND"
+LUA
+curl -s -o /dev/null -w '   a first token request: %{http_code}\n' -X POST -H "authorization: Bearer $SECOND" \
+  "http://127.0.0.1:$PORT/api/v1/activities/$LIMITED/purchase-tokens"
+curl -s -D - -o /dev/null -X POST -H "authorization: Bearer $SECOND" \
+  "http://127.0.0.1:$PORT/api/v1/activities/$LIMITED/purchase-tokens" | grep -iE '^(HTTP|retry-after)' | sed 's/^/   /'
+RATE_LIMITED=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" -s "$WORK/limited.lua" \
+  "http://127.0.0.1:$PORT/api/v1/activities/$LIMITED/purchase-tokens" | rate)
+echo "   $RATE_LIMITED rate-limited answers/s"
+
+python3 - "$STATIC" "$SOLD_OUT" "$DETAIL" "$RATE_LIMITED" <<'PY'
 import sys
-static, sold_out, detail = map(float, sys.argv[1:])
+static, sold_out, detail, limited = map(float, sys.argv[1:])
 print(f"\n== summary\nnginx static {static:,.0f}/s; sold-out {sold_out:,.0f}/s ({sold_out/static:.2f} x static); "
-      f"activity detail {detail:,.0f}/s ({detail/static:.2f} x static)")
+      f"activity detail {detail:,.0f}/s ({detail/static:.2f} x static); "
+      f"rate-limited {limited:,.0f}/s ({limited/static:.2f} x static)")
 PY

@@ -1,7 +1,7 @@
 //! Configuration: defaults that run the embedded service with no setup, overlaid by an optional
 //! TOML file, overlaid by `SECKILLER_…` environment variables (env wins).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::Figment;
@@ -106,6 +106,50 @@ pub struct Settings {
     pub log: String,
     /// `text` or `json`.
     pub log_format: LogFormat,
+
+    // Flow control and connection hygiene. A rate of 0 means no limit.
+    /// Purchase-path requests (purchase tokens and purchases) per second this node accepts in
+    /// all; over it, 429 `rate_limited`. Off by default: size it to what the node can serve.
+    pub rate_limit_node_per_second: u32,
+    /// Purchase-path requests per second per sale, for sales without their own limit (set by
+    /// `PUT /api/v1/admin/activities/{id}/rate-limit`). Off by default.
+    pub rate_limit_sale_per_second: u32,
+    /// Purchase-path requests per second per buyer (burst the same). A person's token,
+    /// purchase and retries take a handful; the default also leaves room for clients that fire
+    /// a few dozen at once, while a script hammering as fast as it can is held to it.
+    pub rate_limit_buyer_per_second: u32,
+    /// Purchase-path requests per second per client address. Off by default, since a crowd
+    /// behind one NAT (or a load test) shares an address.
+    pub rate_limit_ip_per_second: u32,
+    /// Sign-in and registration attempts per minute per username (burst the same), against
+    /// password guessing.
+    pub rate_limit_sign_in_per_minute: u32,
+    /// Sign-in and registration attempts per minute per client address (burst the same).
+    pub rate_limit_sign_in_ip_per_minute: u32,
+    /// Most keys (buyers, addresses, names, sales) each rate limit remembers; idle ones are
+    /// forgotten every few seconds, and all of them past this cap.
+    pub rate_limit_max_keys: usize,
+    /// Peers whose `Forwarded` / `X-Forwarded-For` headers name the client (e.g. the load
+    /// balancer's addresses); from anyone else those headers are ignored.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Most open client connections; more are accepted and closed at once. Lowered at start to
+    /// the open-file limit less some headroom.
+    pub max_connections: usize,
+    /// Most requests served at once; more are answered 503 `overloaded` with `Retry-After` at
+    /// once.
+    pub max_in_flight_requests: usize,
+    /// How long a client has to send a request's head, from connecting or from its first byte
+    /// after the previous answer, in milliseconds; slower connections are closed. 0 = no
+    /// deadline.
+    pub header_read_timeout_millis: u64,
+    /// How long a client has to send a request's body once its head arrived, in milliseconds;
+    /// slower requests get 408.
+    pub body_read_timeout_millis: u64,
+    /// A connection with no traffic for this many seconds is closed. 0 = never.
+    pub idle_timeout_seconds: u64,
+    /// On SIGTERM: how long the node may take to finish in-flight requests, stop its workers
+    /// (the order writer finishing its batch) and close the database, in seconds.
+    pub shutdown_grace_seconds: u64,
 }
 
 impl Default for Settings {
@@ -144,6 +188,20 @@ impl Default for Settings {
             seed_demo: true,
             log: "info".into(),
             log_format: LogFormat::Text,
+            rate_limit_node_per_second: 0,
+            rate_limit_sale_per_second: 0,
+            rate_limit_buyer_per_second: 100,
+            rate_limit_ip_per_second: 0,
+            rate_limit_sign_in_per_minute: 20,
+            rate_limit_sign_in_ip_per_minute: 600,
+            rate_limit_max_keys: 100_000,
+            trusted_proxies: Vec::new(),
+            max_connections: 50_000,
+            max_in_flight_requests: 10_000,
+            header_read_timeout_millis: 5_000,
+            body_read_timeout_millis: 10_000,
+            idle_timeout_seconds: 60,
+            shutdown_grace_seconds: 10,
         }
     }
 }
@@ -247,6 +305,20 @@ mod tests {
                 refused.contains("STOCK_GATE") && refused.contains("`database`"),
                 "{refused}"
             );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn trusted_proxies_are_a_list_of_addresses() {
+        figment::Jail::expect_with(|jail| {
+            assert!(Settings::load(None).unwrap().trusted_proxies.is_empty());
+            jail.set_env("SECKILLER_TRUSTED_PROXIES", r#"["10.0.0.1", "::1"]"#);
+            let proxies = Settings::load(None).unwrap().trusted_proxies;
+            assert_eq!(proxies.len(), 2);
+            assert_eq!(proxies[0].to_string(), "10.0.0.1");
+            jail.set_env("SECKILLER_TRUSTED_PROXIES", r#"["not-an-address"]"#);
+            assert!(Settings::load(None).is_err());
             Ok(())
         });
     }

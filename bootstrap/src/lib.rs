@@ -5,6 +5,9 @@
 pub mod adapters;
 pub mod cli;
 pub mod config;
+pub mod connections;
+pub mod flow;
+pub mod open_files;
 pub mod readiness;
 pub mod server;
 pub mod spec;

@@ -1,7 +1,10 @@
-//! The server lifecycle: bind, serve until SIGINT/SIGTERM (or a test's signal), drain, close.
+//! The server lifecycle: bind, serve until SIGINT/SIGTERM (or a test's signal), then shut down
+//! in order within `shutdown_grace_seconds`: stop accepting, let in-flight requests finish
+//! (two thirds of the grace), stop the workers (the order writer finishing its batch), close
+//! the database.
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
@@ -11,11 +14,13 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::config::Settings;
+use crate::connections::{ConnectionLimits, GuardedAcceptor};
+use crate::flow::{
+    flow_limits, load_sale_limits, sale_limit_store, spawn_eviction, spawn_sale_limit_refresh,
+};
+use crate::open_files::{connection_cap, raise_open_file_limit};
 use crate::wiring::{WiringError, build_node};
 use crate::workers::Workers;
-
-/// How long in-flight requests may take to finish after a shutdown signal.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the server stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -60,12 +65,23 @@ impl RunningServer {
 /// # Errors
 /// [`ServeError`] when wiring or binding fails.
 pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, ServeError> {
+    let open_files = raise_open_file_limit();
+    let limits = ConnectionLimits {
+        max_connections: connection_cap(settings.max_connections, open_files),
+        header_read_timeout: (settings.header_read_timeout_millis > 0)
+            .then(|| Duration::from_millis(settings.header_read_timeout_millis)),
+    };
+    tracing::info!(
+        open_files,
+        max_connections = limits.max_connections,
+        "open-file limit"
+    );
     let node = build_node(settings, migrate).await?;
     let workers = Workers::start(&node, settings)
         .await
         .map_err(ServeError::Workers)?;
-    let acceptor = TcpListener::bind(settings.listen).into_acceptor().await?;
-    let addr = acceptor
+    let listener = TcpListener::bind(settings.listen).into_acceptor().await?;
+    let addr = listener
         .local_addr()
         .first()
         .and_then(|a| a.as_socket_addr().copied())
@@ -73,25 +89,65 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let http = HttpSettings {
         max_body_bytes: settings.max_body_bytes,
         public_url: format!("http://{addr}"),
+        body_read_timeout: Duration::from_millis(settings.body_read_timeout_millis.max(1)),
+        max_in_flight_requests: settings.max_in_flight_requests,
+        flow: flow_limits(settings),
+        sale_limits: sale_limit_store(node.database.clone()),
     };
+    if let Err(error) = load_sale_limits(&node.database, &http.flow).await {
+        tracing::warn!(%error, "reading sale rate limits failed; they apply once readable");
+    }
+    let background = [
+        spawn_eviction(http.flow.clone()),
+        spawn_sale_limit_refresh(
+            node.database.clone(),
+            http.flow.clone(),
+            Duration::from_millis(settings.activity_cache_millis.max(1_000)),
+        ),
+    ];
     let payments = node.adapters.payment_provider().clone();
     let app = build_app(node.services, node.readiness, &http);
     let (stop, stopped) = oneshot::channel::<()>();
     let database = node.database;
+    let grace = Duration::from_secs(settings.shutdown_grace_seconds);
+    let idle_timeout = settings.idle_timeout_seconds;
+    let acceptor = GuardedAcceptor::new(listener, limits);
     let task = tokio::spawn(async move {
-        let served = Server::new_with_acceptor(acceptor)
+        let shutdown = Shutdown::default();
+        let mut server = Server::new_with_acceptor(acceptor);
+        if idle_timeout > 0 {
+            server = server.idle_timeout(Duration::from_secs(idle_timeout));
+        }
+        let served = server
             .run_with_graceful_shutdown(
                 app,
                 async {
                     let _ = stopped.await;
+                    shutdown.begin();
                 },
-                Some(DRAIN_TIMEOUT),
+                Some(drain_budget(grace)),
             )
             .await;
-        workers.stop().await;
-        if let Err(e) = database.close().await {
-            tracing::warn!(error = %e, "closing the database");
+        for task in background {
+            task.abort();
         }
+        let remaining = shutdown.remaining(grace);
+        if tokio::time::timeout(remaining, workers.stop())
+            .await
+            .is_err()
+        {
+            tracing::warn!("the workers did not stop within the shutdown grace");
+        }
+        let remaining = shutdown.remaining(grace);
+        match tokio::time::timeout(remaining, database.close()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "closing the database"),
+            Err(_) => tracing::warn!("the database did not close within the shutdown grace"),
+        }
+        tracing::info!(
+            took_ms = grace.saturating_sub(shutdown.remaining(grace)).as_millis(),
+            "shut down"
+        );
         served.map_err(ServeError::from)
     });
     tracing::info!(%addr, "seckiller listening; API docs at http://{addr}/docs");
@@ -101,6 +157,28 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         stop,
         task,
     })
+}
+
+/// The share of the grace in-flight requests get; the rest is the workers' and the database's.
+fn drain_budget(grace: Duration) -> Duration {
+    grace * 2 / 3
+}
+
+/// When shutdown began, so each step gets what the grace has left.
+#[derive(Default)]
+struct Shutdown(std::sync::OnceLock<Instant>);
+
+impl Shutdown {
+    fn begin(&self) {
+        let _ = self.0.set(Instant::now());
+    }
+
+    /// What is left of `grace` (all of it when shutdown has not begun: serving failed).
+    fn remaining(&self, grace: Duration) -> Duration {
+        self.0
+            .get()
+            .map_or(grace, |began| grace.saturating_sub(began.elapsed()))
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

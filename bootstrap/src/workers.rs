@@ -152,18 +152,20 @@ async fn write_orders<A: seckiller_application::Adapters>(
     events: OrderEvents,
     mut stopped: watch::Receiver<bool>,
 ) {
+    // The stop is looked at between batches only: a batch being written is finished (its
+    // transaction committed and its buyers told), never dropped halfway.
     while !*stopped.borrow() {
-        tokio::select! {
-            _ = stopped.changed() => break,
-            result = writer.write_batch(batch, FETCH_WAIT) => match result {
-                Ok(report) => {
-                    for id in report.created.iter().chain(report.rejected.iter()) {
-                        events.settled(*id);
-                    }
+        match writer.write_batch(batch, FETCH_WAIT).await {
+            Ok(report) => {
+                for id in report.created.iter().chain(report.rejected.iter()) {
+                    events.settled(*id);
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "order writer: batch failed; the purchases will be delivered again");
-                    tokio::time::sleep(BACKOFF).await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "order writer: batch failed; the purchases will be delivered again");
+                tokio::select! {
+                    _ = stopped.changed() => break,
+                    _ = tokio::time::sleep(BACKOFF) => {}
                 }
             }
         }

@@ -1,10 +1,11 @@
 //! Assembles the HTTP application: the API service, docs, health probes and the page, behind the
-//! body-size limit, tracing and the problem catcher; sold-out purchases and activity details are
-//! answered in front of all of it.
+//! rate limits, the body limits, tracing and the problem catcher; sold-out purchases and activity
+//! details are answered in front of all of it, and past the in-flight cap nothing is served.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use poem::endpoint::make_sync;
 use poem::http::Method;
@@ -21,14 +22,17 @@ use seckiller_application::orders::Orders;
 use seckiller_application::purchases::Purchases;
 use seckiller_application::stats::Stats;
 use seckiller_application::stock_returns::StockReturns;
+use seckiller_domain::ActivityId;
 
 use crate::allowed_methods::AllowedMethods;
 use crate::api::{
-    AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, CatalogApi, OrdersApi,
-    PurchasesApi,
+    AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, AdminRateLimitsApi, CatalogApi,
+    OrdersApi, PurchasesApi,
 };
 use crate::body_limit::BodyLimit;
+use crate::flow_control::{FlowControl, FlowLimits, FlowSettings};
 use crate::hot_answers::HotAnswers;
+use crate::load_shedding::LoadShedding;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
 use crate::retry_after::RetryAfter;
@@ -109,19 +113,37 @@ pub struct DependencyReport {
 pub type ReadinessCheck =
     Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<DependencyReport>> + Send>> + Send + Sync>;
 
+/// Stores a sale's own rate limit (0 = the node default) where every node reads it; `Err`
+/// carries the reason for the log.
+pub type SaleLimitStore = Arc<
+    dyn Fn(ActivityId, u32) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
+
 /// HTTP settings that are not wiring.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpSettings {
     /// Largest accepted request body in bytes; larger ones get 413.
     pub max_body_bytes: usize,
     /// The public base address for the docs' "servers" entry, e.g. `http://127.0.0.1:8080`.
     pub public_url: String,
+    /// How long a request body may take to arrive; slower ones get 408.
+    pub body_read_timeout: Duration,
+    /// Most requests served at once (0 = no cap); more get 503 `overloaded`.
+    pub max_in_flight_requests: usize,
+    /// The node's rate limits.
+    pub flow: FlowLimits,
+    /// Where admins' per-sale limits are kept.
+    pub sale_limits: SaleLimitStore,
 }
 
 fn api_service<A: Adapters>(
     services: Services<A>,
+    rate_limits: (FlowLimits, SaleLimitStore),
     public_url: &str,
 ) -> OpenApiService<impl OpenApi, ()> {
+    let (flow, store) = rate_limits;
     OpenApiService::new(
         (
             AccountsApi(services.clone()),
@@ -130,7 +152,12 @@ fn api_service<A: Adapters>(
             PurchasesApi(services.clone()),
             OrdersApi(services.clone()),
             AdminActivitiesApi(services.clone()),
-            AdminBuyersApi(services),
+            AdminBuyersApi(services.clone()),
+            AdminRateLimitsApi {
+                services,
+                flow,
+                store,
+            },
         ),
         "SecKiller",
         env!("CARGO_PKG_VERSION"),
@@ -168,7 +195,15 @@ pub fn build_app<A: Adapters>(
         sold_out: services.purchases.sold_out_flags().clone(),
         activities: services.activities.clone(),
     };
-    let api = api_service(services, &settings.public_url);
+    let flow_control = FlowControl {
+        limits: settings.flow.clone(),
+        accounts: services.accounts.clone(),
+    };
+    let api = api_service(
+        services,
+        (settings.flow.clone(), settings.sale_limits.clone()),
+        &settings.public_url,
+    );
     let (raw, document) = documents(&api);
     // Swagger UI embeds the document it shows; show the finished one.
     let docs_page = api.swagger_ui_html().replacen(&raw, &document, 1);
@@ -190,15 +225,23 @@ pub fn build_app<A: Adapters>(
         .at("/healthz", poem::get(web::healthz))
         .at("/readyz", poem::get(web::readyz).data(readiness))
         .at("/", poem::get(web::landing_page))
-        .with(BodyLimit(settings.max_body_bytes))
+        .with(flow_control)
+        .with(BodyLimit {
+            max_bytes: settings.max_body_bytes,
+            read_timeout: settings.body_read_timeout,
+        })
         .with(ProblemCatcher)
         .with(allowed)
         .with(Tracing)
         .with(RetryAfter)
         .with(hot_answers)
+        .with(LoadShedding(settings.max_in_flight_requests))
 }
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.
 pub fn openapi_spec<A: Adapters>(services: Services<A>, public_url: &str) -> String {
-    documents(&api_service(services, public_url)).1
+    let unlimited = FlowLimits::new(&FlowSettings::default());
+    let unstored: SaleLimitStore =
+        Arc::new(|_, _| Box::pin(async { Err("the document's node stores nothing".to_owned()) }));
+    documents(&api_service(services, (unlimited, unstored), public_url)).1
 }

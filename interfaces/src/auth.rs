@@ -1,7 +1,8 @@
 //! Bearer-token authentication at the edge: the token is checked by signature (no IO), then the
 //! caller's role decides what it may do.
 
-use poem::http::StatusCode;
+use poem::http::header::AUTHORIZATION;
+use poem::http::{HeaderMap, StatusCode};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 use seckiller_application::accounts::Accounts;
@@ -14,6 +15,15 @@ use crate::problem::ApiError;
 #[derive(SecurityScheme)]
 #[oai(ty = "bearer", bearer_format = "JWT")]
 pub(crate) struct BearerAuth(pub Bearer);
+
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), unchecked.
+pub(crate) fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    const SCHEME: &str = "bearer ";
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let scheme = value.get(..SCHEME.len())?;
+    let token = value.get(SCHEME.len()..)?;
+    (scheme.eq_ignore_ascii_case(SCHEME) && !token.is_empty()).then_some(token)
+}
 
 /// The caller proven by the token.
 pub(crate) fn caller<A: Adapters>(

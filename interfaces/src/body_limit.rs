@@ -1,14 +1,23 @@
-//! Request-body size limit. Declared lengths over the limit are refused before reading; bodies
-//! without a declared length (chunked) are read up to the limit and refused past it. Either way
-//! the answer is 413 and the handler never sees the body.
+//! Request-body limits, in size and in time. Declared lengths over the size limit are refused
+//! before reading (413); any other body is read here, up to the size limit and within the
+//! body-read deadline, and handed to the handler from memory. A body that is too large gets
+//! 413, one that trickles in too slowly 408 (a slowloris client sending a body a byte at a
+//! time holds a handler for no longer than the deadline); the handler never sees either.
+
+use std::time::Duration;
 
 use poem::error::ReadBodyError;
 use poem::http::StatusCode;
-use poem::http::header::CONTENT_LENGTH;
+use poem::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
 use poem::{Endpoint, Error, Middleware, Request, Result};
 
-/// Limits request bodies to a number of bytes.
-pub(crate) struct BodyLimit(pub usize);
+/// Limits request bodies to `max_bytes`, read within `read_timeout`.
+pub(crate) struct BodyLimit {
+    /// Largest accepted body.
+    pub max_bytes: usize,
+    /// How long reading a body may take.
+    pub read_timeout: Duration,
+}
 
 impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
@@ -16,7 +25,8 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     fn transform(&self, ep: E) -> Self::Output {
         BodyLimitEndpoint {
             inner: ep,
-            max: self.0,
+            max: self.max_bytes,
+            read_timeout: self.read_timeout,
         }
     }
 }
@@ -25,6 +35,7 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
 pub(crate) struct BodyLimitEndpoint<E> {
     inner: E,
     max: usize,
+    read_timeout: Duration,
 }
 
 fn too_large(max: usize) -> Error {
@@ -43,26 +54,35 @@ impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {
             .get(CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .map(str::parse::<u64>);
-        match declared {
+        let has_body = match declared {
             Some(Ok(len)) if len > self.max as u64 => return Err(too_large(self.max)),
-            Some(Ok(_)) => {}
+            Some(Ok(len)) => len > 0,
             Some(Err(_)) => {
                 return Err(Error::from_string(
                     "invalid content-length",
                     StatusCode::BAD_REQUEST,
                 ));
             }
-            None => {
-                let body =
-                    req.take_body()
-                        .into_bytes_limit(self.max)
-                        .await
-                        .map_err(|e| match e {
-                            ReadBodyError::PayloadTooLarge => too_large(self.max),
-                            other => Error::from_string(other.to_string(), StatusCode::BAD_REQUEST),
-                        })?;
-                req.set_body(body);
-            }
+            None => req.headers().contains_key(TRANSFER_ENCODING),
+        };
+        if has_body {
+            let read = req.take_body().into_bytes_limit(self.max);
+            let body = tokio::time::timeout(self.read_timeout, read)
+                .await
+                .map_err(|_| {
+                    Error::from_string(
+                        format!(
+                            "the request body did not arrive within {} ms",
+                            self.read_timeout.as_millis()
+                        ),
+                        StatusCode::REQUEST_TIMEOUT,
+                    )
+                })?
+                .map_err(|e| match e {
+                    ReadBodyError::PayloadTooLarge => too_large(self.max),
+                    other => Error::from_string(other.to_string(), StatusCode::BAD_REQUEST),
+                })?;
+            req.set_body(body);
         }
         self.inner.call(req).await
     }

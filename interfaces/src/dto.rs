@@ -7,6 +7,7 @@ mod bulk_buyers;
 mod money;
 mod products;
 mod purchases;
+mod rate_limits;
 mod wire;
 
 pub(crate) use accounts::{RegisterRequest, SessionDto, SignInRequest, UserDto};
@@ -15,3 +16,4 @@ pub(crate) use bulk_buyers::{BulkBuyersDto, BulkBuyersRequest};
 pub(crate) use money::MoneyDto;
 pub(crate) use products::{ProductDto, ProductPatch, ProductRequest};
 pub(crate) use purchases::{OrderDto, PurchaseDto, PurchaseRequestDto, PurchaseTokenDto, StatsDto};
+pub(crate) use rate_limits::RateLimitDto;

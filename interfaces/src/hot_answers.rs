@@ -12,9 +12,7 @@
 
 mod detail_bodies;
 
-use bytes::Bytes;
-use poem::http::header::{AUTHORIZATION, CONTENT_TYPE};
-use poem::http::{HeaderValue, Method, StatusCode};
+use poem::http::Method;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use seckiller_application::Adapters;
 use seckiller_application::activities::Activities;
@@ -24,6 +22,8 @@ use seckiller_domain::ActivityId;
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
+use crate::auth::bearer_token;
+use crate::canned_answer::CannedAnswer;
 use crate::problem::ApiError;
 use detail_bodies::DetailBodies;
 
@@ -61,41 +61,6 @@ pub(crate) struct HotAnswersEndpoint<A: Adapters, E> {
     details: DetailBodies,
 }
 
-/// An answer rendered once by the API's own error mapping, so it cannot differ from the one the
-/// purchase endpoint gives.
-struct CannedAnswer {
-    status: StatusCode,
-    content_type: Option<HeaderValue>,
-    body: Bytes,
-}
-
-impl CannedAnswer {
-    async fn render(error: ApiError) -> Self {
-        let response = error.into_response();
-        let status = response.status();
-        let content_type = response.headers().get(CONTENT_TYPE).cloned();
-        // The body is already in memory; reading it cannot fail.
-        let body = response.into_body().into_bytes().await.unwrap_or_default();
-        Self {
-            status,
-            content_type,
-            body,
-        }
-    }
-
-    fn response(&self) -> Response {
-        let mut response = Response::builder()
-            .status(self.status)
-            .body(self.body.clone());
-        if let Some(content_type) = &self.content_type {
-            response
-                .headers_mut()
-                .insert(CONTENT_TYPE, content_type.clone());
-        }
-        response
-    }
-}
-
 /// The sale `path` names when it is `/api/v1/activities/{id}` followed by `rest`.
 fn activity_in(path: &str, rest: &str) -> Option<ActivityId> {
     let id = path
@@ -106,7 +71,7 @@ fn activity_in(path: &str, rest: &str) -> Option<ActivityId> {
 
 /// The sale a `POST /api/v1/activities/{id}/purchases` or `…/purchase-tokens` is for: both are
 /// answered `sold_out` once the sale is.
-fn purchase_of(req: &Request) -> Option<ActivityId> {
+pub(crate) fn purchase_of(req: &Request) -> Option<ActivityId> {
     if req.method() != Method::POST {
         return None;
     }
@@ -124,11 +89,7 @@ fn detail_of(req: &Request) -> Option<ActivityId> {
 /// Whether the request carries a bearer token at all; its signature is not checked, as the
 /// purchase endpoint does not check it before the sold-out flag either.
 fn has_bearer(req: &Request) -> bool {
-    const SCHEME: &[u8] = b"bearer ";
-    req.headers().get(AUTHORIZATION).is_some_and(|value| {
-        let value = value.as_bytes();
-        value.len() > SCHEME.len() && value[..SCHEME.len()].eq_ignore_ascii_case(SCHEME)
-    })
+    bearer_token(req.headers()).is_some()
 }
 
 impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
@@ -159,6 +120,7 @@ impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
 #[cfg(test)]
 mod tests {
     use poem::http::Uri;
+    use poem::http::header::AUTHORIZATION;
 
     use super::*;
 

@@ -9,9 +9,12 @@ mod api;
 mod app;
 mod auth;
 mod body_limit;
+mod canned_answer;
 mod dto;
 mod error_mapping;
+mod flow_control;
 mod hot_answers;
+mod load_shedding;
 mod openapi_document;
 mod order_events;
 mod problem;
@@ -19,6 +22,10 @@ mod problem_catcher;
 mod retry_after;
 mod web;
 
-pub use app::{DependencyReport, HttpSettings, ReadinessCheck, Services, build_app, openapi_spec};
+pub use app::{
+    DependencyReport, HttpSettings, ReadinessCheck, SaleLimitStore, Services, build_app,
+    openapi_spec,
+};
+pub use flow_control::{FlowLimits, FlowSettings};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

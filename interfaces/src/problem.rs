@@ -72,7 +72,12 @@ pub enum ApiError {
     /// Too early: the sale has not started; retry at its start.
     #[oai(status = 425, content_type = "application/problem+json")]
     TooEarly(Json<Problem>),
-    /// A dependency is down; nothing was changed; retry later.
+    /// Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+    /// address on signing in and registering); nothing was done; retry after the seconds in
+    /// `Retry-After`.
+    #[oai(status = 429, content_type = "application/problem+json")]
+    TooManyRequests(Json<Problem>),
+    /// A dependency is down, or the node is overloaded; nothing was changed; retry later.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>),
     /// Any other status the framework itself produced (e.g. 415).
@@ -95,6 +100,7 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(body),
             StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
             s if s.as_u16() == 425 => Self::TooEarly(body),
+            StatusCode::TOO_MANY_REQUESTS => Self::TooManyRequests(body),
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(body),
             other => Self::Other(other, body),
         }
@@ -135,6 +141,7 @@ pub(crate) fn code_for_status(status: StatusCode) -> &'static str {
         StatusCode::NOT_FOUND => "not_found",
         StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
         StatusCode::NOT_ACCEPTABLE => "not_acceptable",
+        StatusCode::REQUEST_TIMEOUT => "request_timeout",
         StatusCode::LENGTH_REQUIRED => "length_required",
         StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",

@@ -42,6 +42,18 @@ impl Node {
     /// # Errors
     /// When no port is free, the log cannot be opened or the process cannot be started.
     pub fn start(binary: &Path, environment: &Environment) -> anyhow::Result<Self> {
+        Self::start_with(binary, environment, &[])
+    }
+
+    /// As [`Node::start`], with some `SECKILLER_…` settings of its own (name, value).
+    ///
+    /// # Errors
+    /// As [`Node::start`].
+    pub fn start_with(
+        binary: &Path,
+        environment: &Environment,
+        settings: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let addr = free_port()?;
         let log = OpenOptions::new()
             .create(true)
@@ -52,6 +64,7 @@ impl Node {
             .command(binary)
             .arg("serve")
             .env("SECKILLER_LISTEN", addr.to_string())
+            .envs(settings.iter().copied())
             .stdin(Stdio::null())
             .stdout(log.try_clone().context("sharing the node log")?)
             .stderr(log)
@@ -62,6 +75,11 @@ impl Node {
             addr,
             log: environment.log_path().to_owned(),
         })
+    }
+
+    /// The node's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// `http://host:port` of the node.

@@ -1,9 +1,10 @@
 //! The connection pool and what the process does with the database as a whole: apply the
 //! schema, answer readiness probes, agree on shared settings.
 
+use sea_orm::sea_query::OnConflict;
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait, Set, Statement,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter, Set, Statement, TransactionTrait,
 };
 use seckiller_migrations::{Migrator, MigratorTrait};
 
@@ -95,6 +96,48 @@ impl Database {
             .ok_or_else(|| {
                 PersistenceError::Query(format!("setting {key:?} vanished after it was stored"))
             })
+    }
+
+    /// Stores `value` under setting `key`, replacing any value it had.
+    ///
+    /// # Errors
+    /// [`PersistenceError::Query`] when storage fails.
+    pub async fn put_setting(&self, key: &str, value: &str) -> Result<(), PersistenceError> {
+        let row = setting::ActiveModel {
+            key: Set(key.to_owned()),
+            value: Set(value.to_owned()),
+        };
+        setting::Entity::insert(row)
+            .on_conflict(
+                OnConflict::column(setting::Column::Key)
+                    .update_column(setting::Column::Value)
+                    .to_owned(),
+            )
+            .exec_without_returning(&self.0)
+            .await
+            .map(drop)
+            .map_err(|error| PersistenceError::Query(error.to_string()))
+    }
+
+    /// Every setting whose key starts with `prefix`, as (key, value).
+    ///
+    /// # Errors
+    /// [`PersistenceError::Query`] when storage fails.
+    pub async fn settings_with_prefix(
+        &self,
+        prefix: &str,
+    ) -> Result<Vec<(String, String)>, PersistenceError> {
+        let rows = setting::Entity::find()
+            .filter(setting::Column::Key.starts_with(prefix))
+            .all(&self.0)
+            .await
+            .map_err(|error| PersistenceError::Query(error.to_string()))?;
+        // LIKE treats `_` and `%` as wildcards: keep exact prefixes only.
+        Ok(rows
+            .into_iter()
+            .filter(|row| row.key.starts_with(prefix))
+            .map(|row| (row.key, row.value))
+            .collect())
     }
 
     /// Closes every connection of the pool, waiting for them to be returned; for an orderly

@@ -375,6 +375,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/activities/{id}/rate-limit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Give a sale its own purchase rate limit, per node (0 = the node's default); every node
+         *     applies it within seconds, and it survives restarts. Over it, buyers get 429
+         *     `rate_limited` with `Retry-After`.
+         */
+        put: operations["setActivityRateLimit"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -874,6 +895,18 @@ export interface components {
             expires_at: string;
         };
         /**
+         * RateLimit
+         * @description A sale's own rate limit.
+         */
+        RateLimit: {
+            /**
+             * Format: int64
+             * @description Purchase-path requests (purchase tokens and purchases) per second each node serves for
+             *     this sale; 0 returns the sale to the node's default.
+             */
+            per_second: number;
+        };
+        /**
          * RegisterRequest
          * @description A new buyer account.
          */
@@ -1060,7 +1093,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1192,7 +1238,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1319,7 +1378,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1448,7 +1520,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1580,7 +1665,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1713,7 +1811,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1847,7 +1958,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1976,7 +2100,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2106,7 +2243,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2243,7 +2393,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2375,7 +2538,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2507,7 +2683,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2636,7 +2825,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2765,7 +2967,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2894,7 +3109,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3028,7 +3256,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3160,7 +3401,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3289,7 +3543,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3422,7 +3689,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3551,7 +3831,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3680,7 +3973,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3809,7 +4115,20 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3941,7 +4260,166 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down; nothing was changed; retry later. */
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other status the framework itself produced (e.g. 415). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setActivityRateLimit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["RateLimit"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["RateLimit"];
+                };
+            };
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The payment provider declined the charge; nothing was taken. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with that id (visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale is over or was called off. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the service accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too early: the sale has not started; retry at its start. */
+            425: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
             503: {
                 headers: {
                     [name: string]: unknown;

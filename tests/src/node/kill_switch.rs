@@ -41,6 +41,44 @@ impl KillSwitch {
         Ok(())
     }
 
+    /// Sends `SIGTERM`, as an orchestrator stopping a node does: the node may drain and exit on
+    /// its own (see [`KillSwitch::wait_exit`]). Marks the switch pulled, since connections cut
+    /// by the shutdown are expected from then on.
+    ///
+    /// # Errors
+    /// When `kill` cannot be run or refuses.
+    pub fn terminate(&self) -> anyhow::Result<()> {
+        self.pulled.store(true, Ordering::SeqCst);
+        let pid = self.lock()?.id();
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .context("running kill -TERM")?;
+        anyhow::ensure!(status.success(), "kill -TERM {pid}: {status}");
+        Ok(())
+    }
+
+    /// Waits up to `patience` for the process to exit by itself; its status, or `None` if it
+    /// still runs.
+    ///
+    /// # Errors
+    /// When its state cannot be read.
+    pub async fn wait_exit(
+        &self,
+        patience: std::time::Duration,
+    ) -> anyhow::Result<Option<std::process::ExitStatus>> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            if let Some(status) = self.exited()? {
+                return Ok(Some(status));
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// True once [`KillSwitch::pull`] was called: connection errors after it are expected.
     pub fn pulled(&self) -> bool {
         self.pulled.load(Ordering::SeqCst)

@@ -9,6 +9,7 @@ use crate::harness::{Store, postgres_scratch};
 on_both_backends!(
     migrating_again_keeps_the_data,
     a_setting_keeps_its_first_value,
+    a_put_setting_replaces_its_value_and_is_found_by_its_exact_prefix,
     nodes_racing_to_store_a_setting_agree_on_one,
     a_live_database_answers_the_ping,
 );
@@ -58,6 +59,34 @@ async fn a_setting_keeps_its_first_value(store: Store) {
             .await
             .expect("store"),
         "own value"
+    );
+}
+
+async fn a_put_setting_replaces_its_value_and_is_found_by_its_exact_prefix(store: Store) {
+    let db = &store.db;
+    db.put_setting("sale-rate-limit:a", "5")
+        .await
+        .expect("store");
+    db.put_setting("sale-rate-limit:a", "7")
+        .await
+        .expect("replace");
+    db.put_setting("sale-rate-limit:b", "0")
+        .await
+        .expect("store");
+    db.put_setting("sale_rate-limit:c", "9")
+        .await
+        .expect("store");
+    let mut found = db
+        .settings_with_prefix("sale-rate-limit:")
+        .await
+        .expect("read");
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            ("sale-rate-limit:a".to_owned(), "7".to_owned()),
+            ("sale-rate-limit:b".to_owned(), "0".to_owned()),
+        ]
     );
 }
 
