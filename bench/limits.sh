@@ -50,10 +50,14 @@ SHA=$(redis-cli SCRIPT LOAD "$(cat infrastructure/redis/src/scripts/take.lua)")
 K="$RUN{act:bench}"
 redis-cli SET "$K:stock" 1000000000 >/dev/null
 redis-cli SET "$K:limit" 1000000000 >/dev/null
-# As the service calls it on a single Redis: with the purchase-id lookup as the sixth key.
+# The server's identity, as the gate writes it with each load and checks it with each take.
+EPOCH=$(redis-cli INFO server | tr -d '\r' | sed -n 's/^run_id://p')
+redis-cli SET "$K:epoch" "$EPOCH" >/dev/null
+# As the service calls it on a single Redis: the loading server's identity as the sixth key,
+# the purchase-id lookup as the seventh.
 LUA=$(redis-benchmark -q -c 500 -n 300000 -r 1000000000 \
-  EVALSHA "$SHA" 6 "$K:stock" "$K:limit" "$K:buyers" "$K:purchases" "$K:returned" "${RUN}purchase:__rand_int__" \
-  __rand_int__ __rand_int__ 1 "1|bench|buyer|1|9900|USD|2026-01-01T00:00:00Z" 0 bench 86400 \
+  EVALSHA "$SHA" 7 "$K:stock" "$K:limit" "$K:buyers" "$K:purchases" "$K:returned" "$K:epoch" "${RUN}purchase:__rand_int__" \
+  __rand_int__ __rand_int__ 1 "1|bench|buyer|1|9900|USD|2026-01-01T00:00:00Z" 0 "$EPOCH" 99999999999999 bench 86400 \
   | tr '\r' '\n' | grep -oE '[0-9.]+ requests per second' | tail -1 | cut -d' ' -f1)
 echo "   $LUA scripts/s"
 

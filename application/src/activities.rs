@@ -18,6 +18,7 @@ use seckiller_domain::{
 
 pub use errors::{ChangeActivityError, CreateActivityError, GetActivityError};
 
+use crate::gate_loader::{GateLoader, LoadOutcome};
 use crate::{Adapters, Admin};
 
 /// The largest page of a listing.
@@ -46,6 +47,7 @@ pub struct Activities<A: Adapters> {
     adapters: Arc<A>,
     records: RecordCache,
     fresh_for: StdDuration,
+    preheat_lead: chrono::Duration,
 }
 
 impl<A: Adapters> Clone for Activities<A> {
@@ -54,6 +56,7 @@ impl<A: Adapters> Clone for Activities<A> {
             adapters: self.adapters.clone(),
             records: self.records.clone(),
             fresh_for: self.fresh_for,
+            preheat_lead: self.preheat_lead,
         }
     }
 }
@@ -71,7 +74,16 @@ impl<A: Adapters> Activities<A> {
             adapters,
             records: Arc::new(quick_cache::sync::Cache::new(4096)),
             fresh_for,
+            preheat_lead: chrono::Duration::minutes(5),
         }
+    }
+
+    /// Publishing loads a sale into the gate when it opens within `lead` (the preheater's lead
+    /// time); one opening later is loaded by the preheater when its time comes.
+    #[must_use]
+    pub fn with_preheat_lead(mut self, lead: chrono::Duration) -> Self {
+        self.preheat_lead = lead;
+        self
     }
 
     async fn record(&self, id: ActivityId) -> Result<Option<ActivityRecord>, GetActivityError> {
@@ -178,7 +190,10 @@ impl<A: Adapters> Activities<A> {
         Ok(self.view(record))
     }
 
-    /// Makes a draft visible to buyers.
+    /// Makes a draft visible to buyers, and loads its stock into the gate at once when it opens
+    /// within the preheat lead, so a sale published a second before it opens is ready for its
+    /// first buyer. Should that load fail,
+    /// the preheater loads it on its next pass.
     ///
     /// # Errors
     /// As for [`Activities::edit`].
@@ -190,6 +205,23 @@ impl<A: Adapters> Activities<A> {
         let record = self
             .change(id, |activity, _, now| activity.publish(now), None)
             .await?;
+        let opens_soon =
+            record.activity.window.starts_at() <= self.adapters.clock().now() + self.preheat_lead;
+        if !opens_soon {
+            return Ok(self.view(record));
+        }
+        match GateLoader::new(self.adapters.clone())
+            .load(&record.activity)
+            .await
+        {
+            Ok(LoadOutcome::Offered) => {}
+            Ok(outcome) => {
+                tracing::info!(activity = %id, ?outcome, "published sale left to the preheater")
+            }
+            Err(e) => {
+                tracing::warn!(activity = %id, error = %e, "published sale not loaded into the gate yet; the preheater retries")
+            }
+        }
         Ok(self.view(record))
     }
 

@@ -1,7 +1,8 @@
 //! Loading an activity into the stock gate from the database: before it opens (preheat), and
 //! again whenever the gate has lost it (Redis restarted without its data). A running sale is
-//! loaded only once the queue is drained — only then does the database know every accepted
-//! purchase — and with its live orders as holdings, so buyers' limits survive the loss and
+//! loaded only once the queue holds none of its purchases — only then does the database know
+//! every purchase of it; other sales' backlog does not hold it up — and with its live orders as
+//! holdings, so buyers' limits survive the loss and
 //! cancelled orders can still give their stock back, and its ended orders remembered as given
 //! back, so a retry of one replays its order instead of taking stock afresh. Until then
 //! purchases get 503, never an oversell.
@@ -25,7 +26,7 @@ const SNAPSHOT_ATTEMPTS: usize = 3;
 pub enum LoadOutcome {
     /// The gate holds the activity now (loaded by this call, or already before).
     Offered,
-    /// The sale is running and the queue still holds purchases; try again later.
+    /// The sale is running and the queue still holds purchases of it; try again later.
     NotDrained,
     /// The activity is no longer stored.
     Missing,
@@ -79,7 +80,7 @@ impl<A: Adapters> GateLoader<A> {
             return Ok(LoadOutcome::Offered);
         }
         let running = activity.window.has_started(a.clock().now());
-        if running && a.queue().lag().await? > 0 {
+        if running && a.queue().lag_of(activity.id).await? > 0 {
             return Ok(LoadOutcome::NotDrained);
         }
         if running {

@@ -6,12 +6,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use seckiller_domain::ports::{
-    Delivery, DeliveryReceipt, IdSource, OrderRepository, PurchaseFeed, RecordOutcome,
+    Clock, Delivery, DeliveryReceipt, IdSource, OrderRepository, PurchaseFeed, RecordOutcome,
 };
 use seckiller_domain::{Order, OrderId, PurchaseId};
 
 use crate::activity_cache::ActivityCache;
 use crate::{Adapters, Unavailable};
+
+/// How soon a batch that could not be written is delivered again: soon after the database
+/// returns, without spinning while it is away.
+pub const RETRY_DELAY: Duration = Duration::from_millis(500);
 
 /// What one batch did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,8 +59,12 @@ impl<A: Adapters> OrderWriter<A> {
     }
 
     /// Fetches up to `max` purchases (waiting at most `wait` for the first), records their orders
-    /// in one transaction, then acknowledges them. On a storage failure nothing is acknowledged
-    /// and the purchases come again.
+    /// in one transaction, then acknowledges them. On a failure nothing is acknowledged and the
+    /// batch is handed back to come again after [`RETRY_DELAY`], not after the ack deadline.
+    ///
+    /// An order's payment deadline counts from when it is written, not from the purchase: a
+    /// buyer never loses paying time to the service's own delay (a queue backlog, a database
+    /// outage).
     ///
     /// # Errors
     /// `Unavailable` when the queue or storage fails.
@@ -66,8 +74,22 @@ impl<A: Adapters> OrderWriter<A> {
         wait: Duration,
     ) -> Result<BatchReport, Unavailable> {
         let a = &self.adapters;
+        let deliveries = a.queue().fetch(max, wait).await?;
+        let handed_out: Vec<DeliveryReceipt> = deliveries.iter().map(Delivery::receipt).collect();
+        let written = self.write(deliveries).await;
+        if written.is_err() && !handed_out.is_empty() {
+            // Settled ones (dead-lettered) are unknown to the queue by now and skipped.
+            if let Err(e) = a.queue().retry_later(&handed_out, RETRY_DELAY).await {
+                tracing::debug!(error = %e, "could not hand a failed batch back; it comes again after the ack deadline");
+            }
+        }
+        written
+    }
+
+    async fn write(&self, deliveries: Vec<Delivery>) -> Result<BatchReport, Unavailable> {
+        let a = &self.adapters;
         let queue_down = |e: seckiller_domain::ports::QueueError| Unavailable(e.0);
-        let deliveries = a.queue().fetch(max, wait).await.map_err(queue_down)?;
+        let now = a.clock().now();
         let mut report = BatchReport::default();
         let mut orders = Vec::with_capacity(deliveries.len());
         let mut receipts: Vec<DeliveryReceipt> = Vec::with_capacity(deliveries.len());
@@ -77,7 +99,7 @@ impl<A: Adapters> OrderWriter<A> {
                     match self.cache.get(a.activities(), purchase.activity_id).await? {
                         Some(activity) => {
                             let deadline =
-                                purchase.accepted_at + activity.payment_window.duration();
+                                purchase.accepted_at.max(now) + activity.payment_window.duration();
                             let id = OrderId::from_uuid(a.ids().next_id());
                             orders.push(Order::from_purchase(
                                 id,

@@ -11,11 +11,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use seckiller_domain::ports::{
-    Clock, GateDecision, IdSource, OrderRepository, PurchaseGrant, PurchaseQueue,
-    PurchaseTokenService, StockGate,
+    Clock, GateDecision, IdSource, OrderRepository, PublishError, PublishOutlook, PurchaseGrant,
+    PurchaseQueue, PurchaseTokenService, StockGate,
 };
 use seckiller_domain::{
-    Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity,
+    Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity, UserId,
 };
 
 pub use errors::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -85,6 +85,13 @@ pub enum PurchaseStatus {
     },
 }
 
+/// Purchases this node accepted lately, and for whom: what a status poll can still answer from
+/// memory while the database and the gate are both out of reach.
+type RecentlyAccepted = Arc<quick_cache::sync::Cache<PurchaseId, UserId>>;
+
+/// How many accepted purchases a node remembers for status polls during an outage.
+const RECENTLY_ACCEPTED: usize = 100_000;
+
 /// The purchase use cases.
 pub struct Purchases<A: Adapters> {
     adapters: Arc<A>,
@@ -92,6 +99,7 @@ pub struct Purchases<A: Adapters> {
     cache: ActivityCache,
     loader: GateLoader<A>,
     token_ttl: Duration,
+    accepted: RecentlyAccepted,
 }
 
 impl<A: Adapters> Clone for Purchases<A> {
@@ -102,6 +110,7 @@ impl<A: Adapters> Clone for Purchases<A> {
             cache: self.cache.clone(),
             loader: self.loader.clone(),
             token_ttl: self.token_ttl,
+            accepted: self.accepted.clone(),
         }
     }
 }
@@ -120,6 +129,7 @@ impl<A: Adapters> Purchases<A> {
             sold_out,
             cache,
             token_ttl,
+            accepted: Arc::new(quick_cache::sync::Cache::new(RECENTLY_ACCEPTED)),
         }
     }
 
@@ -202,6 +212,12 @@ impl<A: Adapters> Purchases<A> {
                 limit: activity.per_user_limit.get(),
             });
         }
+        // Take nothing that cannot be made durable now.
+        if a.queue().outlook() == PublishOutlook::Down {
+            return Err(PurchaseError::Unavailable(Unavailable(
+                "the purchase queue is unreachable".into(),
+            )));
+        }
         let purchase = Purchase {
             id: request
                 .purchase_id
@@ -232,6 +248,12 @@ impl<A: Adapters> Purchases<A> {
         match decision {
             GateDecision::Accepted => {}
             GateDecision::SoldOut => {
+                // Stock taken for publishes that failed lately may still come back: not final.
+                if a.queue().outlook() != PublishOutlook::Ready {
+                    return Err(PurchaseError::Unavailable(Unavailable(
+                        "stock held by unconfirmed purchases may come back".into(),
+                    )));
+                }
                 if purchase.quantity == Quantity::ONE {
                     self.sold_out.mark(purchase.activity_id);
                 }
@@ -248,22 +270,40 @@ impl<A: Adapters> Purchases<A> {
                 )));
             }
         }
-        if let Err(e) = a.queue().publish(&purchase).await {
-            // A keyed retry whose order already exists is durable whatever this publish did, and
-            // its stock belongs to that order: replay it rather than give the stock back.
-            if request.purchase_id.is_some()
-                && let Ok(Some(order)) = a.orders().by_purchase(purchase.id).await
-                && order.buyer_id == caller.user_id
-            {
-                return Ok(purchase.id);
-            }
-            // Not durable: the buyer must not be told "accepted", and the stock must not be lost.
-            if let Err(back) = a.gate().give_back(&purchase).await {
-                tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
-            }
-            return Err(PurchaseError::Unavailable(Unavailable(e.0)));
-        }
+        self.make_durable(caller, &purchase, request.purchase_id.is_some())
+            .await?;
+        self.accepted.insert(purchase.id, purchase.buyer_id);
         Ok(purchase.id)
+    }
+
+    /// Publishes a purchase the gate accepted. If that fails the buyer must not be told
+    /// "accepted": stock of a purchase that never reached the queue goes back now; one that may
+    /// be stored stays taken, and the reconciler publishes it again (the id deduplicates) so it
+    /// becomes its order.
+    async fn make_durable(
+        &self,
+        caller: &Caller,
+        purchase: &Purchase,
+        keyed: bool,
+    ) -> Result<(), PurchaseError> {
+        let a = &self.adapters;
+        let Err(e) = a.queue().publish(purchase).await else {
+            return Ok(());
+        };
+        // A keyed retry whose order already exists is durable whatever this publish did, and
+        // its stock belongs to that order: replay it rather than give the stock back.
+        if keyed
+            && let Ok(Some(order)) = a.orders().by_purchase(purchase.id).await
+            && order.buyer_id == caller.user_id
+        {
+            return Ok(());
+        }
+        if let PublishError::NotStored(_) = e
+            && let Err(back) = a.gate().give_back(purchase).await
+        {
+            tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
+        }
+        Err(PurchaseError::Unavailable(Unavailable::from(e)))
     }
 
     /// One gate call; if the gate lost this activity, reload it from the database (see
@@ -290,36 +330,68 @@ impl<A: Adapters> Purchases<A> {
         a.gate().take(purchase, retake).await.map_err(gate_down)
     }
 
-    /// What became of the caller's purchase.
+    /// What became of the caller's purchase. While the database or the gate is out of reach,
+    /// it answers from what is still known: an accepted purchase the gate (or this node) holds
+    /// for the caller is pending — it is durable, and its order follows once the writer can
+    /// write it.
     ///
     /// # Errors
     /// [`PurchaseStatusError::NotFound`] for an unknown purchase or another buyer's, or
-    /// `Unavailable`.
+    /// `Unavailable` when nothing that could answer is reachable.
     pub async fn status(
         &self,
         caller: &Caller,
         id: PurchaseId,
     ) -> Result<PurchaseStatus, PurchaseStatusError> {
         let a = &self.adapters;
-        if let Some(order) = a.orders().by_purchase(id).await? {
-            return match order.buyer_id == caller.user_id {
-                true => Ok(PurchaseStatus::Ordered(order)),
-                false => Err(PurchaseStatusError::NotFound),
-            };
+        let stored = match self.stored_status(id).await {
+            Ok(Some((buyer, status))) => {
+                return match buyer == caller.user_id {
+                    true => Ok(status),
+                    false => Err(PurchaseStatusError::NotFound),
+                };
+            }
+            Ok(None) => Ok(()),
+            Err(e) => Err(e),
+        };
+        let held = match a.gate().find_purchase(id).await {
+            Ok(Some(p)) => Some(p.buyer_id),
+            Ok(None) if stored.is_ok() => return Err(PurchaseStatusError::NotFound),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::debug!(purchase = %id, error = %e, "status from memory: the gate is out of reach");
+                None
+            }
+        };
+        match held.or_else(|| self.accepted.get(&id)) {
+            Some(buyer) if buyer == caller.user_id => Ok(PurchaseStatus::Pending),
+            Some(_) => Err(PurchaseStatusError::NotFound),
+            None => match stored {
+                Err(e) => Err(PurchaseStatusError::Unavailable(e)),
+                Ok(()) => Err(PurchaseStatusError::Unavailable(Unavailable(
+                    "the stock gate is out of reach".into(),
+                ))),
+            },
         }
-        if let Some(rejection) = a.orders().rejection(id).await? {
-            return match rejection.buyer_id == caller.user_id {
-                true => Ok(PurchaseStatus::Rejected {
+    }
+
+    /// The purchase's order or rejection, with its buyer, as the database has it.
+    async fn stored_status(
+        &self,
+        id: PurchaseId,
+    ) -> Result<Option<(UserId, PurchaseStatus)>, Unavailable> {
+        let orders = self.adapters.orders();
+        if let Some(order) = orders.by_purchase(id).await? {
+            return Ok(Some((order.buyer_id, PurchaseStatus::Ordered(order))));
+        }
+        Ok(orders.rejection(id).await?.map(|rejection| {
+            (
+                rejection.buyer_id,
+                PurchaseStatus::Rejected {
                     reason: rejection.reason,
-                }),
-                false => Err(PurchaseStatusError::NotFound),
-            };
-        }
-        match a.gate().find_purchase(id).await {
-            Ok(Some(p)) if p.buyer_id == caller.user_id => Ok(PurchaseStatus::Pending),
-            Ok(_) => Err(PurchaseStatusError::NotFound),
-            Err(e) => Err(PurchaseStatusError::Unavailable(Unavailable(e.0))),
-        }
+                },
+            )
+        }))
     }
 }
 

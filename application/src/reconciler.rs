@@ -5,7 +5,11 @@
 //!
 //! It also gives back gate holdings whose purchase the database refused or whose order was
 //! cancelled while the gate was being rebuilt. It only looks when the queue is drained and the
-//! gate holds less than the database says is available; otherwise there is nothing to mend.
+//! gate holds less than the database says is available.
+//!
+//! The other way round — the gate shows more than the database once every purchase is written —
+//! the gate lost takes (it came back from an older snapshot, or a lagging replica took over):
+//! it is distrusted, and the next purchase loads the sale afresh from the database.
 
 use std::sync::Arc;
 
@@ -28,6 +32,8 @@ pub struct ReconcileReport {
     pub drained: bool,
     /// Activities whose gate held less than the database.
     pub mismatched: usize,
+    /// Activities whose gate showed more stock than the database and was distrusted.
+    pub distrusted: usize,
     /// Purchases published again.
     pub republished: Vec<PurchaseId>,
     /// Gate holdings given back because the database refused or cancelled them.
@@ -64,11 +70,41 @@ impl<A: Adapters> Reconciler<A> {
             if activity.state != ActivityState::Published || !activity.window.has_started(now) {
                 continue;
             }
+            if self.gate_lost_takes(&record).await? {
+                report.distrusted += 1;
+                continue;
+            }
             if self.mend(&record, &mut report).await? {
                 report.mismatched += 1;
             }
         }
         Ok(report)
+    }
+
+    /// True when the gate shows more stock than the database while the database stood still
+    /// (read before and after the gate): stock only goes back to the gate after the database
+    /// took it back, and takes only lower the gate, so that gate lost takes. It is distrusted.
+    async fn gate_lost_takes(&self, record: &ActivityRecord) -> Result<bool, Unavailable> {
+        let a = &self.adapters;
+        let id = record.activity.id;
+        let before = record.stock.available();
+        let Some(in_gate) = a.gate().available(id).await? else {
+            return Ok(false);
+        };
+        if in_gate <= before {
+            return Ok(false);
+        }
+        let after = a.activities().by_id(id).await?.map(|r| r.stock.available());
+        if after != Some(before) || a.queue().lag().await? > 0 {
+            return Ok(false);
+        }
+        let distrusted = a.gate().distrust(id).await?;
+        if distrusted {
+            tracing::warn!(activity = %id, in_gate, in_database = before, "the stock gate shows more than the database: it lost takes, so the sale is loaded afresh");
+        } else {
+            tracing::error!(activity = %id, in_gate, in_database = before, "the stock gate shows more than the database and cannot be reloaded");
+        }
+        Ok(distrusted)
     }
 
     /// Looks at one activity; true when its gate held less than the database.

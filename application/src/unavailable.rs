@@ -2,7 +2,7 @@
 //! "try again later" case; the text is for logs, never for clients.
 
 use seckiller_domain::ports::{
-    AnnounceError, CredentialError, GateError, QueueError, StorageError,
+    AnnounceError, CredentialError, GateError, PublishError, QueueError, StorageError,
 };
 
 /// A dependency failed; nothing was changed by the failed step.
@@ -31,6 +31,12 @@ impl From<GateError> for Unavailable {
 impl From<QueueError> for Unavailable {
     fn from(e: QueueError) -> Self {
         Self(e.0)
+    }
+}
+
+impl From<PublishError> for Unavailable {
+    fn from(e: PublishError) -> Self {
+        Self(e.to_string())
     }
 }
 

@@ -2,9 +2,13 @@
 //! cases stay statically typed: one `match` per call, no boxing.
 
 mod gate;
+mod guard;
 mod queue;
 mod restock;
+mod storage;
 
-pub use gate::GateAdapter;
+pub use gate::{GateAdapter, GateBackend};
+pub use guard::DependencyGuard;
 pub use queue::QueueAdapter;
 pub use restock::RestockAdapter;
+pub use storage::Guarded;

@@ -70,6 +70,18 @@ pub struct Settings {
     /// How old a purchase the gate holds must be before the reconciler publishes it again, in
     /// seconds: longer than any publish can take.
     pub reconcile_grace_seconds: u32,
+    /// Longest a call to Redis may take before the purchase gets 503, in milliseconds.
+    pub redis_deadline_millis: u64,
+    /// Longest a call to NATS (a publish and its ack) may take, in milliseconds.
+    pub nats_deadline_millis: u64,
+    /// Longest a database call on the purchase path may take (the database gate, waiting for a
+    /// pooled connection), in milliseconds.
+    pub database_deadline_millis: u64,
+    /// Failures in a row after which a dependency's circuit breaker opens.
+    pub breaker_failure_threshold: u32,
+    /// How long an open breaker answers 503 at once before it lets a probe through, in
+    /// milliseconds.
+    pub breaker_open_millis: u64,
     /// The simulated payment provider's behaviour: `approve`, `decline` or `timeout`.
     pub payment_mode: String,
     /// How long the simulated provider takes to time out, in milliseconds.
@@ -160,6 +172,11 @@ impl Default for Settings {
             sweep_batch_size: 500,
             reconcile_interval_millis: 2000,
             reconcile_grace_seconds: 10,
+            redis_deadline_millis: 1000,
+            nats_deadline_millis: 2000,
+            database_deadline_millis: 2500,
+            breaker_failure_threshold: 5,
+            breaker_open_millis: 1000,
             payment_mode: "approve".into(),
             payment_timeout_millis: 3000,
             payment_latency_millis: 0,
@@ -217,6 +234,14 @@ impl Settings {
                 "sqlite://{}?mode=rwc",
                 self.data_dir.join("seckiller.db").display()
             ),
+        }
+    }
+
+    /// When a dependency's breaker opens and for how long.
+    pub fn breaker(&self) -> seckiller_resilience::BreakerSettings {
+        seckiller_resilience::BreakerSettings {
+            failure_threshold: self.breaker_failure_threshold.max(1),
+            open_for: std::time::Duration::from_millis(self.breaker_open_millis.max(1)),
         }
     }
 

@@ -8,6 +8,7 @@ pub mod config;
 pub mod connections;
 pub mod flow;
 pub mod open_files;
+pub mod readiness;
 pub mod server;
 pub mod spec;
 pub mod telemetry;

@@ -25,19 +25,22 @@ use seckiller_memory::{
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
     Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaOrderRepository,
-    SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect,
+    SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect, connect_with_deadline,
 };
 use seckiller_redis::RedisStockGate;
 
-use crate::adapters::{GateAdapter, QueueAdapter, RestockAdapter};
+use crate::adapters::{
+    DependencyGuard, GateAdapter, GateBackend, Guarded, QueueAdapter, RestockAdapter,
+};
 use crate::config::{Settings, StockGateKind};
 
 /// The adapters of a running node.
 pub struct NodeAdapters {
     users: SeaUserRepository,
     products: SeaProductRepository,
-    activities: SeaActivityRepository,
-    orders: SeaOrderRepository,
+    activities: Guarded<SeaActivityRepository>,
+    orders: Guarded<SeaOrderRepository>,
+    database_guard: Option<DependencyGuard>,
     hasher: Argon2PasswordHasher,
     tokens: JwtTokenService,
     gate: GateAdapter,
@@ -47,6 +50,21 @@ pub struct NodeAdapters {
 }
 
 impl NodeAdapters {
+    /// The stock gate as wired, for probes.
+    pub fn gate_adapter(&self) -> &GateAdapter {
+        &self.gate
+    }
+
+    /// The database's breaker and deadline; none for the embedded SQLite file.
+    pub fn database_guard(&self) -> Option<&DependencyGuard> {
+        self.database_guard.as_ref()
+    }
+
+    /// The purchase queue as wired, for probes.
+    pub fn queue_adapter(&self) -> &QueueAdapter {
+        &self.queue
+    }
+
     /// The simulated payment provider, so tests can switch its behaviour and count charges.
     pub fn payment_provider(&self) -> &SimulatedPaymentProvider {
         &self.payments
@@ -56,8 +74,8 @@ impl NodeAdapters {
 impl Adapters for NodeAdapters {
     type Users = SeaUserRepository;
     type Products = SeaProductRepository;
-    type Activities = SeaActivityRepository;
-    type Orders = SeaOrderRepository;
+    type Activities = Guarded<SeaActivityRepository>;
+    type Orders = Guarded<SeaOrderRepository>;
     type Hasher = Argon2PasswordHasher;
     type Tokens = JwtTokenService;
     type Gate = GateAdapter;
@@ -73,10 +91,10 @@ impl Adapters for NodeAdapters {
     fn products(&self) -> &SeaProductRepository {
         &self.products
     }
-    fn activities(&self) -> &SeaActivityRepository {
+    fn activities(&self) -> &Guarded<SeaActivityRepository> {
         &self.activities
     }
-    fn orders(&self) -> &SeaOrderRepository {
+    fn orders(&self) -> &Guarded<SeaOrderRepository> {
         &self.orders
     }
     fn hasher(&self) -> &Argon2PasswordHasher {
@@ -176,7 +194,18 @@ pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Databas
                 cause,
             })?;
     }
-    let database = connect(&settings.effective_database_url()).await?;
+    // A database server can go away under a running node: bound the wait for a connection by
+    // its deadline. The embedded file cannot; it keeps the pool's own generous bound.
+    let database = match settings.is_embedded() {
+        true => connect(&settings.effective_database_url()).await?,
+        false => {
+            connect_with_deadline(
+                &settings.effective_database_url(),
+                StdDuration::from_millis(settings.database_deadline_millis.max(1)),
+            )
+            .await?
+        }
+    };
     if migrate {
         database.migrate().await?;
     }
@@ -196,21 +225,37 @@ fn payment_provider(settings: &Settings) -> Result<SimulatedPaymentProvider, Wir
 }
 
 /// The stock gate `stock_gate` names; `auto` is Redis when `redis_url` is set, else in process.
-async fn gate(settings: &Settings, database: &Database) -> Result<GateAdapter, WiringError> {
+async fn gate(
+    settings: &Settings,
+    database: &Database,
+    database_guard: Option<DependencyGuard>,
+) -> Result<GateAdapter, WiringError> {
     match (settings.stock_gate, &settings.redis_url) {
         (StockGateKind::Auto | StockGateKind::Redis, Some(url)) => {
+            let guard = DependencyGuard::new(
+                "redis",
+                StdDuration::from_millis(settings.redis_deadline_millis.max(1)),
+                settings.breaker(),
+            );
             RedisStockGate::connect(url, &settings.redis_key_prefix)
                 .await
-                .map(GateAdapter::Redis)
+                .map(|gate| {
+                    let gate = gate.with_take_window(guard.deadline());
+                    GateAdapter::new(GateBackend::Redis(gate), Some(guard))
+                })
                 .map_err(|e| WiringError::Redis(e.to_string()))
         }
         (StockGateKind::Redis, None) => Err(WiringError::Config(
             "stock_gate is redis but redis_url is not set".into(),
         )),
-        (StockGateKind::Auto | StockGateKind::Memory, _) => {
-            Ok(GateAdapter::Memory(MemoryStockGate::new()))
-        }
-        (StockGateKind::Database, _) => Ok(GateAdapter::Database(DatabaseStockGate::new(database))),
+        (StockGateKind::Auto | StockGateKind::Memory, _) => Ok(GateAdapter::new(
+            GateBackend::Memory(MemoryStockGate::new()),
+            None,
+        )),
+        (StockGateKind::Database, _) => Ok(GateAdapter::new(
+            GateBackend::Database(DatabaseStockGate::new(database)),
+            database_guard,
+        )),
     }
 }
 
@@ -235,8 +280,21 @@ async fn queue(
                 client,
                 prefix: settings.nats_stream.clone(),
             };
+            let guard = DependencyGuard::new(
+                "nats",
+                StdDuration::from_millis(settings.nats_deadline_millis.max(1)),
+                settings.breaker(),
+            );
+            // Stock a failed publish left taken is settled by the reconciler after its grace.
+            let settle = StdDuration::from_secs(u64::from(settings.reconcile_grace_seconds))
+                + StdDuration::from_millis(settings.reconcile_interval_millis.saturating_mul(2));
             Ok((
-                QueueAdapter::JetStream(Box::new(queue)),
+                QueueAdapter::JetStream {
+                    queue: Box::new(queue),
+                    guard,
+                    settle,
+                    publish_failures: seckiller_resilience::FailureMemory::default(),
+                },
                 RestockAdapter::Nats(notifier),
                 source,
             ))
@@ -272,8 +330,16 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
                 .await?
         }
     };
-    let gate = gate(settings, &database).await?;
-    let gate_in_process = matches!(gate, GateAdapter::Memory(_));
+    // One breaker for the database, whatever calls it; the embedded file needs none.
+    let database_guard = (!settings.is_embedded()).then(|| {
+        DependencyGuard::new(
+            "database",
+            StdDuration::from_millis(settings.database_deadline_millis.max(1)),
+            settings.breaker(),
+        )
+    });
+    let gate = gate(settings, &database, database_guard.clone()).await?;
+    let gate_in_process = gate.in_process();
     if !settings.is_embedded() && (gate_in_process || settings.nats_url.is_none()) {
         tracing::warn!(
             "running on a shared database with the stock gate (neither Redis nor the database gate) \
@@ -285,8 +351,12 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     let adapters = Arc::new(NodeAdapters {
         users: SeaUserRepository::new(&database),
         products: SeaProductRepository::new(&database),
-        activities: SeaActivityRepository::new(&database),
-        orders: SeaOrderRepository::new(&database),
+        activities: Guarded::new(
+            SeaActivityRepository::new(&database),
+            database_guard.clone(),
+        ),
+        orders: Guarded::new(SeaOrderRepository::new(&database), database_guard.clone()),
+        database_guard,
         hasher: Argon2PasswordHasher::default(),
         tokens: JwtTokenService::new(secret.as_bytes()),
         gate,
@@ -312,7 +382,8 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     let activities = Activities::with_cache(
         adapters.clone(),
         StdDuration::from_millis(settings.activity_cache_millis),
-    );
+    )
+    .with_preheat_lead(Duration::seconds(i64::from(settings.preheat_lead_seconds)));
     let services = Services::new(
         adapters.clone(),
         accounts,
@@ -329,11 +400,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     if let Some(demo) = seeded {
         tracing::info!(activity = %demo.activity.id, "seeded a demo sale");
     }
-    let probe = database.clone();
-    let readiness: ReadinessCheck = Arc::new(move || {
-        let db = probe.clone();
-        Box::pin(async move { db.ping().await.map_err(|e| e.to_string()) })
-    });
+    let readiness = crate::readiness::readiness(database.clone(), adapters.clone());
     Ok(Node {
         services,
         readiness,

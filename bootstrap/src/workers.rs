@@ -23,8 +23,9 @@ use crate::wiring::{Node, RestockSource};
 const FETCH_WAIT: Duration = Duration::from_millis(500);
 /// Pause after a failure before retrying, so a dead dependency is not hammered.
 const BACKOFF: Duration = Duration::from_secs(1);
-/// How often the preheater looks for sales about to open.
-const PREHEAT_EVERY: Duration = Duration::from_secs(5);
+/// How often the preheater looks for sales about to open (publishing loads a sale at once;
+/// this catches a load that failed then, and sales whose gate data was lost).
+const PREHEAT_EVERY: Duration = Duration::from_secs(1);
 
 /// Running background workers.
 pub struct Workers {

@@ -20,7 +20,10 @@ pub use credentials::{
 pub use gate::{GateDecision, GateError, StockGate};
 pub use orders::{MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection};
 pub use payment::{PaymentError, PaymentProvider, PaymentReceipt};
-pub use queue::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
+pub use queue::{
+    Delivery, DeliveryReceipt, PublishError, PublishOutlook, PurchaseFeed, PurchaseQueue,
+    QueueError,
+};
 pub use repositories::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
     UpdateActivityError, UserRepository,

@@ -35,6 +35,7 @@ use crate::hot_answers::HotAnswers;
 use crate::load_shedding::LoadShedding;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
+use crate::retry_after::RetryAfter;
 use crate::{openapi_document, web};
 
 /// The use cases the API serves.
@@ -95,10 +96,22 @@ impl<A: Adapters> Services<A> {
     }
 }
 
-/// Answers whether the service can do its work now (its database reachable); `Err` carries the
-/// reason for the log.
+/// One dependency as a readiness probe sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencyReport {
+    /// The dependency, e.g. `database`, `redis`, `nats`.
+    pub name: &'static str,
+    /// True when it answered now.
+    pub up: bool,
+    /// Its circuit breaker's state (`closed`, `open`, `half_open`), when it has one.
+    pub breaker: Option<&'static str>,
+    /// Why it is not up, for operators.
+    pub detail: Option<String>,
+}
+
+/// Checks every dependency of the wiring and reports each; it must answer within a second.
 pub type ReadinessCheck =
-    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+    Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Vec<DependencyReport>> + Send>> + Send + Sync>;
 
 /// Stores a sale's own rate limit (0 = the node default) where every node reads it; `Err`
 /// carries the reason for the log.
@@ -220,6 +233,7 @@ pub fn build_app<A: Adapters>(
         .with(ProblemCatcher)
         .with(allowed)
         .with(Tracing)
+        .with(RetryAfter)
         .with(hot_answers)
         .with(LoadShedding(settings.max_in_flight_requests))
 }

@@ -19,9 +19,13 @@ mod openapi_document;
 mod order_events;
 mod problem;
 mod problem_catcher;
+mod retry_after;
 mod web;
 
-pub use app::{HttpSettings, ReadinessCheck, SaleLimitStore, Services, build_app, openapi_spec};
+pub use app::{
+    DependencyReport, HttpSettings, ReadinessCheck, SaleLimitStore, Services, build_app,
+    openapi_spec,
+};
 pub use flow_control::{FlowLimits, FlowSettings};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

@@ -117,7 +117,13 @@ impl ApiError {
 
     /// 503 `unavailable`; the cause goes to the log, not to the client.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        tracing::warn!(%cause, "dependency unavailable");
+        // An outage fails every request the same way: one line a second tells the operator,
+        // the breakers log their own changes, and the rest go to debug.
+        if log_pacing::due() {
+            tracing::warn!(%cause, "dependency unavailable (further ones this second at debug)");
+        } else {
+            tracing::debug!(%cause, "dependency unavailable");
+        }
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -162,4 +168,20 @@ pub(crate) fn from_request_error(err: poem::Error) -> ApiError {
         detail
     };
     ApiError::new(status, code_for_status(status), detail)
+}
+
+/// At most one warning a second for answers that fail the same way during an outage.
+mod log_pacing {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    static LAST_SECOND: AtomicU64 = AtomicU64::new(0);
+
+    /// True for the first call in each wall-clock second.
+    pub(super) fn due() -> bool {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        LAST_SECOND.swap(now, Ordering::Relaxed) != now
+    }
 }

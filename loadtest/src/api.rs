@@ -1,5 +1,6 @@
-//! The timed journey's client: one [`Api`] per node, every call timed, and [`Nodes`] to spread
-//! the crowd over them.
+//! The timed journey's client: one [`Api`] per node, every call timed, [`Nodes`] to spread
+//! the crowd over them, and a buyer's [`Route`], which moves it to the next node when its node
+//! does not answer.
 //!
 //! Only the journey's requests go through here — purchase token, purchase, purchase status (the
 //! long poll) and payment — and they stay on raw `reqwest` on purpose; everything else speaks
@@ -11,6 +12,7 @@
 //! strings) of which it only counts the code or takes one field.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -138,16 +140,63 @@ impl Nodes {
         &self.first
     }
 
-    /// The node buyer number `i` talks to.
-    pub fn for_buyer(&self, i: usize) -> &Api {
-        self.all
-            .get(i % self.all.len().max(1))
-            .unwrap_or(&self.first)
+    /// The number of the node buyer number `i` starts on: round-robin.
+    pub fn home_of(&self, i: usize) -> usize {
+        i % self.all.len().max(1)
+    }
+
+    /// The node after number `node`, round-robin: where a buyer goes when `node` does not
+    /// answer.
+    pub fn after(&self, node: usize) -> usize {
+        (node + 1) % self.all.len().max(1)
+    }
+
+    /// Node number `node` (the first when there is no such node).
+    pub fn node(&self, node: usize) -> &Api {
+        self.all.get(node).unwrap_or(&self.first)
+    }
+
+    /// Every node once, starting at number `node`: the order to ask in when any node will do
+    /// and some may be down.
+    pub fn round_from(&self, node: usize) -> impl Iterator<Item = &Api> {
+        let n = self.all.len();
+        (0..n).filter_map(move |k| self.all.get((node + k) % n))
     }
 
     /// Every node's base address.
     pub fn urls(&self) -> Vec<String> {
         self.all.iter().map(|a| a.base().to_owned()).collect()
+    }
+}
+
+/// The node one buyer talks to. A buyer whose node does not answer (connection refused, broken
+/// or timed out) calls [`Route::fail_over`] and carries on at the next node: a node that is down
+/// must not end the journeys that happened to start on it. The nodes share the gate, the queue
+/// and the database, so an idempotent retry may land on any of them.
+pub struct Route<'a> {
+    nodes: &'a Nodes,
+    /// One buyer's, so never contended; atomic only so a journey stays `Send` across awaits.
+    node: AtomicUsize,
+}
+
+impl<'a> Route<'a> {
+    /// Buyer number `i`'s route, starting on its home node.
+    pub fn of_buyer(nodes: &'a Nodes, i: usize) -> Self {
+        Self {
+            nodes,
+            node: AtomicUsize::new(nodes.home_of(i)),
+        }
+    }
+
+    /// The node to ask now.
+    pub fn api(&self) -> &'a Api {
+        self.nodes.node(self.node.load(Ordering::Relaxed))
+    }
+
+    /// The current node did not answer: move on to the next.
+    pub fn fail_over(&self) {
+        let next = self.nodes.after(self.node.load(Ordering::Relaxed));
+        self.node.store(next, Ordering::Relaxed);
     }
 }
 
@@ -182,9 +231,41 @@ mod tests {
     #[test]
     fn buyers_are_spread_round_robin_over_the_nodes() -> anyhow::Result<()> {
         let nodes = Nodes::new(&split_urls(&["http://a/,http://b".to_owned()]), 10)?;
-        let picked: Vec<&str> = (0..4).map(|i| nodes.for_buyer(i).base()).collect();
+        let picked: Vec<&str> = (0..4)
+            .map(|i| nodes.node(nodes.home_of(i)).base())
+            .collect();
         assert_eq!(picked, vec!["http://a", "http://b", "http://a", "http://b"]);
         assert_eq!(nodes.admin().base(), "http://a");
+        Ok(())
+    }
+
+    #[test]
+    fn a_buyer_whose_node_does_not_answer_moves_on_to_the_next_and_round() -> anyhow::Result<()> {
+        let nodes = Nodes::new(&split_urls(&["http://a,http://b,http://c".to_owned()]), 10)?;
+        let route = Route::of_buyer(&nodes, 4);
+        let mut seen = vec![route.api().base()];
+        for _ in 0..3 {
+            route.fail_over();
+            seen.push(route.api().base());
+        }
+        assert_eq!(seen, vec!["http://b", "http://c", "http://a", "http://b"]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_single_node_is_its_own_next() -> anyhow::Result<()> {
+        let nodes = Nodes::new(&split_urls(&["http://a".to_owned()]), 10)?;
+        let route = Route::of_buyer(&nodes, 7);
+        route.fail_over();
+        assert_eq!(route.api().base(), "http://a");
+        Ok(())
+    }
+
+    #[test]
+    fn any_node_will_do_asks_each_once_from_the_given_one() -> anyhow::Result<()> {
+        let nodes = Nodes::new(&split_urls(&["http://a,http://b,http://c".to_owned()]), 10)?;
+        let order: Vec<&str> = nodes.round_from(2).map(Api::base).collect();
+        assert_eq!(order, vec!["http://c", "http://a", "http://b"]);
         Ok(())
     }
 }

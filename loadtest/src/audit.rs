@@ -51,7 +51,7 @@ impl SeenOrder {
 }
 
 /// Every order of `activity` held by the buyers numbered in `who`, each asked on its own node
-/// through a client carrying its session.
+/// (or, when that one does not answer, the next) through a client carrying its session.
 ///
 /// # Errors
 /// A buyer's order list could not be read.
@@ -70,26 +70,24 @@ pub async fn orders(
             let buyer = buyers
                 .get(i)
                 .context("an accepted purchase by an unknown buyer")?;
-            let api = client::at(nodes.for_buyer(i).base(), Some(&buyer.token))?;
+            let token = buyer.token.clone();
+            let bases: Vec<String> = nodes
+                .round_from(nodes.home_of(i))
+                .map(|node| node.base().to_owned())
+                .collect();
             tasks.spawn(async move {
-                let mut mine = Vec::new();
-                // A buyer holds at most its limit (1,000 at most) of live orders, plus expired ones.
-                for page in 0..1000 {
-                    let list = api
-                        .list_orders(Some(PAGE), Some(page * PAGE.get()))
-                        .await
-                        .answer(format_args!("orders of buyer {i}"))?;
-                    let full = list.len() >= usize::try_from(PAGE.get())?;
-                    mine.extend(
-                        list.into_iter()
-                            .filter(|o| o.activity_id == activity)
-                            .map(|o| SeenOrder::read(i, o)),
-                    );
-                    if !full {
-                        break;
+                // The buyer's own node first; one that does not answer (down for good, say) is
+                // skipped for the next, since every node serves the same orders.
+                let mut first_error = None;
+                for base in bases {
+                    match orders_of_buyer(&base, &token, i, activity).await {
+                        Ok(mine) => return Ok(mine),
+                        Err(e) => {
+                            first_error.get_or_insert(e);
+                        }
                     }
                 }
-                anyhow::Ok(mine)
+                Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no node to ask")))
             });
         }
         let Some(done) = tasks.join_next().await else {
@@ -98,6 +96,34 @@ pub async fn orders(
         found.extend(done??);
     }
     Ok(found)
+}
+
+/// Every order of `activity` that buyer number `i` (acting with `token`) sees at `base`.
+async fn orders_of_buyer(
+    base: &str,
+    token: &str,
+    i: usize,
+    activity: Uuid,
+) -> anyhow::Result<Vec<SeenOrder>> {
+    let api = client::at(base, Some(token))?;
+    let mut mine = Vec::new();
+    // A buyer holds at most its limit (1,000 at most) of live orders, plus expired ones.
+    for page in 0..1000 {
+        let list = api
+            .list_orders(Some(PAGE), Some(page * PAGE.get()))
+            .await
+            .answer(format_args!("orders of buyer {i} at {base}"))?;
+        let full = list.len() >= usize::try_from(PAGE.get())?;
+        mine.extend(
+            list.into_iter()
+                .filter(|o| o.activity_id == activity)
+                .map(|o| SeenOrder::read(i, o)),
+        );
+        if !full {
+            break;
+        }
+    }
+    Ok(mine)
 }
 
 #[cfg(test)]

@@ -84,14 +84,8 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
     args.check()?;
     let nodes = Arc::new(Nodes::new(&args.nodes(), args.connections)?);
     let progress = Progress::new(!args.quiet && std::io::stdout().is_terminal());
-    let base = nodes.admin().base();
-    let token = client::sign_in(
-        &client::at(base, None)?,
-        &args.admin_username,
-        &args.admin_password,
-    )
-    .await?;
-    let admin = client::at(base, Some(&token))?;
+    let token = sign_in(&nodes, args).await?;
+    let admin = client::at(nodes.admin().base(), Some(&token))?;
 
     let n = usize::try_from(args.buyers)?;
     let started = Instant::now();
@@ -117,9 +111,13 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
     let sale = setup::sale(&admin, &spec).await?;
     let recorder = Arc::new(Recorder::new(sale.opens_at)?);
     let source = StatsSource {
-        admin: admin.clone(),
+        admins: nodes
+            .round_from(0)
+            .map(|node| client::at(node.base(), Some(&token)))
+            .collect::<anyhow::Result<_>>()?,
         activity: sale.id,
         opening: sale.opens_at,
+        answered_last: Arc::default(),
     };
     let monitor = Monitor::start(source.clone());
     let settle_timeout = Duration::from_secs(args.settle_timeout);
@@ -189,6 +187,27 @@ async fn run(args: &Args) -> anyhow::Result<Report> {
     });
     report.print();
     Ok(report)
+}
+
+/// Signs the admin in. Sessions are verified by every node alike, so a node that does not answer
+/// is skipped for the next; the error is the first node's when none answers.
+async fn sign_in(nodes: &Nodes, args: &Args) -> anyhow::Result<String> {
+    let mut first_error = None;
+    for node in nodes.round_from(0) {
+        let tried = client::sign_in(
+            &client::at(node.base(), None)?,
+            &args.admin_username,
+            &args.admin_password,
+        )
+        .await;
+        match tried {
+            Ok(token) => return Ok(token),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    Err(first_error.unwrap_or_else(|| anyhow::anyhow!("no --url given")))
 }
 
 /// Waits for the last unpaid order to expire (when asked to), then for the books to settle.

@@ -2,6 +2,7 @@
 //! through the run, so "never more than the stock" is checked while it happens, and polled at the
 //! end until the books settle.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -59,12 +60,17 @@ impl StatsSample {
     }
 }
 
-/// Where the stats are read: the sale on the admin's node, through the admin's client.
+/// Where the stats are read: the sale, through the admin's client of each node. A reading is
+/// asked of the node that answered last, then of the others in turn, so the books stay readable
+/// while a node is down (every node serves the same books).
 #[derive(Clone)]
 pub struct StatsSource {
-    pub admin: Client,
+    /// The admin's client of each node, the admin's own node first.
+    pub admins: Vec<Client>,
     pub activity: Uuid,
     pub opening: Instant,
+    /// The index of the client that answered last.
+    pub answered_last: Arc<AtomicUsize>,
 }
 
 impl StatsSource {
@@ -76,8 +82,19 @@ impl StatsSource {
         } else {
             -i64::try_from(self.opening.duration_since(now).as_millis()).unwrap_or(i64::MAX)
         };
-        let answer = self.admin.activity_stats(&self.activity).await.ok()?;
-        Some(StatsSample::read(t_ms, answer.into_inner()))
+        let n = self.admins.len();
+        let first = self.answered_last.load(Ordering::Relaxed);
+        for k in 0..n {
+            let at = (first + k) % n;
+            let Some(admin) = self.admins.get(at) else {
+                continue;
+            };
+            if let Ok(answer) = admin.activity_stats(&self.activity).await {
+                self.answered_last.store(at, Ordering::Relaxed);
+                return Some(StatsSample::read(t_ms, answer.into_inner()));
+            }
+        }
+        None
     }
 }
 

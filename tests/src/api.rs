@@ -81,6 +81,11 @@ impl Api {
         }
     }
 
+    /// `http://host:port` of the node.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
     /// The generated client acting for `bearer` (anonymous with `None`). Requests give up
     /// after [`REQUEST_TIMEOUT`]; the calls of one bearer are sequential, so its pool keeps at
     /// most one connection.
@@ -89,6 +94,24 @@ impl Api {
         reason = "the generated client's own error, as every generated call returns it"
     )]
     fn client(&self, bearer: Option<&str>) -> Result<Client, ApiError> {
+        self.client_with_timeout(bearer, REQUEST_TIMEOUT)
+    }
+
+    /// The generated client acting for `bearer` (anonymous with `None`), whose requests give up
+    /// after `timeout`: a crowd that must tell a fast refusal from a hang keeps one per buyer,
+    /// with a timeout well under the service's longest wait.
+    ///
+    /// # Errors
+    /// When the bearer cannot be a header value or the HTTP client cannot be built.
+    #[allow(
+        clippy::result_large_err,
+        reason = "the generated client's own error, as every generated call returns it"
+    )]
+    pub fn client_with_timeout(
+        &self,
+        bearer: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Client, ApiError> {
         let mut headers = HeaderMap::new();
         if let Some(token) = bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {token}"))?;
@@ -97,7 +120,7 @@ impl Api {
         }
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .timeout(REQUEST_TIMEOUT)
+            .timeout(timeout)
             .pool_max_idle_per_host(1)
             .build()?;
         Ok(Client::new_with_client(&self.base, http))

@@ -1,4 +1,4 @@
-//! Where the `seckiller` binary under test is.
+//! Where the `seckiller` binary under test is (and the crowd simulator, `seckiller-crowd`).
 //!
 //! `cargo test --workspace` builds it (the `seckiller` package has integration tests, so Cargo
 //! links its binary), next to this crate's test executables: they run from
@@ -19,14 +19,27 @@ use anyhow::{Context, bail};
 /// # Errors
 /// When the test executable's location cannot be read, or the build fails.
 pub fn seckiller_binary() -> anyhow::Result<PathBuf> {
+    binary_of("seckiller", "seckiller")
+}
+
+/// The crowd simulator's binary (`seckiller-crowd`), found and built as [`seckiller_binary`].
+///
+/// # Errors
+/// When the test executable's location cannot be read, or the build fails.
+pub fn crowd_binary() -> anyhow::Result<PathBuf> {
+    binary_of("seckiller-crowd", "seckiller-crowd")
+}
+
+/// Binary `bin` of `package`, next to the running test, built first when missing.
+fn binary_of(package: &str, bin: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe().context("the test executable's path")?;
     let profile_dir = exe
         .parent()
         .and_then(Path::parent)
         .context("the test executable is not under <target>/<profile>/deps")?;
-    let binary = profile_dir.join(format!("seckiller{}", std::env::consts::EXE_SUFFIX));
+    let binary = profile_dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
     if !binary.is_file() {
-        build(profile_dir)?;
+        build(profile_dir, package, bin)?;
     }
     if !binary.is_file() {
         bail!(
@@ -39,7 +52,7 @@ pub fn seckiller_binary() -> anyhow::Result<PathBuf> {
 
 /// Builds the binary into `profile_dir`'s target directory with its profile, using the Cargo
 /// that runs this test.
-fn build(profile_dir: &Path) -> anyhow::Result<()> {
+fn build(profile_dir: &Path, package: &str, bin: &str) -> anyhow::Result<()> {
     let target_dir = profile_dir
         .parent()
         .context("the profile directory has no target directory")?;
@@ -52,7 +65,7 @@ fn build(profile_dir: &Path) -> anyhow::Result<()> {
         .context("the crate is not inside the workspace")?
         .join("Cargo.toml");
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--package", "seckiller", "--bin", "seckiller"])
+        .args(["build", "--package", package, "--bin", bin])
         .arg("--profile")
         .arg(profile)
         .arg("--manifest-path")
@@ -62,7 +75,7 @@ fn build(profile_dir: &Path) -> anyhow::Result<()> {
         .status()
         .context("running cargo build")?;
     if !status.success() {
-        bail!("`cargo build --package seckiller --bin seckiller` failed ({status})");
+        bail!("`cargo build --package {package} --bin {bin}` failed ({status})");
     }
     Ok(())
 }

@@ -103,7 +103,7 @@ async fn attempt(api: &Api, buyer: &Buyer, activity: Uuid, quantity: NonZeroU64)
 }
 
 /// Sorts a failed attempt; every variant is named, so a new one has to be sorted here.
-async fn failure(error: ApiError) -> Answer {
+pub(crate) async fn failure(error: ApiError) -> Answer {
     let described = format!("{error:#}");
     match error {
         Error::ErrorResponse(problem) => Answer::Refused {

@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
 
 use anyhow::Context;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -19,17 +20,32 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 /// The key nodes sign bearer tokens with, so buyers can be given tokens without signing in.
 pub const TOKEN_SECRET: &str = "e2e-secret-e2e-secret-e2e-secret-e2e!";
 
-fn postgres_admin_url() -> String {
-    std::env::var("SECKILLER_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+/// Where the servers of an environment are: the Postgres maintenance database (the environment
+/// creates its own database next to it), Redis and NATS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerUrls {
+    /// A Postgres URL whose database may be replaced by the environment's own
+    /// (`postgres://postgres@127.0.0.1:5432/postgres`).
+    pub postgres_admin: String,
+    /// The Redis URL.
+    pub redis: String,
+    /// The NATS URL (JetStream enabled).
+    pub nats: String,
 }
 
-fn redis_url() -> String {
-    std::env::var("SECKILLER_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
-}
-
-fn nats_url() -> String {
-    std::env::var("SECKILLER_TEST_NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".into())
+impl ServerUrls {
+    /// The shared servers: `SECKILLER_TEST_POSTGRES_URL`, `SECKILLER_TEST_REDIS_URL` and
+    /// `SECKILLER_TEST_NATS_URL`, or the local defaults.
+    pub fn from_env() -> Self {
+        Self {
+            postgres_admin: std::env::var("SECKILLER_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into()),
+            redis: std::env::var("SECKILLER_TEST_REDIS_URL")
+                .unwrap_or_else(|_| "redis://127.0.0.1:6379".into()),
+            nats: std::env::var("SECKILLER_TEST_NATS_URL")
+                .unwrap_or_else(|_| "nats://127.0.0.1:4222".into()),
+        }
+    }
 }
 
 /// `url` with its database name replaced by `name`.
@@ -41,8 +57,8 @@ fn with_database(url: &str, name: &str) -> String {
 }
 
 /// One statement on the Postgres server's maintenance database.
-async fn admin_sql(sql: &str) -> anyhow::Result<()> {
-    let db = Database::connect(postgres_admin_url())
+async fn admin_sql(postgres_admin: &str, sql: &str) -> anyhow::Result<()> {
+    let db = Database::connect(postgres_admin)
         .await
         .context("connecting to Postgres (set SECKILLER_TEST_POSTGRES_URL)")?;
     let done = db
@@ -56,6 +72,7 @@ async fn admin_sql(sql: &str) -> anyhow::Result<()> {
 /// A test's database, key prefix and stream; see the module documentation.
 #[derive(Debug)]
 pub struct Environment {
+    urls: ServerUrls,
     database: String,
     stream: String,
     log: PathBuf,
@@ -63,15 +80,30 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// Creates the database; the prefix and stream come into being when a node first uses them.
+    /// Creates the database on the shared servers ([`ServerUrls::from_env`]); the prefix and
+    /// stream come into being when a node first uses them.
     ///
     /// # Errors
     /// When Postgres is unreachable or refuses to create the database.
     pub async fn create() -> anyhow::Result<Self> {
+        Self::create_on(ServerUrls::from_env()).await
+    }
+
+    /// Creates the database on the servers at `urls` (a test's own servers, say, which it may
+    /// then kill); otherwise as [`Environment::create`].
+    ///
+    /// # Errors
+    /// When Postgres is unreachable or refuses to create the database.
+    pub async fn create_on(urls: ServerUrls) -> anyhow::Result<Self> {
         let id = Uuid::now_v7().simple().to_string();
         let database = format!("seckiller_e2e_{id}");
-        admin_sql(&format!("CREATE DATABASE \"{database}\"")).await?;
+        admin_sql(
+            &urls.postgres_admin,
+            &format!("CREATE DATABASE \"{database}\""),
+        )
+        .await?;
         Ok(Self {
+            urls,
             database,
             stream: format!("E2E{id}"),
             log: std::env::temp_dir().join(format!("seckiller-e2e-{id}.log")),
@@ -81,7 +113,7 @@ impl Environment {
 
     /// The database URL nodes use.
     pub fn database_url(&self) -> String {
-        with_database(&postgres_admin_url(), &self.database)
+        with_database(&self.urls.postgres_admin, &self.database)
     }
 
     /// Where the nodes of this environment write their output (kept when the test fails).
@@ -100,9 +132,9 @@ impl Environment {
         [
             ("DATABASE_URL", self.database_url()),
             ("DATA_DIR", std::env::temp_dir().display().to_string()),
-            ("REDIS_URL", redis_url()),
+            ("REDIS_URL", self.urls.redis.clone()),
             ("REDIS_KEY_PREFIX", self.redis_prefix()),
-            ("NATS_URL", nats_url()),
+            ("NATS_URL", self.urls.nats.clone()),
             ("NATS_STREAM", self.stream.clone()),
             ("ADMIN_USERNAME", ADMIN.into()),
             ("ADMIN_PASSWORD", ADMIN_PASSWORD.into()),
@@ -148,27 +180,38 @@ impl Environment {
     /// Removes the database, the Redis keys and the JetStream streams. Stop the nodes first.
     pub async fn remove(mut self) {
         self.removed = true;
-        remove(&self.database, &self.redis_prefix(), &self.stream).await;
+        remove(
+            &self.urls,
+            &self.database,
+            &self.redis_prefix(),
+            &self.stream,
+        )
+        .await;
         let _ = tokio::fs::remove_file(&self.log).await;
     }
 }
 
+/// How long clean-up may wait for one server: a server a test killed has nothing left to clean,
+/// and must not hang the clean-up of the others.
+const CLEAN_UP: Duration = Duration::from_secs(5);
+
 /// Best effort: a server that is gone has nothing left to clean.
-async fn remove(database: &str, redis_prefix: &str, stream: &str) {
-    let _ = admin_sql(&format!(
-        "DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)"
-    ))
+async fn remove(urls: &ServerUrls, database: &str, redis_prefix: &str, stream: &str) {
+    let drop_database = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+    let _ = tokio::time::timeout(CLEAN_UP, admin_sql(&urls.postgres_admin, &drop_database)).await;
+    let _ = tokio::time::timeout(CLEAN_UP, delete_redis_keys(&urls.redis, redis_prefix)).await;
+    let _ = tokio::time::timeout(CLEAN_UP, async {
+        if let Ok(client) = async_nats::connect(&urls.nats).await {
+            let _ = seckiller_nats::delete_purchase_streams(client, stream).await;
+        }
+    })
     .await;
-    delete_redis_keys(redis_prefix).await;
-    if let Ok(client) = async_nats::connect(nats_url()).await {
-        let _ = seckiller_nats::delete_purchase_streams(client, stream).await;
-    }
 }
 
-async fn delete_redis_keys(prefix: &str) {
+async fn delete_redis_keys(redis: &str, prefix: &str) {
     use fred::prelude::{Builder, ClientLike, Config, Key, KeysInterface};
     use futures::TryStreamExt;
-    let Ok(config) = Config::from_url(&redis_url()) else {
+    let Ok(config) = Config::from_url(redis) else {
         return;
     };
     let Ok(client) = Builder::from_config(config).build() else {
@@ -196,7 +239,8 @@ impl Drop for Environment {
         if self.removed {
             return;
         }
-        let (database, prefix, stream) = (
+        let (urls, database, prefix, stream) = (
+            self.urls.clone(),
             self.database.clone(),
             self.redis_prefix(),
             self.stream.clone(),
@@ -206,7 +250,7 @@ impl Drop for Environment {
                 .enable_all()
                 .build()
             {
-                rt.block_on(remove(&database, &prefix, &stream));
+                rt.block_on(remove(&urls, &database, &prefix, &stream));
             }
         })
         .join();

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use chrono::Duration;
-use seckiller_domain::ports::{MockActivityRepository, StorageError};
+use seckiller_domain::ports::{MockActivityRepository, StockGate, StorageError};
 use seckiller_domain::{
     Currency, Description, Money, Name, NewProduct, PaymentWindow, ProductId, Quantity, Role,
     SaleWindow, UserId,
@@ -106,6 +106,11 @@ async fn a_planned_sale_is_a_hidden_draft_until_published() {
         .await
         .unwrap();
     assert_eq!(published.phase, Phase::Upcoming);
+    // Its stock is in the gate before its first buyer, whenever the preheater comes by.
+    assert_eq!(
+        f.adapters.gate.available(draft.activity.id).await.unwrap(),
+        Some(10)
+    );
     assert_eq!(
         f.activities.get(draft.activity.id).await.unwrap().phase,
         Phase::Upcoming

@@ -130,3 +130,29 @@ async fn concurrent_loads_of_one_activity_wait_for_the_first() {
     assert_eq!(fresh.gate.available(sale.activity).await.unwrap(), Some(4));
     assert_eq!(fresh.gate.holdings(sale.activity).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn another_sales_backlog_does_not_hold_up_a_rebuild() {
+    let busy = sale_with_window(TestAdapters::memory(), 5, 1, 0, PaymentWindow::DEFAULT).await;
+    // Its purchase waits in the queue, unwritten.
+    busy.attempt(&buyer(), 1).await.unwrap();
+    let other = crate::testing::sale_on((*busy.adapters).clone(), 3, 1, 0).await;
+    let mut fresh = (*other.adapters).clone();
+    fresh.gate = MemoryStockGate::new();
+    let fresh = Arc::new(fresh);
+    let record = fresh
+        .activities()
+        .by_id(other.activity)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(fresh.queue().lag().await.unwrap() > 0);
+    assert_eq!(
+        GateLoader::new(fresh.clone())
+            .load(&record.activity)
+            .await
+            .unwrap(),
+        LoadOutcome::Offered
+    );
+    assert_eq!(fresh.gate.available(other.activity).await.unwrap(), Some(3));
+}

@@ -143,3 +143,19 @@ async fn a_purchase_for_an_unknown_activity_is_dead_lettered_and_does_not_block_
     assert_eq!(adapters.queue.dead_letters().len(), 1);
     assert_eq!(adapters.queue.lag().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn an_order_written_late_still_gets_its_whole_payment_window() {
+    let adapters = Arc::new(TestAdapters::memory());
+    let activity = stored_activity(&adapters, 5).await;
+    let p = purchase(activity);
+    adapters.queue.publish(&p).await.unwrap();
+    // The order is written 45 s after the purchase (say, after a database outage).
+    adapters.clock.advance(Duration::seconds(45));
+    writer(&adapters)
+        .write_batch(10, StdDuration::ZERO)
+        .await
+        .unwrap();
+    let order = adapters.orders.by_purchase(p.id).await.unwrap().unwrap();
+    assert_eq!(order.pay_deadline, t0() + Duration::seconds(45 + 60));
+}

@@ -4,8 +4,8 @@ use std::time::Duration as StdDuration;
 use chrono::Duration;
 use seckiller_domain::PaymentWindow;
 use seckiller_domain::ports::{
-    ActivityRepository, Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError,
-    StockGate,
+    ActivityRepository, Delivery, DeliveryReceipt, PublishError, PublishOutlook, PurchaseFeed,
+    PurchaseQueue, QueueError, StockGate,
 };
 use uuid::Uuid;
 
@@ -22,8 +22,8 @@ use crate::testing::{Sale, TestAdapters, admin, buyer, sale, sale_on, t0};
 struct BrokenQueue;
 
 impl PurchaseQueue for BrokenQueue {
-    async fn publish(&self, _: &Purchase) -> Result<(), QueueError> {
-        Err(QueueError("nats is down".into()))
+    async fn publish(&self, _: &Purchase) -> Result<(), PublishError> {
+        Err(PublishError::NotStored("nats is down".into()))
     }
 }
 
@@ -407,19 +407,38 @@ async fn the_preheater_does_not_reload_a_running_sale_while_purchases_are_queued
     );
 }
 
-/// The memory queue, with publishing switched off on demand.
+/// The memory queue, with publishing switched off on demand, its publishes left unconfirmed,
+/// or its outlook set.
 #[derive(Clone, Default)]
 struct SwitchableQueue {
     inner: seckiller_memory::MemoryPurchaseQueue,
     down: Arc<std::sync::atomic::AtomicBool>,
+    unconfirmed: Arc<std::sync::atomic::AtomicBool>,
+    outlook: Arc<std::sync::Mutex<Option<PublishOutlook>>>,
+}
+
+impl SwitchableQueue {
+    fn set_outlook(&self, outlook: PublishOutlook) {
+        *self.outlook.lock().unwrap() = Some(outlook);
+    }
 }
 
 impl PurchaseQueue for SwitchableQueue {
-    async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
+    async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(QueueError("nats is down".into()));
+            return Err(PublishError::NotStored("nats is down".into()));
+        }
+        if self.unconfirmed.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(PublishError::Unconfirmed("the ack was lost".into()));
         }
         self.inner.publish(purchase).await
+    }
+
+    fn outlook(&self) -> PublishOutlook {
+        self.outlook
+            .lock()
+            .unwrap()
+            .unwrap_or(PublishOutlook::Ready)
     }
 }
 
@@ -452,4 +471,149 @@ async fn a_keyed_retry_of_a_recorded_purchase_replays_even_when_publishing_fails
         sale.adapters.gate().available(sale.activity).await.unwrap(),
         Some(9)
     );
+}
+
+#[tokio::test]
+async fn nothing_is_taken_while_the_queue_is_down() {
+    let queue = SwitchableQueue::default();
+    let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 3, 1, 0).await;
+    queue.set_outlook(PublishOutlook::Down);
+    assert!(matches!(
+        sale.attempt(&buyer(), 1).await,
+        Err(PurchaseError::Unavailable(_))
+    ));
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(3)
+    );
+}
+
+#[tokio::test]
+async fn an_empty_gate_is_not_sold_out_while_failed_publishes_may_give_stock_back() {
+    let queue = SwitchableQueue::default();
+    let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 1, 1, 0).await;
+    sale.attempt(&buyer(), 1).await.unwrap();
+    queue.set_outlook(PublishOutlook::Recovering);
+    assert!(matches!(
+        sale.attempt(&buyer(), 1).await,
+        Err(PurchaseError::Unavailable(_))
+    ));
+    assert!(!sale.purchases.sold_out_flags().is_sold_out(sale.activity));
+    // Once publishing is healthy again, an empty gate is a final answer.
+    queue.set_outlook(PublishOutlook::Ready);
+    assert_eq!(sale.attempt(&buyer(), 1).await, Err(PurchaseError::SoldOut));
+    assert!(sale.purchases.sold_out_flags().is_sold_out(sale.activity));
+}
+
+#[tokio::test]
+async fn an_unconfirmed_publish_keeps_its_stock_taken_for_the_reconciler() {
+    let queue = SwitchableQueue::default();
+    let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 2, 1, 0).await;
+    queue
+        .unconfirmed
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(
+        sale.attempt(&buyer(), 1).await,
+        Err(PurchaseError::Unavailable(_))
+    ));
+    // It may be stored: giving its stock back could sell it twice.
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(1)
+    );
+    assert_eq!(
+        sale.adapters
+            .gate()
+            .holdings(sale.activity)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
+/// The memory gate, its lookups cut off on demand (Redis out of reach).
+#[derive(Clone, Default)]
+struct UnreachableLookups {
+    inner: seckiller_memory::MemoryStockGate,
+    cut: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StockGate for UnreachableLookups {
+    async fn preheat(
+        &self,
+        activity: ActivityId,
+        available: u32,
+        limit: Quantity,
+        holdings: &[Purchase],
+    ) -> Result<(), seckiller_domain::ports::GateError> {
+        self.inner
+            .preheat(activity, available, limit, holdings)
+            .await
+    }
+    async fn remember_given_back(
+        &self,
+        activity: ActivityId,
+        given_back: &[Purchase],
+    ) -> Result<(), seckiller_domain::ports::GateError> {
+        self.inner.remember_given_back(activity, given_back).await
+    }
+    async fn take(
+        &self,
+        purchase: &Purchase,
+        retake: bool,
+    ) -> Result<GateDecision, seckiller_domain::ports::GateError> {
+        self.inner.take(purchase, retake).await
+    }
+    async fn give_back(
+        &self,
+        purchase: &Purchase,
+    ) -> Result<bool, seckiller_domain::ports::GateError> {
+        self.inner.give_back(purchase).await
+    }
+    async fn available(
+        &self,
+        activity: ActivityId,
+    ) -> Result<Option<u32>, seckiller_domain::ports::GateError> {
+        self.inner.available(activity).await
+    }
+    async fn find_purchase(
+        &self,
+        id: PurchaseId,
+    ) -> Result<Option<Purchase>, seckiller_domain::ports::GateError> {
+        if self.cut.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(seckiller_domain::ports::GateError("redis is away".into()));
+        }
+        self.inner.find_purchase(id).await
+    }
+    async fn holdings(
+        &self,
+        activity: ActivityId,
+    ) -> Result<Vec<Purchase>, seckiller_domain::ports::GateError> {
+        self.inner.holdings(activity).await
+    }
+}
+
+#[tokio::test]
+async fn a_status_poll_answers_from_memory_while_the_gate_is_out_of_reach() {
+    let gate = UnreachableLookups::default();
+    let sale = sale_on(TestAdapters::memory().with_gate(gate.clone()), 10, 1, 0).await;
+    let (olga, peter) = (buyer(), buyer());
+    let id = sale.attempt(&olga, 1).await.unwrap();
+    gate.cut.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        sale.purchases.status(&olga, id).await,
+        Ok(PurchaseStatus::Pending)
+    );
+    // Still nobody else's to see.
+    assert_eq!(
+        sale.purchases.status(&peter, id).await,
+        Err(PurchaseStatusError::NotFound)
+    );
+    // A purchase nobody here knows of cannot be answered.
+    let unknown = PurchaseId::from_uuid(Uuid::now_v7());
+    assert!(matches!(
+        sale.purchases.status(&olga, unknown).await,
+        Err(PurchaseStatusError::Unavailable(_))
+    ));
 }

@@ -64,3 +64,28 @@ async fn a_gate_and_database_that_agree_are_left_alone() {
         }
     );
 }
+
+#[tokio::test]
+async fn a_gate_showing_more_than_the_database_is_distrusted_and_loaded_afresh() {
+    let sale = sale(10, 1).await;
+    let a = &sale.adapters;
+    let mut orders = Vec::new();
+    for _ in 0..3 {
+        orders.push(sale.order(&buyer(), 1).await);
+    }
+    // The gate forgets a take the database holds (as a Redis restored from an older snapshot
+    // would): it shows 8 where the database has 7.
+    let forgotten = orders[0].purchase();
+    assert!(a.gate.give_back(&forgotten).await.unwrap());
+    assert_eq!(a.gate.available(sale.activity).await.unwrap(), Some(8));
+
+    let report = Reconciler::new(a.clone(), Duration::seconds(10))
+        .run_once()
+        .await
+        .unwrap();
+    assert_eq!(report.distrusted, 1);
+    assert_eq!(a.gate.available(sale.activity).await.unwrap(), None);
+    // The next buyer loads the sale from the database: 7 left, 6 after this purchase.
+    sale.attempt(&buyer(), 1).await.unwrap();
+    assert_eq!(a.gate.available(sale.activity).await.unwrap(), Some(6));
+}

@@ -9,8 +9,53 @@ use seckiller_memory::MemoryStockGate;
 use seckiller_persistence::DatabaseStockGate;
 use seckiller_redis::RedisStockGate;
 
-/// The configured stock gate.
-pub enum GateAdapter {
+use super::guard::DependencyGuard;
+
+/// The configured stock gate, its calls guarded by a breaker and a deadline when it lives
+/// outside the process.
+pub struct GateAdapter {
+    backend: GateBackend,
+    guard: Option<DependencyGuard>,
+}
+
+impl GateAdapter {
+    /// `backend`, each call guarded by `guard` (none for the in-process gate).
+    pub fn new(backend: GateBackend, guard: Option<DependencyGuard>) -> Self {
+        Self { backend, guard }
+    }
+
+    /// The stock gate's breaker, when it has one.
+    pub fn breaker(&self) -> Option<&std::sync::Arc<seckiller_resilience::Breaker>> {
+        self.guard.as_ref().map(DependencyGuard::breaker)
+    }
+
+    /// True for the in-process gate (one node only).
+    pub fn in_process(&self) -> bool {
+        matches!(self.backend, GateBackend::Memory(_))
+    }
+
+    /// Asks the gate's server to answer, under its guard (so a readiness probe also probes an
+    /// open breaker); `None` for a gate without a server of its own.
+    pub async fn ping(&self) -> Option<Result<(), GateError>> {
+        match &self.backend {
+            GateBackend::Redis(g) => Some(self.guard(g.ping()).await),
+            GateBackend::Memory(_) | GateBackend::Database(_) => None,
+        }
+    }
+
+    async fn guard<T>(
+        &self,
+        call: impl std::future::Future<Output = Result<T, GateError>>,
+    ) -> Result<T, GateError> {
+        match &self.guard {
+            Some(guard) => guard.run(std::time::Duration::ZERO, call).await,
+            None => call.await,
+        }
+    }
+}
+
+/// Where the stock is decided.
+pub enum GateBackend {
     /// In process: the embedded default, one node only.
     Memory(MemoryStockGate),
     /// Redis: shared by every node.
@@ -27,10 +72,16 @@ impl StockGate for GateAdapter {
         limit: Quantity,
         holdings: &[Purchase],
     ) -> Result<(), GateError> {
-        match self {
-            Self::Memory(g) => g.preheat(activity, available, limit, holdings).await,
-            Self::Redis(g) => Box::pin(g.preheat(activity, available, limit, holdings)).await,
-            Self::Database(g) => Box::pin(g.preheat(activity, available, limit, holdings)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.preheat(activity, available, limit, holdings).await,
+            GateBackend::Redis(g) => {
+                self.guard(Box::pin(g.preheat(activity, available, limit, holdings)))
+                    .await
+            }
+            GateBackend::Database(g) => {
+                self.guard(Box::pin(g.preheat(activity, available, limit, holdings)))
+                    .await
+            }
         }
     }
 
@@ -39,50 +90,64 @@ impl StockGate for GateAdapter {
         activity: ActivityId,
         given_back: &[Purchase],
     ) -> Result<(), GateError> {
-        match self {
-            Self::Memory(g) => g.remember_given_back(activity, given_back).await,
-            Self::Redis(g) => Box::pin(g.remember_given_back(activity, given_back)).await,
-            Self::Database(g) => Box::pin(g.remember_given_back(activity, given_back)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.remember_given_back(activity, given_back).await,
+            GateBackend::Redis(g) => {
+                self.guard(Box::pin(g.remember_given_back(activity, given_back)))
+                    .await
+            }
+            GateBackend::Database(g) => {
+                self.guard(Box::pin(g.remember_given_back(activity, given_back)))
+                    .await
+            }
         }
     }
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
-        match self {
-            Self::Memory(g) => g.take(purchase, retake).await,
-            Self::Redis(g) => Box::pin(g.take(purchase, retake)).await,
-            Self::Database(g) => Box::pin(g.take(purchase, retake)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.take(purchase, retake).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.take(purchase, retake))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.take(purchase, retake))).await,
         }
     }
 
     async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {
-        match self {
-            Self::Memory(g) => g.give_back(purchase).await,
-            Self::Redis(g) => Box::pin(g.give_back(purchase)).await,
-            Self::Database(g) => Box::pin(g.give_back(purchase)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.give_back(purchase).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.give_back(purchase))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.give_back(purchase))).await,
         }
     }
 
     async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
-        match self {
-            Self::Memory(g) => g.available(activity).await,
-            Self::Redis(g) => Box::pin(g.available(activity)).await,
-            Self::Database(g) => Box::pin(g.available(activity)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.available(activity).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.available(activity))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.available(activity))).await,
+        }
+    }
+
+    async fn distrust(&self, activity: ActivityId) -> Result<bool, GateError> {
+        match &self.backend {
+            GateBackend::Memory(g) => g.distrust(activity).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.distrust(activity))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.distrust(activity))).await,
         }
     }
 
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
-        match self {
-            Self::Memory(g) => g.find_purchase(id).await,
-            Self::Redis(g) => Box::pin(g.find_purchase(id)).await,
-            Self::Database(g) => Box::pin(g.find_purchase(id)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.find_purchase(id).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.find_purchase(id))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.find_purchase(id))).await,
         }
     }
 
     async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {
-        match self {
-            Self::Memory(g) => g.holdings(activity).await,
-            Self::Redis(g) => Box::pin(g.holdings(activity)).await,
-            Self::Database(g) => Box::pin(g.holdings(activity)).await,
+        match &self.backend {
+            GateBackend::Memory(g) => g.holdings(activity).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.holdings(activity))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.holdings(activity))).await,
         }
     }
 }

@@ -9,6 +9,19 @@ async fn health_readiness_docs_and_page_are_served(w: Wiring) {
     assert_eq!(app.get("/healthz", None).await.status(), StatusCode::OK);
     let ready: Value = app.get("/readyz", None).await.json().await.unwrap();
     assert_eq!(ready["status"], "ready");
+    // Every dependency of the wiring is named, with its breaker where it has one.
+    assert_eq!(ready["dependencies"]["database"]["status"], "up");
+    if w == Wiring::Production {
+        for server in ["redis", "nats"] {
+            assert_eq!(ready["dependencies"][server]["status"], "up", "{ready}");
+            assert_eq!(
+                ready["dependencies"][server]["breaker"], "closed",
+                "{ready}"
+            );
+        }
+    } else {
+        assert!(ready["dependencies"].get("redis").is_none(), "{ready}");
+    }
     let spec: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     assert!(
         spec["paths"]["/api/v1/activities/{id}"]["get"].is_object(),
@@ -59,12 +72,23 @@ async fn a_lost_database_gives_503_problems_not_crashes() {
     let admin = app.admin_token().await;
     app.drop_database().await;
 
-    assert_problem(
-        app.get("/readyz", None).await,
-        StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
-    )
-    .await;
+    let probe = app.get("/readyz", None).await;
+    assert_eq!(
+        probe.headers()["retry-after"],
+        "1",
+        "every 503 says when to come back"
+    );
+    let probe: Value = probe.json().await.unwrap();
+    assert_eq!(probe["status"], 503);
+    assert_eq!(probe["code"], "unavailable");
+    assert_eq!(
+        probe["dependencies"]["database"]["status"], "down",
+        "{probe}"
+    );
+    assert!(
+        probe["detail"].as_str().unwrap().contains("database"),
+        "names what is down: {probe}"
+    );
     let list = app.get("/api/v1/activities", None).await;
     assert_problem(list, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
     let body = serde_json::json!({"name": "X", "price": {"amount_minor": 1, "currency": "USD"}});

@@ -14,7 +14,7 @@ pub const ADMIN_PASSWORD: &str = "admin-password";
 pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret!";
 
 /// Which adapters the app runs on.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wiring {
     /// SQLite, the in-process gate and the database queue: `seckiller` with no configuration.
     Embedded,
@@ -137,6 +137,12 @@ pub async fn spawn_app_with(wiring: Wiring, tweak: impl FnOnce(&mut Settings)) -
         seed_demo: false,
         // Tests change activities and act on the change at once; production nodes cache for 1 s.
         activity_cache_millis: 0,
+        // Some eighty apps of this suite run at once on two cores against one Postgres, Redis
+        // and NATS: a call may queue for seconds without any outage. The deadlines that turn an
+        // outage into fast 503s are tested by the outage scenarios (tests/tests/outages).
+        redis_deadline_millis: 10_000,
+        nats_deadline_millis: 10_000,
+        database_deadline_millis: 10_000,
         log: std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
         ..Settings::default()
     };

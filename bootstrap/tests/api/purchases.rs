@@ -443,7 +443,52 @@ async fn a_sold_out_sale_answers_from_memory_what_the_gate_answered(w: Wiring) {
     app.stop().await;
 }
 
+/// Sales published a second before they open are in the gate for their first buyers: bought
+/// all at once at the opening, none answers 503, and each sells exactly its stock.
+async fn sales_published_a_second_before_opening_sell_at_once_without_503(w: Wiring) {
+    let app = spawn_app(w).await;
+    let admin = app.admin_token().await;
+    let mut sales = Vec::new();
+    for _ in 0..3 {
+        sales.push(sale(&app, &admin, 5, 1, 1).await);
+    }
+    let crowd = buyers(&app, 12).await;
+    for id in &sales {
+        // Polls the public detail until the opening second has passed.
+        loop {
+            let detail: Value = app
+                .get(&format!("/api/v1/activities/{id}"), None)
+                .await
+                .json()
+                .await
+                .unwrap();
+            if detail["phase"] == "open" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+    let rushes = futures::future::join_all(sales.iter().map(|id| rush(&app, id, &crowd, 1))).await;
+    for attempts in rushes {
+        for attempt in &attempts {
+            assert_ne!(
+                attempt.status,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{:?}",
+                attempt.body
+            );
+        }
+        let accepted = attempts
+            .iter()
+            .filter(|a| a.status == StatusCode::ACCEPTED)
+            .count();
+        assert_eq!(accepted, 5);
+    }
+    app.stop().await;
+}
+
 both_wirings!(
+    sales_published_a_second_before_opening_sell_at_once_without_503,
     a_buyer_buys_and_the_order_follows,
     a_crowd_of_3000_buys_exactly_100_with_limit_1,
     a_crowd_of_3000_buying_2_each_buys_exactly_100_with_limit_2,

@@ -14,6 +14,12 @@ use crate::quantity::Quantity;
 #[error("stock gate unavailable: {0}")]
 pub struct GateError(pub String);
 
+impl From<String> for GateError {
+    fn from(cause: String) -> Self {
+        Self(cause)
+    }
+}
+
 impl GateError {
     /// Refuses purchases of another activity than `activity`, before a gate records any of them
     /// under it: they would count against the wrong sale. `role` says what they were offered as.
@@ -141,6 +147,22 @@ pub trait StockGate: Send + Sync + 'static {
         &self,
         id: PurchaseId,
     ) -> impl Future<Output = Result<Option<Purchase>, GateError>> + Send;
+
+    /// Stops trusting the activity's data: once every purchase is written, the gate shows more
+    /// stock than the database says is available, so it lost takes (data from before a crash,
+    /// a lagging replica). Takes then answer [`GateDecision::NotLoaded`] and [`Self::available`]
+    /// `None` until the activity is loaded afresh. True when there was data to distrust. Gates
+    /// that cannot lose takes keep their data and answer false.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable.
+    fn distrust(
+        &self,
+        activity: ActivityId,
+    ) -> impl Future<Output = Result<bool, GateError>> + Send {
+        let _ = activity;
+        async { Ok(false) }
+    }
 
     /// Every accepted purchase of an activity that still holds stock in the gate, so the
     /// reconciler can find the ones that never reached the queue.

@@ -15,6 +15,12 @@ use crate::user::{User, Username};
 #[error("storage unavailable: {0}")]
 pub struct StorageError(pub String);
 
+impl From<String> for StorageError {
+    fn from(cause: String) -> Self {
+        Self(cause)
+    }
+}
+
 /// Why a new account was not stored.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum InsertUserError {

@@ -64,6 +64,30 @@ pub fn a_purchase() -> Purchase {
     )
 }
 
+/// A delivery handed back with [`PurchaseFeed::retry_later`] is fetched again after its short
+/// delay, long before the ack deadline (30 s and more in the adapters' defaults) would bring it
+/// back: a batch that failed is written as soon as the database allows.
+pub async fn a_delivery_handed_back_comes_again_before_its_ack_deadline<
+    Q: PurchaseQueue + PurchaseFeed,
+>(
+    queue: &Q,
+) {
+    let purchase = a_purchase();
+    queue.publish(&purchase).await.expect("publish");
+    let first = queue.fetch(10, PATIENCE).await.expect("fetch");
+    assert_eq!(purchases(&first), vec![purchase.clone()]);
+    let receipts: Vec<DeliveryReceipt> = first.iter().map(Delivery::receipt).collect();
+    queue
+        .retry_later(&receipts, Duration::from_millis(100))
+        .await
+        .expect("hand back");
+    let again = queue
+        .fetch(10, Duration::from_secs(5))
+        .await
+        .expect("fetch again");
+    assert_eq!(purchases(&again), vec![purchase]);
+}
+
 /// What a published purchase was stored as comes out as it went in.
 pub async fn a_published_purchase_is_fetched_intact<Q: PurchaseQueue + PurchaseFeed>(queue: &Q) {
     let purchase = a_purchase();
@@ -327,6 +351,7 @@ macro_rules! feed_contract {
         $crate::feed_contract!(@check $open, a_dead_lettered_purchase_leaves_the_feed);
         $crate::feed_contract!(@check $open, fetch_waits_for_a_publish);
         $crate::feed_contract!(@check $open, concurrent_publishes_are_all_stored_once);
+        $crate::feed_contract!(@check $open, a_delivery_handed_back_comes_again_before_its_ack_deadline);
     };
     (@check $open:expr, $check:ident) => {
         #[tokio::test]

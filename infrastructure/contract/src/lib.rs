@@ -33,10 +33,11 @@ pub use activities::{
     the_total_cannot_change_once_stock_is_committed,
 };
 pub use feed::{
-    FeedStore, a_dead_lettered_purchase_leaves_the_feed, a_published_purchase_is_fetched_intact,
-    a_purchase, a_purchase_of, acked_purchases_are_not_fetched_again,
-    concurrent_publishes_are_all_stored_once, fetch_waits_for_a_publish,
-    lag_counts_unacked_purchases, publishing_twice_stores_once,
+    FeedStore, a_dead_lettered_purchase_leaves_the_feed,
+    a_delivery_handed_back_comes_again_before_its_ack_deadline,
+    a_published_purchase_is_fetched_intact, a_purchase, a_purchase_of,
+    acked_purchases_are_not_fetched_again, concurrent_publishes_are_all_stored_once,
+    fetch_waits_for_a_publish, lag_counts_unacked_purchases, publishing_twice_stores_once,
 };
 pub use listing::{drafts_are_listed_only_when_asked, the_list_is_newest_first_and_paged};
 pub use orders::{

@@ -52,6 +52,15 @@ impl MemoryStockGate {
 }
 
 impl StockGate for MemoryStockGate {
+    /// Forgets the activity and its holdings (given-back records stay), as the Redis gate
+    /// forgets data it no longer trusts; the next load starts afresh.
+    async fn distrust(&self, activity: ActivityId) -> Result<bool, GateError> {
+        let mut state = self.lock();
+        let known = state.activities.remove(&activity).is_some();
+        state.holding.retain(|_, held| held.activity_id != activity);
+        Ok(known)
+    }
+
     async fn preheat(
         &self,
         activity: ActivityId,

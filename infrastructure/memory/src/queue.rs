@@ -5,8 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use seckiller_domain::ports::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
-use seckiller_domain::{Purchase, PurchaseId};
+use seckiller_domain::ports::{
+    Delivery, DeliveryReceipt, PublishError, PurchaseFeed, PurchaseQueue, QueueError,
+};
+use seckiller_domain::{ActivityId, Purchase, PurchaseId};
 
 use crate::repositories::lock;
 
@@ -36,7 +38,7 @@ impl MemoryPurchaseQueue {
 }
 
 impl PurchaseQueue for MemoryPurchaseQueue {
-    async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
+    async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         let mut inner = lock(&self.0);
         if inner.seen.insert(purchase.id) {
             let seq = inner.next;
@@ -74,6 +76,28 @@ impl PurchaseFeed for MemoryPurchaseQueue {
             inner.in_flight.remove(&r.0);
         }
         Ok(())
+    }
+
+    async fn retry_later(
+        &self,
+        receipts: &[DeliveryReceipt],
+        _delay: Duration,
+    ) -> Result<(), QueueError> {
+        let mut inner = lock(&self.0);
+        for r in receipts {
+            inner.in_flight.remove(&r.0);
+        }
+        Ok(())
+    }
+
+    async fn lag_of(&self, activity: ActivityId) -> Result<u64, QueueError> {
+        let inner = lock(&self.0);
+        let count = inner
+            .queued
+            .values()
+            .filter(|p| p.activity_id == activity)
+            .count();
+        Ok(u64::try_from(count).unwrap_or(u64::MAX))
     }
 
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {

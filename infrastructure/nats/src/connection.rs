@@ -43,8 +43,10 @@ fn log_event(event: &Event) {
         Event::LameDuckMode | Event::Draining | Event::Closed => {
             tracing::warn!(%event, "NATS connection state changed");
         }
-        Event::SlowConsumer(_) | Event::ServerError(_) | Event::ClientError(_) => {
-            tracing::error!(%event, "NATS connection problem");
+        // Every failed reconnect attempt reports one; the loss itself was logged once above.
+        Event::ClientError(_) => tracing::debug!(%event, "NATS client error"),
+        Event::SlowConsumer(_) | Event::ServerError(_) => {
+            tracing::warn!(%event, "NATS connection problem");
         }
     }
 }

@@ -63,9 +63,20 @@ impl StreamLayout {
         &self.stream
     }
 
-    /// The subject purchases are published to.
+    /// The subject purchases were published to before each sale had its own (still read).
     pub fn purchase_subject(&self) -> &str {
         &self.purchase_subject
+    }
+
+    /// The subject a purchase of `activity` is published to: one per sale, so the backlog of one
+    /// sale can be counted apart from the others'.
+    pub fn purchase_subject_of(&self, activity: impl std::fmt::Display) -> String {
+        format!("{}.{activity}", self.purchase_subject)
+    }
+
+    /// Every sale's purchase subject.
+    pub fn purchase_subjects(&self) -> String {
+        format!("{}.>", self.purchase_subject)
     }
 
     /// The durable consumer every node's order writer pulls from. Consumers are scoped to their
@@ -94,6 +105,8 @@ mod tests {
         let layout = StreamLayout::new("SECKILL").unwrap();
         assert_eq!(layout.stream(), "SECKILL");
         assert_eq!(layout.purchase_subject(), "SECKILL.purchases");
+        assert_eq!(layout.purchase_subject_of("a1"), "SECKILL.purchases.a1");
+        assert_eq!(layout.purchase_subjects(), "SECKILL.purchases.>");
         assert_eq!(layout.dead_letter_stream(), "SECKILL_DEAD");
         assert_eq!(layout.dead_letter_subject(), "SECKILL.dead");
         assert_eq!(layout.consumer(), "order-writer");

@@ -12,7 +12,7 @@ use async_nats::jetstream::context::{Context, ContextBuilder, PublishAckFuture};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::{Client, Subject};
 use seckiller_domain::Purchase;
-use seckiller_domain::ports::{PurchaseQueue, QueueError};
+use seckiller_domain::ports::{PublishError, PurchaseQueue, QueueError};
 
 use crate::connection::connect_nats;
 use crate::layout::StreamLayout;
@@ -32,8 +32,8 @@ pub struct JetStreamPurchaseQueue {
     client: Client,
     jetstream: Context,
     consumer: PullConsumer,
+    stream: async_nats::jetstream::stream::Stream,
     layout: StreamLayout,
-    purchase_subject: Subject,
     settings: JetStreamSettings,
     receipts: Receipts<feed::Outstanding>,
 }
@@ -87,12 +87,13 @@ impl JetStreamPurchaseQueue {
         let jetstream = ContextBuilder::new()
             .timeout(settings.request_timeout)
             .build(client.clone());
-        let consumer = setup::ensure_streams_and_consumer(&jetstream, &layout, &settings).await?;
+        let (stream, consumer) =
+            setup::ensure_streams_and_consumer(&jetstream, &layout, &settings).await?;
         Ok(Self {
             client,
             jetstream,
             consumer,
-            purchase_subject: Subject::from(layout.purchase_subject()),
+            stream,
             layout,
             settings,
             receipts: Receipts::default(),
@@ -112,7 +113,7 @@ impl JetStreamPurchaseQueue {
     /// Publishes many purchases with all of them in flight at once and waits for every ack; the
     /// result for each purchase is at the same index. For bulk re-publishing (the reconciler)
     /// and measurements.
-    pub async fn publish_many(&self, purchases: &[Purchase]) -> Vec<Result<(), QueueError>> {
+    pub async fn publish_many(&self, purchases: &[Purchase]) -> Vec<Result<(), PublishError>> {
         futures::future::join_all(purchases.iter().map(|purchase| self.publish(purchase))).await
     }
 
@@ -123,6 +124,11 @@ impl JetStreamPurchaseQueue {
     /// [`QueueError`] when the server does not confirm the deletion.
     pub async fn delete_streams(&self) -> Result<(), QueueError> {
         setup::delete_streams(&self.jetstream, &self.layout).await
+    }
+
+    /// True while the connection to the server is up.
+    pub fn is_connected(&self) -> bool {
+        matches!(self.client.connection_state(), State::Connected)
     }
 
     /// Fails at once while the connection is down, instead of after a timeout: the buyer gets a
@@ -136,24 +142,37 @@ impl JetStreamPurchaseQueue {
         }
     }
 
-    async fn send(&self, purchase: &Purchase) -> Result<PublishAckFuture, QueueError> {
-        self.ensure_connected()?;
-        let body = wire::encode(purchase)
-            .map_err(|err| QueueError(format!("cannot encode purchase {}: {err}", purchase.id)))?;
+    /// Hands the purchase to the connection. A failure here means it was never sent.
+    async fn send(&self, purchase: &Purchase) -> Result<PublishAckFuture, PublishError> {
+        self.ensure_connected()
+            .map_err(|err| PublishError::NotStored(err.0))?;
+        let body = wire::encode(purchase).map_err(|err| {
+            PublishError::NotStored(format!("cannot encode purchase {}: {err}", purchase.id))
+        })?;
         let message = PublishMessage::build()
             .payload(body.into())
             .message_id(purchase.id.to_string());
         self.jetstream
-            .send_publish(self.purchase_subject.clone(), message)
+            .send_publish(
+                Subject::from(self.layout.purchase_subject_of(purchase.activity_id)),
+                message,
+            )
             .await
-            .map_err(|err| QueueError(format!("publish of purchase {} failed: {err}", purchase.id)))
+            .map_err(|err| {
+                PublishError::NotStored(format!(
+                    "publish of purchase {} failed: {err}",
+                    purchase.id
+                ))
+            })
     }
 }
 
 impl PurchaseQueue for JetStreamPurchaseQueue {
-    async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
+    /// A missing or failed ack is [`PublishError::Unconfirmed`]: the server may have stored the
+    /// purchase before the answer was lost.
+    async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         let ack = self.send(purchase).await?.await.map_err(|err| {
-            QueueError(format!(
+            PublishError::Unconfirmed(format!(
                 "purchase {} not confirmed durable: {err}",
                 purchase.id
             ))

@@ -28,11 +28,23 @@ const SQLITE_POOL_SIZE: u32 = 8;
 /// the database cannot be reached within a few seconds. The URL (which may hold a password) is
 /// never part of the error.
 pub async fn connect(url: &str) -> Result<Database, PersistenceError> {
+    connect_with_deadline(url, CONNECT_TIMEOUT).await
+}
+
+/// [`connect`], with `deadline` bounding each new connection and each wait for a pooled one:
+/// while the database is down, a call fails after about that long instead of five seconds.
+///
+/// # Errors
+/// As for [`connect`].
+pub async fn connect_with_deadline(
+    url: &str,
+    deadline: Duration,
+) -> Result<Database, PersistenceError> {
     let mut options = ConnectOptions::new(url);
     options
         .sqlx_logging(false)
-        .connect_timeout(CONNECT_TIMEOUT)
-        .acquire_timeout(CONNECT_TIMEOUT);
+        .connect_timeout(deadline)
+        .acquire_timeout(deadline);
     if url.starts_with("sqlite:") {
         options
             .max_connections(SQLITE_POOL_SIZE)

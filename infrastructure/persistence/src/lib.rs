@@ -19,7 +19,7 @@ mod queue;
 mod users;
 
 pub use activities::SeaActivityRepository;
-pub use connect::connect;
+pub use connect::{connect, connect_with_deadline};
 pub use database::Database;
 pub use error::PersistenceError;
 pub use gate::DatabaseStockGate;

@@ -17,7 +17,9 @@ use sea_orm::{
     QuerySelect, TransactionTrait,
 };
 use seckiller_domain::Purchase;
-use seckiller_domain::ports::{Delivery, DeliveryReceipt, PurchaseFeed, PurchaseQueue, QueueError};
+use seckiller_domain::ports::{
+    Delivery, DeliveryReceipt, PublishError, PurchaseFeed, PurchaseQueue, QueueError,
+};
 use tokio::sync::{Mutex, Notify, mpsc, oneshot};
 use tokio::time::Instant;
 
@@ -148,9 +150,11 @@ impl SqlitePurchaseQueue {
 }
 
 impl PurchaseQueue for SqlitePurchaseQueue {
-    async fn publish(&self, purchase: &Purchase) -> Result<(), QueueError> {
+    /// Every failure here is final: the row is committed before the confirmation, so an
+    /// unconfirmed purchase is not stored.
+    async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         let payload = message::encode(purchase)
-            .map_err(|e| QueueError(format!("encoding the purchase: {e}")))?;
+            .map_err(|e| PublishError::NotStored(format!("encoding the purchase: {e}")))?;
         let (committed, confirmation) = oneshot::channel();
         let publish = Publish {
             purchase_id: purchase.id.as_uuid(),
@@ -160,10 +164,15 @@ impl PurchaseQueue for SqlitePurchaseQueue {
         self.publishes
             .send(publish)
             .await
-            .map_err(|_| QueueError("the queue writer has stopped".to_owned()))?;
-        confirmation.await.map_err(|_| {
-            QueueError("the queue writer stopped before confirming the purchase".to_owned())
-        })?
+            .map_err(|_| PublishError::NotStored("the queue writer has stopped".to_owned()))?;
+        confirmation
+            .await
+            .map_err(|_| {
+                PublishError::NotStored(
+                    "the queue writer stopped before confirming the purchase".to_owned(),
+                )
+            })?
+            .map_err(|e| PublishError::NotStored(e.0))
     }
 }
 
@@ -202,6 +211,25 @@ impl PurchaseFeed for SqlitePurchaseQueue {
         let mut in_flight = self.shared.in_flight.lock().await;
         for seq in &seqs {
             in_flight.remove(seq);
+        }
+        Ok(())
+    }
+
+    /// Due again after `delay`: its claim is back-dated so it lapses then.
+    async fn retry_later(
+        &self,
+        receipts: &[DeliveryReceipt],
+        delay: Duration,
+    ) -> Result<(), QueueError> {
+        let lapse = self.shared.ack_deadline.saturating_sub(delay);
+        let now = Instant::now();
+        let mut in_flight = self.shared.in_flight.lock().await;
+        for receipt in receipts {
+            let seq = receipt.0.cast_signed();
+            match now.checked_sub(lapse) {
+                Some(since) => in_flight.insert(seq, since),
+                None => in_flight.remove(&seq),
+            };
         }
         Ok(())
     }

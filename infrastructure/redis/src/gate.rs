@@ -1,6 +1,7 @@
 //! The stock gate on Redis: each purchase attempt is one Lua script on the activity's slot, so
 //! every node of the service shares one exact count.
 
+mod epoch;
 mod index;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
 use crate::keys::{ActivityKeys, KeySpace};
 use crate::record;
 use crate::scripts::{Scripts, take};
+use epoch::ServerEpoch;
 
 /// How long connecting or any command may take before the caller gets a [`GateError`]: a purchase
 /// should rather fail fast (503) than wait on a dead Redis.
@@ -24,6 +26,14 @@ const TIMEOUT: Duration = Duration::from_secs(2);
 const RETURNED_PER_COMMAND: usize = 1_000;
 /// Connections per gate; commands are pipelined on each, so a few serve many requests.
 const POOL_SIZE: usize = 4;
+
+/// The instant `window` from now, in Unix milliseconds, as the take script reads it.
+fn not_after(window: Duration) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    (now + window).as_millis().to_string()
+}
 
 fn unavailable(error: Error) -> GateError {
     GateError(format!("redis: {error}"))
@@ -54,6 +64,11 @@ pub struct RedisStockGate {
     scripts: Scripts,
     /// A single Redis: the take script writes the purchase-id lookup itself.
     index_in_take: bool,
+    /// The identity of the server this gate talks to, written with each load and checked by
+    /// each take, so data that server did not load (restored, replicated) is never trusted.
+    epoch: ServerEpoch,
+    /// How long a take may take to reach Redis: one arriving later decides nothing.
+    take_window: Duration,
 }
 
 impl RedisStockGate {
@@ -100,17 +115,49 @@ impl RedisStockGate {
 
     async fn with_pool(pool: Pool, keys: KeySpace) -> Result<Self, GateError> {
         let scripts = Scripts::load(&pool).await.map_err(unavailable)?;
+        let clustered = pool.next().is_clustered();
+        let epoch = ServerEpoch::watch(&pool, clustered);
         Ok(Self {
-            index_in_take: !pool.next().is_clustered(),
+            index_in_take: !clustered,
             pool,
             keys,
             scripts,
+            epoch,
+            take_window: TIMEOUT,
         })
+    }
+
+    /// Takes that reach Redis more than `window` after they were sent decide nothing (the
+    /// caller has stopped waiting by then). Set it to the caller's deadline; two seconds, the
+    /// client's own timeout, by default.
+    #[must_use]
+    pub fn with_take_window(mut self, window: Duration) -> Self {
+        self.take_window = window;
+        self
     }
 
     /// Every key this gate keeps for `activity`, e.g. to delete them once the sale is over.
     pub fn activity_keys(&self, activity: ActivityId) -> ActivityKeys {
         self.keys.activity(activity)
+    }
+
+    /// Fails at once while no connection of the pool is up, instead of queueing the command
+    /// until the reconnection or the deadline: the buyer gets a prompt 503 while the client
+    /// reconnects in the background.
+    fn ensure_connected(&self) -> Result<(), GateError> {
+        match self.pool.clients().iter().any(ClientLike::is_connected) {
+            true => Ok(()),
+            false => Err(GateError("redis: not connected (reconnecting)".to_owned())),
+        }
+    }
+
+    /// Asks Redis to answer, for readiness probes.
+    ///
+    /// # Errors
+    /// [`GateError`] when Redis does not answer.
+    pub async fn ping(&self) -> Result<(), GateError> {
+        let _pong: String = self.pool.ping(None).await.map_err(unavailable)?;
+        Ok(())
     }
 
     /// Closes the connections; calls made afterwards fail.
@@ -132,9 +179,11 @@ impl StockGate for RedisStockGate {
     ) -> Result<(), GateError> {
         GateError::refuse_foreign(activity, holdings, "a holding")?;
         let keys = self.keys.activity(activity);
-        let mut args = Vec::with_capacity(2 + 2 * holdings.len());
+        let epoch = self.epoch.current(&self.pool).await?;
+        let mut args = Vec::with_capacity(3 + 2 * holdings.len());
         args.push(available.to_string());
         args.push(per_user_limit.get().to_string());
+        args.push(epoch);
         for held in holdings {
             args.push(held.id.to_string());
             args.push(record::encode(held));
@@ -150,6 +199,7 @@ impl StockGate for RedisStockGate {
                     keys.buyers,
                     keys.purchases,
                     keys.returned,
+                    keys.epoch,
                 ],
                 args,
             )
@@ -183,22 +233,27 @@ impl StockGate for RedisStockGate {
     }
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
+        self.ensure_connected()?;
         let activity = self.keys.activity(purchase.activity_id);
-        let mut keys = Vec::with_capacity(6);
+        let epoch = self.epoch.current(&self.pool).await?;
+        let mut keys = Vec::with_capacity(7);
         keys.extend([
             activity.stock,
             activity.limit,
             activity.buyers,
             activity.purchases,
             activity.returned,
+            activity.epoch,
         ]);
-        let mut args = Vec::with_capacity(7);
+        let mut args = Vec::with_capacity(8);
         args.extend([
             purchase.id.to_string(),
             purchase.buyer_id.to_string(),
             purchase.quantity.get().to_string(),
             record::encode(purchase),
             if retake { "1" } else { "0" }.to_owned(),
+            epoch,
+            not_after(self.take_window),
         ]);
         if self.index_in_take {
             keys.push(self.keys.purchase_index(purchase.id));
@@ -222,6 +277,9 @@ impl StockGate for RedisStockGate {
             take::LIMIT_REACHED => Ok(GateDecision::LimitReached),
             take::NOT_LOADED => Ok(GateDecision::NotLoaded),
             take::GIVEN_BACK => Ok(GateDecision::GivenBack),
+            take::TOO_LATE => Err(GateError(
+                "redis: the take arrived after its deadline and decided nothing".to_owned(),
+            )),
             other => Err(GateError(format!(
                 "redis: the take script answered {other}"
             ))),
@@ -243,12 +301,20 @@ impl StockGate for RedisStockGate {
         Ok(returned == 1)
     }
 
+    /// `None` also when the stock there was loaded by another server (see [`ServerEpoch`]):
+    /// it is not this gate's to trust, and the loader replaces it.
     async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
-        let stock: Option<String> = self
+        self.ensure_connected()?;
+        let epoch = self.epoch.current(&self.pool).await?;
+        let keys = self.keys.activity(activity);
+        let (stock, loaded_by): (Option<String>, Option<String>) = self
             .pool
-            .get(self.keys.activity(activity).stock)
+            .mget(vec![keys.stock, keys.epoch])
             .await
             .map_err(unavailable)?;
+        if loaded_by.as_deref() != Some(epoch.as_str()) {
+            return Ok(None);
+        }
         stock
             .map(|count| {
                 count
@@ -258,7 +324,26 @@ impl StockGate for RedisStockGate {
             .transpose()
     }
 
+    /// Marks the data as loaded by no server: the next load replaces it, as it replaces data a
+    /// restored snapshot brought back.
+    async fn distrust(&self, activity: ActivityId) -> Result<bool, GateError> {
+        let keys = self.keys.activity(activity);
+        let marked: Option<String> = self
+            .pool
+            .set(
+                keys.epoch,
+                epoch::DISTRUSTED,
+                None,
+                Some(fred::types::SetOptions::XX),
+                false,
+            )
+            .await
+            .map_err(unavailable)?;
+        Ok(marked.is_some())
+    }
+
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
+        self.ensure_connected()?;
         let activity: Option<String> = self
             .pool
             .get(self.keys.purchase_index(id))

@@ -21,17 +21,22 @@ pub struct ActivityKeys {
     pub purchases: String,
     /// Hash: purchase id → a purchase whose stock was given back, kept for operators.
     pub returned: String,
+    /// The identity of the Redis server that loaded the activity (its `run_id`). Data restored
+    /// from a snapshot, or found on a promoted replica, carries another server's identity, so
+    /// the gate knows it may be stale and loads the activity afresh from the database.
+    pub epoch: String,
 }
 
 impl ActivityKeys {
-    /// All five keys, e.g. to delete an activity's gate data.
-    pub fn all(&self) -> [&str; 5] {
+    /// All six keys, e.g. to delete an activity's gate data.
+    pub fn all(&self) -> [&str; 6] {
         [
             &self.stock,
             &self.limit,
             &self.buyers,
             &self.purchases,
             &self.returned,
+            &self.epoch,
         ]
     }
 }
@@ -65,6 +70,7 @@ impl KeySpace {
             buyers: format!("{base}:buyers"),
             purchases: format!("{base}:purchases"),
             returned: format!("{base}:returned"),
+            epoch: format!("{base}:epoch"),
         }
     }
 

@@ -18,12 +18,15 @@ pub(crate) mod take {
     pub(crate) const NOT_LOADED: i64 = 3;
     /// Given back before, and asked not to take it again.
     pub(crate) const GIVEN_BACK: i64 = 4;
+    /// Reached the server after the caller stopped waiting: nothing was decided.
+    pub(crate) const TOO_LATE: i64 = 5;
 }
 
-/// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned, and on a single Redis
-/// (not a cluster, where it lives in another slot) the purchase-id lookup. ARGV: purchase id,
-/// buyer id, quantity, encoded purchase, retake (`1` or `0`), and with the lookup key its
-/// activity id and lifetime in seconds. A purchase id holding stock is accepted again without
+/// One purchase attempt. KEYS: stock, limit, buyers, purchases, returned, the loading server's
+/// identity, and on a single Redis (not a cluster, where it lives in another slot) the
+/// purchase-id lookup. ARGV: purchase id, buyer id, quantity, encoded purchase, retake (`1` or
+/// `0`), this server's identity, the last instant the caller waits (Unix milliseconds; later,
+/// nothing is decided), and with the lookup key its activity id and lifetime in seconds. A purchase id holding stock is accepted again without
 /// taking; one given back before is answered as such unless `retake`; any other is decided
 /// afresh, the limit before the stock. An accepted purchase (re)writes the lookup when given.
 pub(crate) const TAKE: &str = include_str!("scripts/take.lua");

@@ -1,7 +1,9 @@
 //! One buyer's journey: take a purchase token, buy, follow the purchase to its order, pay (or
 //! not, by the crowd's seeded coin), and buy again until told `sold_out` or `limit_reached`, or
 //! time is up. Answers that say "try again" (503, 425, no answer) are retried after a short
-//! pause; a purchase is retried with the same idempotency key, so a retry never buys twice.
+//! pause; a purchase is retried with the same idempotency key, so a retry never buys twice. A
+//! request without an answer moves the buyer on to the next node ([`Route::fail_over`]): a
+//! node that is down does not end the journeys that started on it.
 
 use std::time::{Duration, Instant};
 
@@ -9,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use super::{Accepted, Payment, PaymentOutcome, Resolution, Shared};
-use crate::api::{Answer, Api};
+use crate::api::{Answer, Route};
 use crate::metrics::{Endpoint, Phase};
 use crate::progress::Tally;
 use crate::setup::Buyer;
@@ -44,7 +46,7 @@ fn label(answer: &Result<Answer, reqwest::Error>, success: &str) -> String {
 }
 
 pub(super) async fn journey(s: &Shared, i: usize, buyer: &Buyer) {
-    let api = s.nodes.for_buyer(i);
+    let api = &Route::of_buyer(&s.nodes, i);
     let mut token: Option<String> = None;
     let (mut retries, mut fresh_tokens) = (0, 0);
     let mut later = Vec::new();
@@ -88,7 +90,7 @@ pub(super) async fn journey(s: &Shared, i: usize, buyer: &Buyer) {
 }
 
 /// Follows an accepted purchase to its order, pays it by the crowd's coin, and records both.
-async fn settle(s: &Shared, api: &Api, buyer: &Buyer, mut accepted: Accepted) {
+async fn settle(s: &Shared, api: &Route<'_>, buyer: &Buyer, mut accepted: Accepted) {
     accepted.resolution = follow(s, api, buyer, &accepted.purchase_id).await;
     let payment = match &accepted.resolution {
         Resolution::Ordered { order_id } if s.pays() => Some(pay(s, api, buyer, order_id).await),
@@ -100,14 +102,20 @@ async fn settle(s: &Shared, api: &Api, buyer: &Buyer, mut accepted: Accepted) {
     });
 }
 
-async fn take_token(s: &Shared, api: &Api, buyer: &Buyer) -> Result<String, Detour> {
+async fn take_token(s: &Shared, api: &Route<'_>, buyer: &Buyer) -> Result<String, Detour> {
     let path = format!("/api/v1/activities/{}/purchase-tokens", s.plan.activity);
     let sent = Instant::now();
-    let answer = api.post(&path, Some(&buyer.token), &json!({}), None).await;
+    let answer = api
+        .api()
+        .post(&path, Some(&buyer.token), &json!({}), None)
+        .await;
     let code = label(&answer, "created");
     s.recorder
         .call(Endpoint::PurchaseToken, sent, answer.as_ref(), &code);
-    let a = answer.map_err(|_| Detour::Retry)?;
+    let a = answer.map_err(|_| {
+        api.fail_over();
+        Detour::Retry
+    })?;
     match (a.status, a.code()) {
         (StatusCode::CREATED, _) => a.body["token"]
             .as_str()
@@ -128,7 +136,7 @@ async fn take_token(s: &Shared, api: &Api, buyer: &Buyer) -> Result<String, Deto
 
 async fn buy(
     s: &Shared,
-    api: &Api,
+    api: &Route<'_>,
     buyer: &Buyer,
     token: &str,
     i: usize,
@@ -139,7 +147,10 @@ async fn buy(
     let mut unknown = false;
     for attempt in 1..=TRIES {
         let sent = Instant::now();
-        let answer = api.post(&path, Some(&buyer.token), &body, Some(&key)).await;
+        let answer = api
+            .api()
+            .post(&path, Some(&buyer.token), &body, Some(&key))
+            .await;
         let code = label(&answer, "accepted");
         s.recorder
             .call(Endpoint::Purchase, sent, answer.as_ref(), &code);
@@ -150,6 +161,7 @@ async fn buy(
             Err(_) => {
                 count(Tally::Other);
                 unknown = true;
+                api.fail_over();
                 tokio::time::sleep(pause(attempt)).await;
                 continue;
             }
@@ -211,13 +223,16 @@ async fn buy(
 }
 
 /// Long-polls the purchase until it is ordered or rejected, or the crowd stops waiting.
-async fn follow(s: &Shared, api: &Api, buyer: &Buyer, purchase_id: &str) -> Resolution {
+async fn follow(s: &Shared, api: &Route<'_>, buyer: &Buyer, purchase_id: &str) -> Resolution {
     let from = Instant::now();
     let path = format!("/api/v1/purchases/{purchase_id}?wait={LONG_POLL}");
     let mut last = "never asked".to_owned();
     while Instant::now() < s.plan.settle_until {
         let sent = Instant::now();
-        let answer = api.get(&path, Some(&buyer.token)).await;
+        let answer = api.api().get(&path, Some(&buyer.token)).await;
+        if answer.is_err() {
+            api.fail_over();
+        }
         last = match &answer {
             Ok(a) if a.status == StatusCode::OK => {
                 a.body["status"].as_str().unwrap_or("?").to_owned()
@@ -253,7 +268,7 @@ async fn follow(s: &Shared, api: &Api, buyer: &Buyer, purchase_id: &str) -> Reso
 }
 
 /// Pays `order_id`; paying is idempotent, so a payment without an answer is simply asked again.
-async fn pay(s: &Shared, api: &Api, buyer: &Buyer, order_id: &str) -> Payment {
+async fn pay(s: &Shared, api: &Route<'_>, buyer: &Buyer, order_id: &str) -> Payment {
     let path = format!("/api/v1/orders/{order_id}/payment");
     s.bars.payments.inc_length(1);
     let mut outcome = PaymentOutcome::Refused {
@@ -262,7 +277,13 @@ async fn pay(s: &Shared, api: &Api, buyer: &Buyer, order_id: &str) -> Payment {
     };
     for attempt in 1..=TRIES {
         let sent = Instant::now();
-        let answer = api.post(&path, Some(&buyer.token), &json!({}), None).await;
+        let answer = api
+            .api()
+            .post(&path, Some(&buyer.token), &json!({}), None)
+            .await;
+        if answer.is_err() {
+            api.fail_over();
+        }
         let code = label(&answer, "paid");
         s.recorder
             .call(Endpoint::Payment, sent, answer.as_ref(), &code);

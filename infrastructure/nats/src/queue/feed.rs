@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use futures::StreamExt;
+use seckiller_domain::ActivityId;
 use seckiller_domain::ports::{Delivery, DeliveryReceipt, PurchaseFeed, QueueError};
 
 use super::JetStreamPurchaseQueue;
@@ -110,8 +111,59 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
         )))
     }
 
+    /// Negative acks with a delay: the server delivers them again after `delay` instead of after
+    /// the ack wait. Receipts it cannot reach stay valid and come again after the ack wait.
+    async fn retry_later(
+        &self,
+        receipts: &[DeliveryReceipt],
+        delay: Duration,
+    ) -> Result<(), QueueError> {
+        let mut failed = None;
+        for (receipt, outstanding) in self.receipts.take_many(receipts) {
+            let sent = outstanding
+                .acker
+                .ack_with(jetstream::AckKind::Nak(Some(delay)))
+                .await;
+            if let Err(err) = sent {
+                self.receipts.put_back(receipt, outstanding);
+                failed = Some(err);
+            }
+        }
+        match failed {
+            None => Ok(()),
+            Some(err) => Err(QueueError(format!(
+                "negative acks not sent (the deliveries come again after the ack wait): {err}"
+            ))),
+        }
+    }
+
     async fn dead_letter(&self, receipt: DeliveryReceipt, reason: &str) -> Result<(), QueueError> {
         self.dead_letter_delivery(receipt, reason).await
+    }
+
+    /// The sale's messages still in the stream (a work queue keeps exactly the unacked ones),
+    /// plus any still on the subject every sale shared before, which may be the sale's.
+    async fn lag_of(&self, activity: ActivityId) -> Result<u64, QueueError> {
+        let mut counted = 0u64;
+        for subject in [
+            self.layout.purchase_subject_of(activity),
+            self.layout.purchase_subject().to_owned(),
+        ] {
+            let mut subjects = self
+                .stream
+                .info_with_subjects(subject)
+                .await
+                .map_err(|err| {
+                    QueueError(format!("cannot read the backlog of sale {activity}: {err}"))
+                })?;
+            while let Some(entry) = subjects.next().await {
+                let (_, count) = entry.map_err(|err| {
+                    QueueError(format!("cannot read the backlog of sale {activity}: {err}"))
+                })?;
+                counted = counted.saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
+            }
+        }
+        Ok(counted)
     }
 
     /// Messages not yet handed out plus those handed out and not acked.

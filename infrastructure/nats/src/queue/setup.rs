@@ -10,7 +10,8 @@ use seckiller_domain::ports::QueueError;
 use crate::layout::StreamLayout;
 use crate::settings::JetStreamSettings;
 
-/// Creates-or-gets the purchase stream, the dead-letter stream and the durable consumer.
+/// Creates-or-gets the purchase stream, the dead-letter stream and the durable consumer; returns
+/// the purchase stream and the consumer.
 ///
 /// The purchase stream is a work queue on disk: a message stays until the order writer acks it,
 /// then it is gone, so the stream holds exactly the backlog. The consumer never gives up on a
@@ -20,12 +21,15 @@ pub(super) async fn ensure_streams_and_consumer(
     jetstream: &Context,
     layout: &StreamLayout,
     settings: &JetStreamSettings,
-) -> Result<PullConsumer, QueueError> {
-    let purchases = jetstream
+) -> Result<(stream::Stream, PullConsumer), QueueError> {
+    let mut purchases = jetstream
         .get_or_create_stream(stream::Config {
             name: layout.stream().to_owned(),
             description: Some("Accepted purchases waiting to become orders".to_owned()),
-            subjects: vec![layout.purchase_subject().to_owned()],
+            subjects: vec![
+                layout.purchase_subject().to_owned(),
+                layout.purchase_subjects(),
+            ],
             storage: StorageType::File,
             retention: RetentionPolicy::WorkQueue,
             discard: DiscardPolicy::New,
@@ -35,6 +39,7 @@ pub(super) async fn ensure_streams_and_consumer(
         })
         .await
         .map_err(|err| QueueError(format!("cannot create stream {}: {err}", layout.stream())))?;
+    add_sale_subjects(jetstream, &mut purchases, layout).await?;
 
     jetstream
         .get_or_create_stream(stream::Config {
@@ -55,7 +60,7 @@ pub(super) async fn ensure_streams_and_consumer(
             ))
         })?;
 
-    purchases
+    let consumer = purchases
         .get_or_create_consumer(
             layout.consumer(),
             pull::Config {
@@ -76,7 +81,33 @@ pub(super) async fn ensure_streams_and_consumer(
                 layout.consumer(),
                 layout.stream()
             ))
-        })
+        })?;
+    Ok((purchases, consumer))
+}
+
+/// A stream created before each sale had its own subject gets the per-sale subjects added.
+async fn add_sale_subjects(
+    jetstream: &Context,
+    purchases: &mut stream::Stream,
+    layout: &StreamLayout,
+) -> Result<(), QueueError> {
+    let info = purchases
+        .info()
+        .await
+        .map_err(|err| QueueError(format!("cannot read stream {}: {err}", layout.stream())))?;
+    let wanted = layout.purchase_subjects();
+    if info.config.subjects.contains(&wanted) {
+        return Ok(());
+    }
+    let mut config = info.config.clone();
+    config.subjects.push(wanted);
+    jetstream.update_stream(&config).await.map_err(|err| {
+        QueueError(format!(
+            "cannot add per-sale subjects to stream {}: {err}",
+            layout.stream()
+        ))
+    })?;
+    Ok(())
 }
 
 /// Deletes both streams of `layout`; a stream that is already gone is not an error.

@@ -176,3 +176,27 @@ async fn a_fetch_on_an_empty_queue_returns_nothing_after_its_wait() {
             .is_empty()
     );
 }
+
+#[tokio::test]
+async fn a_sales_lag_counts_its_own_unacked_purchases_only() {
+    let queue = spawn_queue().await;
+    let mine = purchase();
+    let theirs = purchase();
+    queue.publish(&mine).await.unwrap();
+    queue.publish(&theirs).await.unwrap();
+    let mut also_mine = purchase();
+    also_mine.activity_id = mine.activity_id;
+    queue.publish(&also_mine).await.unwrap();
+
+    assert_eq!(queue.lag_of(mine.activity_id).await.unwrap(), 2);
+    assert_eq!(queue.lag_of(theirs.activity_id).await.unwrap(), 1);
+    let delivered = fetch_exactly(&*queue, 3).await;
+    let of_mine: Vec<DeliveryReceipt> = delivered
+        .iter()
+        .filter(|d| purchase_of(d).activity_id == mine.activity_id)
+        .map(|d| d.receipt())
+        .collect();
+    queue.ack(&of_mine).await.unwrap();
+    assert_eq!(queue.lag_of(mine.activity_id).await.unwrap(), 0);
+    assert_eq!(queue.lag_of(theirs.activity_id).await.unwrap(), 1);
+}

@@ -1,10 +1,22 @@
--- KEYS[6], when given (a single Redis, where any keys may share a script), is the purchase-id
+-- KEYS[6] holds the identity of the server that loaded the activity; a take under another
+-- identity (ARGV[6], the server this node talks to) finds stale data and decides nothing.
+-- ARGV[7] is the last instant (Unix milliseconds) the caller still waits for the answer: a take
+-- that reaches a server only after it (one that was frozen, say) decides nothing, so no stock is
+-- taken for a buyer who was told to retry.
+-- KEYS[7], when given (a single Redis, where any keys may share a script), is the purchase-id
 -- lookup, written with the take so an accepted purchase costs one round trip.
 local function accepted()
-  if KEYS[6] then
-    redis.call('SET', KEYS[6], ARGV[6], 'EX', ARGV[7])
+  if KEYS[7] then
+    redis.call('SET', KEYS[7], ARGV[8], 'EX', ARGV[9])
   end
   return 0
+end
+local now = redis.call('TIME')
+if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > tonumber(ARGV[7]) then
+  return 5
+end
+if redis.call('GET', KEYS[6]) ~= ARGV[6] then
+  return 3
 end
 if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
   return accepted()

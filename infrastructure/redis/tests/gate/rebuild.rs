@@ -115,3 +115,67 @@ async fn a_rebuild_of_thousands_of_purchases_is_loaded_and_indexed_whole() {
         );
     }
 }
+
+/// What a Redis restarted from an older snapshot holds: the sale's keys as they were, under the
+/// identity of the server that wrote them. The gate takes nothing from it, reports the sale as
+/// not loaded, and a load replaces the stale holdings and counts with the database's.
+#[tokio::test]
+async fn data_another_server_loaded_is_not_trusted_and_a_load_replaces_it() {
+    let opened = open().await;
+    let (gate, client) = (&opened.gate, redis().await);
+    let activity = an_activity_id();
+    let keys = gate.activity_keys(activity);
+    let stale_buyer = a_buyer();
+    gate.preheat(activity, 10, items(1), &[]).await.unwrap();
+    let early = a_purchase(activity, stale_buyer, 1);
+    assert_eq!(gate.try_take(&early).await.unwrap(), GateDecision::Accepted);
+    // As restored from a snapshot the previous server wrote.
+    let _: () = client
+        .set(&keys.epoch, "a-previous-server", None, None, false)
+        .await
+        .unwrap();
+
+    let late = a_purchase(activity, a_buyer(), 1);
+    assert_eq!(gate.try_take(&late).await.unwrap(), GateDecision::NotLoaded);
+    assert_eq!(gate.available(activity).await.unwrap(), None);
+    // The database knows of one more order than the snapshot did.
+    let held = a_purchase(activity, a_buyer(), 1);
+    gate.preheat(activity, 7, items(1), std::slice::from_ref(&held))
+        .await
+        .unwrap();
+    assert_eq!(gate.available(activity).await.unwrap(), Some(7));
+    let holdings: Vec<_> = gate.holdings(activity).await.unwrap();
+    assert_eq!(holdings, vec![held]);
+    // The stale buyer's count went with the stale data.
+    assert_eq!(
+        gate.try_take(&a_purchase(activity, stale_buyer, 1))
+            .await
+            .unwrap(),
+        GateDecision::Accepted
+    );
+    // Loaded by this server now: a second load changes nothing.
+    gate.preheat(activity, 99, items(1), &[]).await.unwrap();
+    assert_eq!(gate.available(activity).await.unwrap(), Some(6));
+}
+
+#[tokio::test]
+async fn distrusted_data_takes_nothing_until_loaded_afresh() {
+    let opened = open().await;
+    let gate = &opened.gate;
+    let activity = an_activity_id();
+    assert!(!gate.distrust(activity).await.unwrap(), "nothing loaded");
+    gate.preheat(activity, 4, items(1), &[]).await.unwrap();
+    assert!(gate.distrust(activity).await.unwrap());
+    let purchase = a_purchase(activity, a_buyer(), 1);
+    assert_eq!(
+        gate.try_take(&purchase).await.unwrap(),
+        GateDecision::NotLoaded
+    );
+    assert_eq!(gate.available(activity).await.unwrap(), None);
+    gate.preheat(activity, 3, items(1), &[]).await.unwrap();
+    assert_eq!(
+        gate.try_take(&purchase).await.unwrap(),
+        GateDecision::Accepted
+    );
+    assert_eq!(gate.available(activity).await.unwrap(), Some(2));
+}

@@ -1,0 +1,49 @@
+//! A dependency's guard: its circuit breaker and the deadline of each call, applied by the
+//! adapters of this folder around every call to Redis, NATS or the database gate.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use seckiller_resilience::{Breaker, BreakerSettings, Guarded, guarded};
+
+/// One dependency's breaker and per-call deadline. Clones share the breaker.
+#[derive(Debug, Clone)]
+pub struct DependencyGuard {
+    breaker: Arc<Breaker>,
+    deadline: Duration,
+}
+
+impl DependencyGuard {
+    /// A guard for `name` whose calls may take `deadline` each.
+    pub fn new(name: &'static str, deadline: Duration, settings: BreakerSettings) -> Self {
+        Self {
+            breaker: Arc::new(Breaker::new(name, settings)),
+            deadline,
+        }
+    }
+
+    /// The breaker, for probes and statistics.
+    pub fn breaker(&self) -> &Arc<Breaker> {
+        &self.breaker
+    }
+
+    /// Each call's deadline.
+    pub fn deadline(&self) -> Duration {
+        self.deadline
+    }
+
+    /// Runs `call` under the breaker with the guard's deadline plus `extra` (for calls that
+    /// wait on purpose, like a fetch's long poll); every failure becomes the port's error type.
+    pub async fn run<T, E, F>(&self, extra: Duration, call: F) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: std::fmt::Display + From<String>,
+    {
+        match guarded(&self.breaker, self.deadline + extra, call).await {
+            Ok(answer) => Ok(answer),
+            Err(Guarded::Failed(error)) => Err(error),
+            Err(other) => Err(E::from(other.to_string())),
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The repositories the purchase path and the background workers lean on (activities, orders),
+//! guarded like Redis and NATS: each call under the database's breaker, a read the purchase path
+//! waits on within the database deadline, anything heavier (a batch of orders, a sweep) within a
+//! few seconds more. A database that stops answering then costs a buyer a fast 503, not a hang.
+//! The embedded SQLite file needs no guard: it cannot go away without the process.
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use seckiller_domain::ports::{
+    ActivityRecord, ActivityRepository, MoveOutcome, OrderRepository, OrderTotals, RecordOutcome,
+    Rejection, StorageError, UpdateActivityError,
+};
+use seckiller_domain::{Activity, ActivityId, CancelReason, Order, OrderId, PurchaseId, UserId};
+
+use super::guard::DependencyGuard;
+
+/// Extra time writes and scans get over a read's deadline.
+const HEAVY_EXTRA: Duration = Duration::from_secs(4);
+
+/// A repository whose calls run under the database's guard, when it has one.
+pub struct Guarded<R> {
+    inner: R,
+    guard: Option<DependencyGuard>,
+}
+
+impl<R> Guarded<R> {
+    /// `inner`, each call under `guard` (none: called as it is).
+    pub fn new(inner: R, guard: Option<DependencyGuard>) -> Self {
+        Self { inner, guard }
+    }
+
+    async fn read<T>(
+        &self,
+        call: impl Future<Output = Result<T, StorageError>>,
+    ) -> Result<T, StorageError> {
+        match &self.guard {
+            Some(guard) => guard.run(Duration::ZERO, call).await,
+            None => call.await,
+        }
+    }
+
+    async fn heavy<T>(
+        &self,
+        call: impl Future<Output = Result<T, StorageError>>,
+    ) -> Result<T, StorageError> {
+        match &self.guard {
+            Some(guard) => guard.run(HEAVY_EXTRA, call).await,
+            None => call.await,
+        }
+    }
+}
+
+impl<R: ActivityRepository> ActivityRepository for Guarded<R> {
+    async fn insert(&self, record: &ActivityRecord) -> Result<(), StorageError> {
+        self.heavy(self.inner.insert(record)).await
+    }
+
+    /// Unguarded: a conflict is an answer, not a failure, and admins are few.
+    async fn update(
+        &self,
+        activity: &Activity,
+        expected_version: i64,
+    ) -> Result<(), UpdateActivityError> {
+        self.inner.update(activity, expected_version).await
+    }
+
+    async fn by_id(&self, id: ActivityId) -> Result<Option<ActivityRecord>, StorageError> {
+        self.read(self.inner.by_id(id)).await
+    }
+
+    async fn list(
+        &self,
+        include_drafts: bool,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<ActivityRecord>, StorageError> {
+        self.heavy(self.inner.list(include_drafts, limit, offset))
+            .await
+    }
+}
+
+impl<R: OrderRepository> OrderRepository for Guarded<R> {
+    async fn record(&self, orders: &[Order]) -> Result<Vec<RecordOutcome>, StorageError> {
+        self.heavy(self.inner.record(orders)).await
+    }
+
+    async fn by_purchase(&self, id: PurchaseId) -> Result<Option<Order>, StorageError> {
+        self.read(self.inner.by_purchase(id)).await
+    }
+
+    async fn rejection(&self, id: PurchaseId) -> Result<Option<Rejection>, StorageError> {
+        self.read(self.inner.rejection(id)).await
+    }
+
+    async fn by_id(&self, id: OrderId) -> Result<Option<Order>, StorageError> {
+        self.read(self.inner.by_id(id)).await
+    }
+
+    async fn for_buyer(
+        &self,
+        buyer: UserId,
+        limit: u32,
+        offset: u32,
+    ) -> Result<Vec<Order>, StorageError> {
+        self.heavy(self.inner.for_buyer(buyer, limit, offset)).await
+    }
+
+    async fn totals(&self, activity: ActivityId) -> Result<OrderTotals, StorageError> {
+        self.heavy(self.inner.totals(activity)).await
+    }
+
+    async fn live_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
+        self.heavy(self.inner.live_orders(activity)).await
+    }
+
+    async fn ended_orders(&self, activity: ActivityId) -> Result<Vec<Order>, StorageError> {
+        self.heavy(self.inner.ended_orders(activity)).await
+    }
+
+    async fn pay(
+        &self,
+        id: OrderId,
+        payment_ref: &str,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        self.heavy(self.inner.pay(id, payment_ref, now)).await
+    }
+
+    async fn cancel(
+        &self,
+        id: OrderId,
+        reason: CancelReason,
+        now: DateTime<Utc>,
+    ) -> Result<MoveOutcome, StorageError> {
+        self.heavy(self.inner.cancel(id, reason, now)).await
+    }
+
+    async fn expire_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Order>, StorageError> {
+        self.heavy(self.inner.expire_due(now, limit)).await
+    }
+
+    async fn cancel_pending_of_activity(
+        &self,
+        activity: ActivityId,
+        now: DateTime<Utc>,
+    ) -> Result<u64, StorageError> {
+        self.heavy(self.inner.cancel_pending_of_activity(activity, now))
+            .await
+    }
+
+    async fn unreleased(&self, limit: u32) -> Result<Vec<Order>, StorageError> {
+        self.heavy(self.inner.unreleased(limit)).await
+    }
+
+    async fn mark_released(&self, ids: &[OrderId], now: DateTime<Utc>) -> Result<(), StorageError> {
+        self.heavy(self.inner.mark_released(ids, now)).await
+    }
+}
