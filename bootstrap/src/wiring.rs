@@ -60,6 +60,25 @@ impl NodeAdapters {
         self.database_guard.as_ref()
     }
 
+    /// Every circuit breaker of the node, as (dependency, state).
+    pub fn breaker_states(&self) -> Vec<(&'static str, &'static str)> {
+        [
+            self.database_guard.as_ref().map(DependencyGuard::breaker),
+            self.gate.breaker(),
+            self.queue.breaker(),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(Vec::new(), |mut states, breaker| {
+            // The database gate shares the database's breaker: list it once.
+            let view = breaker.view();
+            if !states.iter().any(|(name, _)| *name == view.name) {
+                states.push((view.name, view.state.as_str()));
+            }
+            states
+        })
+    }
+
     /// The purchase queue as wired, for probes.
     pub fn queue_adapter(&self) -> &QueueAdapter {
         &self.queue
@@ -384,13 +403,15 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         StdDuration::from_millis(settings.activity_cache_millis),
     )
     .with_preheat_lead(Duration::seconds(i64::from(settings.preheat_lead_seconds)));
+    let breakers = adapters.clone();
     let services = Services::new(
         adapters.clone(),
         accounts,
         activities,
         purchases,
         OrderEvents::default(),
-    );
+    )
+    .with_breakers(Arc::new(move || breakers.breaker_states()));
     let seeded = match settings.seed_demo {
         true => seed_demo(adapters.as_ref(), &services.catalog, &services.activities)
             .await

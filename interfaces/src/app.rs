@@ -56,7 +56,12 @@ pub struct Services<A: Adapters> {
     pub stats: Stats<A>,
     /// Settled purchases on this node, for long polls.
     pub order_events: OrderEvents,
+    /// This node's circuit breakers and their states, for the admin stats.
+    pub breakers: BreakerStates,
 }
+
+/// The node's circuit breakers, each as (dependency, state), read from memory.
+pub type BreakerStates = Arc<dyn Fn() -> Vec<(&'static str, &'static str)> + Send + Sync>;
 
 impl<A: Adapters> Clone for Services<A> {
     fn clone(&self) -> Self {
@@ -69,6 +74,7 @@ impl<A: Adapters> Clone for Services<A> {
             order_actions: self.order_actions.clone(),
             stats: self.stats.clone(),
             order_events: self.order_events.clone(),
+            breakers: self.breakers.clone(),
         }
     }
 }
@@ -92,7 +98,15 @@ impl<A: Adapters> Services<A> {
             orders: Orders::new(adapters.clone()),
             stats: Stats::new(adapters),
             order_events,
+            breakers: Arc::new(Vec::new),
         }
+    }
+
+    /// The same services, reporting `breakers` in the admin stats.
+    #[must_use]
+    pub fn with_breakers(mut self, breakers: BreakerStates) -> Self {
+        self.breakers = breakers;
+        self
     }
 }
 

@@ -15,5 +15,7 @@ pub(crate) use activities::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDt
 pub(crate) use bulk_buyers::{BulkBuyersDto, BulkBuyersRequest};
 pub(crate) use money::MoneyDto;
 pub(crate) use products::{ProductDto, ProductPatch, ProductRequest};
-pub(crate) use purchases::{OrderDto, PurchaseDto, PurchaseRequestDto, PurchaseTokenDto, StatsDto};
+pub(crate) use purchases::{
+    BreakerDto, OrderDto, PurchaseDto, PurchaseRequestDto, PurchaseTokenDto, StatsDto,
+};
 pub(crate) use rate_limits::RateLimitDto;

@@ -23,8 +23,8 @@ mod retry_after;
 mod web;
 
 pub use app::{
-    DependencyReport, HttpSettings, ReadinessCheck, SaleLimitStore, Services, build_app,
-    openapi_spec,
+    BreakerStates, DependencyReport, HttpSettings, ReadinessCheck, SaleLimitStore, Services,
+    build_app, openapi_spec,
 };
 pub use flow_control::{FlowLimits, FlowSettings};
 pub use order_events::OrderEvents;

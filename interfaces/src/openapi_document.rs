@@ -67,7 +67,9 @@ const EXAMPLES: &[(&str, &str)] = &[
         "ActivityStats",
         r#"{"total": 100, "available": 40, "held": 35, "sold": 25, "gate_available": 40,
             "live_orders": 60, "live_items": 60, "queue_lag": 0, "balanced": true,
-            "problems": []}"#,
+            "problems": [], "breakers": [{"dependency": "redis", "state": "closed"},
+            {"dependency": "nats", "state": "closed"}, {"dependency": "database",
+            "state": "closed"}]}"#,
     ),
     (
         "User",

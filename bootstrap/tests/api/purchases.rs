@@ -139,6 +139,26 @@ async fn a_buyer_buys_and_the_order_follows(w: Wiring) {
         (json!(4), json!(1), json!(4))
     );
     assert_eq!(s["queue_lag"], 0);
+    // The answering node's breakers: one per dependency outside the process, all closed.
+    let breakers: Vec<(String, String)> = s["breakers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["dependency"].as_str().unwrap().to_owned(),
+                b["state"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = match w {
+        Wiring::Production => ["database", "redis", "nats"]
+            .iter()
+            .map(|d| ((*d).to_owned(), "closed".to_owned()))
+            .collect(),
+        Wiring::Embedded => Vec::new(),
+    };
+    assert_eq!(breakers, expected);
     app.stop().await;
 }
 

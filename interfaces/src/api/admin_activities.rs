@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::{ApiTags, created, page};
 use crate::app::Services;
 use crate::auth::{BearerAuth, admin};
-use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto, StatsDto};
+use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, BreakerDto, PhaseDto, StatsDto};
 use crate::problem::ApiError;
 
 created!(ActivityCreated, ActivityDto);
@@ -141,7 +141,8 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         ))
     }
 
-    /// A sale's numbers: sold, held and available in the database and in the gate, queue lag.
+    /// A sale's numbers: sold, held and available in the database and in the gate, queue lag,
+    /// and the answering node's circuit breakers.
     #[oai(
         path = "/activities/:id/stats",
         method = "get",
@@ -149,12 +150,19 @@ impl<A: Adapters> AdminActivitiesApi<A> {
     )]
     async fn stats(&self, auth: BearerAuth, id: Path<Uuid>) -> Result<Json<StatsDto>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
-        Ok(Json(
-            self.0
-                .stats
-                .of(&admin, ActivityId::from_uuid(id.0))
-                .await?
-                .into(),
-        ))
+        let mut stats: StatsDto = self
+            .0
+            .stats
+            .of(&admin, ActivityId::from_uuid(id.0))
+            .await?
+            .into();
+        stats.breakers = (self.0.breakers)()
+            .into_iter()
+            .map(|(dependency, state)| BreakerDto {
+                dependency: dependency.to_owned(),
+                state: state.to_owned(),
+            })
+            .collect();
+        Ok(Json(stats))
     }
 }

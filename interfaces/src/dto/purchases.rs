@@ -178,6 +178,18 @@ pub(crate) struct StatsDto {
     pub balanced: bool,
     /// Each broken invariant, in words.
     pub problems: Vec<String>,
+    /// This node's circuit breakers around its dependencies, and where each stands.
+    pub breakers: Vec<BreakerDto>,
+}
+
+/// One circuit breaker of the node that answered.
+#[derive(Debug, Clone, Object)]
+pub(crate) struct BreakerDto {
+    /// The dependency it guards: `redis`, `nats` or `database`.
+    pub dependency: String,
+    /// `closed` (calls go through), `open` (refused at once) or `half_open` (one probe is on
+    /// its way).
+    pub state: String,
 }
 
 impl From<ActivityStats> for StatsDto {
@@ -193,6 +205,7 @@ impl From<ActivityStats> for StatsDto {
             queue_lag: s.queue_lag,
             balanced: s.problems.is_empty(),
             problems: s.problems,
+            breakers: Vec::new(),
         }
     }
 }

@@ -345,7 +345,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A sale's numbers: sold, held and available in the database and in the gate, queue lag. */
+        /**
+         * A sale's numbers: sold, held and available in the database and in the gate, queue lag,
+         *     and the answering node's circuit breakers.
+         */
         get: operations["activityStats"];
         put?: never;
         post?: never;
@@ -560,7 +563,21 @@ export interface components {
          *       "live_items": 60,
          *       "queue_lag": 0,
          *       "balanced": true,
-         *       "problems": []
+         *       "problems": [],
+         *       "breakers": [
+         *         {
+         *           "dependency": "redis",
+         *           "state": "closed"
+         *         },
+         *         {
+         *           "dependency": "nats",
+         *           "state": "closed"
+         *         },
+         *         {
+         *           "dependency": "database",
+         *           "state": "closed"
+         *         }
+         *       ]
          *     }
          */
         ActivityStats: {
@@ -611,6 +628,21 @@ export interface components {
             balanced: boolean;
             /** @description Each broken invariant, in words. */
             problems: string[];
+            /** @description This node's circuit breakers around its dependencies, and where each stands. */
+            breakers: components["schemas"]["BreakerDto"][];
+        };
+        /**
+         * BreakerDto
+         * @description One circuit breaker of the node that answered.
+         */
+        BreakerDto: {
+            /** @description The dependency it guards: `redis`, `nats` or `database`. */
+            dependency: string;
+            /**
+             * @description `closed` (calls go through), `open` (refused at once) or `half_open` (one probe is on
+             *     its way).
+             */
+            state: string;
         };
         /**
          * BulkBuyers
