@@ -36,8 +36,8 @@ use crate::config::{Settings, StockGateKind};
 
 /// The adapters of a running node.
 pub struct NodeAdapters {
-    users: SeaUserRepository,
-    products: SeaProductRepository,
+    users: Guarded<SeaUserRepository>,
+    products: Guarded<SeaProductRepository>,
     activities: Guarded<SeaActivityRepository>,
     orders: Guarded<SeaOrderRepository>,
     database_guard: Option<DependencyGuard>,
@@ -91,8 +91,8 @@ impl NodeAdapters {
 }
 
 impl Adapters for NodeAdapters {
-    type Users = SeaUserRepository;
-    type Products = SeaProductRepository;
+    type Users = Guarded<SeaUserRepository>;
+    type Products = Guarded<SeaProductRepository>;
     type Activities = Guarded<SeaActivityRepository>;
     type Orders = Guarded<SeaOrderRepository>;
     type Hasher = Argon2PasswordHasher;
@@ -104,10 +104,10 @@ impl Adapters for NodeAdapters {
     type Clock = SystemClock;
     type Ids = UuidV7Source;
 
-    fn users(&self) -> &SeaUserRepository {
+    fn users(&self) -> &Guarded<SeaUserRepository> {
         &self.users
     }
-    fn products(&self) -> &SeaProductRepository {
+    fn products(&self) -> &Guarded<SeaProductRepository> {
         &self.products
     }
     fn activities(&self) -> &Guarded<SeaActivityRepository> {
@@ -368,8 +368,8 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     let payments = payment_provider(settings)?;
     let (queue, restock, restock_source) = queue(settings, &database).await?;
     let adapters = Arc::new(NodeAdapters {
-        users: SeaUserRepository::new(&database),
-        products: SeaProductRepository::new(&database),
+        users: Guarded::new(SeaUserRepository::new(&database), database_guard.clone()),
+        products: Guarded::new(SeaProductRepository::new(&database), database_guard.clone()),
         activities: Guarded::new(
             SeaActivityRepository::new(&database),
             database_guard.clone(),

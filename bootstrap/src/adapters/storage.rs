@@ -1,7 +1,6 @@
-//! The repositories the purchase path and the background workers lean on (activities, orders),
-//! guarded like Redis and NATS: each call under the database's breaker, a read the purchase path
-//! waits on within the database deadline, anything heavier (a batch of orders, a sweep) within a
-//! few seconds more. A database that stops answering then costs a buyer a fast 503, not a hang.
+//! The repositories, guarded like Redis and NATS: each call under the database's breaker, a read
+//! a request waits on within the database deadline, anything heavier (a batch of orders, a
+//! sweep) within a few seconds more. A database that stops answering then costs a buyer a fast 503, not a hang.
 //! The embedded SQLite file needs no guard: it cannot go away without the process.
 
 use std::future::Future;
@@ -9,10 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
-    ActivityRecord, ActivityRepository, MoveOutcome, OrderRepository, OrderTotals, RecordOutcome,
-    Rejection, StorageError, UpdateActivityError,
+    ActivityRecord, ActivityRepository, InsertUserError, MoveOutcome, OrderRepository, OrderTotals,
+    ProductRepository, RecordOutcome, Rejection, StorageError, UpdateActivityError, UserRepository,
 };
-use seckiller_domain::{Activity, ActivityId, CancelReason, Order, OrderId, PurchaseId, UserId};
+use seckiller_domain::{
+    Activity, ActivityId, CancelReason, Order, OrderId, Product, ProductId, PurchaseId, User,
+    UserId, Username,
+};
 
 use super::guard::DependencyGuard;
 
@@ -156,5 +158,38 @@ impl<R: OrderRepository> OrderRepository for Guarded<R> {
 
     async fn mark_released(&self, ids: &[OrderId], now: DateTime<Utc>) -> Result<(), StorageError> {
         self.heavy(self.inner.mark_released(ids, now)).await
+    }
+}
+
+impl<R: UserRepository> UserRepository for Guarded<R> {
+    /// Unguarded: a taken username is an answer, not a failure.
+    async fn insert(&self, user: &User) -> Result<(), InsertUserError> {
+        self.inner.insert(user).await
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<User>, StorageError> {
+        self.read(self.inner.by_id(id)).await
+    }
+
+    async fn by_username(&self, username: &Username) -> Result<Option<User>, StorageError> {
+        self.read(self.inner.by_username(username)).await
+    }
+}
+
+impl<R: ProductRepository> ProductRepository for Guarded<R> {
+    async fn insert(&self, product: &Product) -> Result<(), StorageError> {
+        self.heavy(self.inner.insert(product)).await
+    }
+
+    async fn update(&self, product: &Product) -> Result<bool, StorageError> {
+        self.heavy(self.inner.update(product)).await
+    }
+
+    async fn by_id(&self, id: ProductId) -> Result<Option<Product>, StorageError> {
+        self.read(self.inner.by_id(id)).await
+    }
+
+    async fn count(&self) -> Result<u64, StorageError> {
+        self.read(self.inner.count()).await
     }
 }
