@@ -42,7 +42,7 @@ fn unavailable(error: Error) -> GateError {
 /// The production [`StockGate`]. Clones share the connections.
 ///
 /// Keys (`<prefix>` as given to [`RedisStockGate::connect`]): per activity
-/// `<prefix>{act:<id>}:stock|limit|buyers|purchases|returned` (one hash slot, see
+/// `<prefix>{act:<id>}:stock|limit|buyers|purchases|returned|epoch` (one hash slot, see
 /// [`ActivityKeys`]), and per accepted purchase `<prefix>purchase:<id>` naming its activity, for
 /// [`StockGate::find_purchase`]. On a single Redis the take script writes that lookup key with
 /// the purchase, in the same round trip. A cluster cannot put it in the take's slot, so there it
