@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod connections;
 pub mod flow;
+pub mod metrics_listener;
 pub mod open_files;
 pub mod readiness;
 pub mod server;
