@@ -82,7 +82,8 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         "open-file limit"
     );
     let node = build_node(settings, migrate).await?;
-    let workers = Workers::start(&node, settings)
+    let metrics = Metrics::new(node.services.breakers.clone());
+    let workers = Workers::start(&node, settings, &metrics)
         .await
         .map_err(ServeError::Workers)?;
     let listener = TcpListener::bind(settings.listen).into_acceptor().await?;
@@ -91,7 +92,6 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| std::io::Error::other("the listener has no address"))?;
-    let metrics = Metrics::new(node.services.breakers.clone());
     let metrics_listener = match settings.metrics_listen {
         Some(at) => Some(serve_metrics(at, &metrics).await?),
         None => None,

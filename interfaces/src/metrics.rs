@@ -3,7 +3,8 @@
 //! never raw paths; outcomes and dependencies from fixed lists; never a buyer.
 //!
 //! Request figures are recorded by the outermost HTTP layer ([`http`]); breaker states are read
-//! at scrape time. The application layer knows nothing of this module.
+//! at scrape time; the order writer's figures and the queue lag are recorded by the binary's
+//! workers. The application layer knows nothing of this module.
 
 mod breakers;
 mod http;
@@ -72,6 +73,9 @@ pub struct Metrics {
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
     purchases: Family<OutcomeLabels, Counter>,
     in_flight: Gauge,
+    batches: Counter,
+    orders_written: Counter,
+    queue_lag: Gauge,
 }
 
 impl Metrics {
@@ -105,12 +109,33 @@ impl Metrics {
             in_flight.clone(),
         );
         registry.register_collector(Box::new(BreakerCollector(breakers)));
+        let batches = Counter::default();
+        let orders_written = Counter::default();
+        let queue_lag = Gauge::default();
+        registry.register(
+            "seckiller_order_writer_batches",
+            "Batches of purchases the order writer committed",
+            batches.clone(),
+        );
+        registry.register(
+            "seckiller_order_writer_orders",
+            "Orders the order writer created (redeliveries not counted)",
+            orders_written.clone(),
+        );
+        registry.register(
+            "seckiller_queue_lag",
+            "Published purchases not yet written as orders, as last read (every second)",
+            queue_lag.clone(),
+        );
         Self {
             registry: Arc::new(registry),
             requests,
             durations,
             purchases,
             in_flight,
+            batches,
+            orders_written,
+            queue_lag,
         }
     }
 
@@ -124,6 +149,18 @@ impl Metrics {
             tracing::warn!(%error, "encoding the metrics failed");
         }
         text
+    }
+
+    /// One batch committed by the order writer, creating `orders` orders.
+    pub fn order_batch(&self, orders: usize) {
+        self.batches.inc();
+        self.orders_written
+            .inc_by(u64::try_from(orders).unwrap_or(u64::MAX));
+    }
+
+    /// The queue's lag as just read.
+    pub fn set_queue_lag(&self, lag: u64) {
+        self.queue_lag.set(i64::try_from(lag).unwrap_or(i64::MAX));
     }
 
     fn request(&self, route: Arc<str>, method: &'static str, status: u16, took: Duration) {

@@ -144,6 +144,22 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
                 .contains_key("seckiller_breaker_state{dependency=\"redis\"}")
         );
     }
+    assert!(after.series.contains_key("seckiller_queue_lag"));
+    // The order writer turns the two accepted purchases into two orders, in one or two batches.
+    let orders = "seckiller_order_writer_orders_total";
+    let mut written = after;
+    for _ in 0..100 {
+        if written.value(orders) - before.value(orders) >= 2.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        written = scrape(&app.url("")).await;
+    }
+    assert_eq!(written.value(orders) - before.value(orders), 2.0);
+    let batches = written.value("seckiller_order_writer_batches_total")
+        - before.value("seckiller_order_writer_batches_total");
+    assert!((1.0..=2.0).contains(&batches), "{batches} batches");
+    let after = written;
     assert!(!after.text.contains(&activity), "a sale id in a label");
     assert!(!after.text.contains("nothing"), "a raw path in a label");
     app.stop().await;
