@@ -4,6 +4,7 @@
 //! the database.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use poem::Server;
@@ -20,6 +21,7 @@ use crate::flow::{
 };
 use crate::metrics_listener::serve_metrics;
 use crate::open_files::{connection_cap, raise_open_file_limit};
+use crate::process_figures::read_process_figures;
 use crate::wiring::{WiringError, build_node};
 use crate::workers::Workers;
 
@@ -82,7 +84,10 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         "open-file limit"
     );
     let node = build_node(settings, migrate).await?;
-    let metrics = Metrics::new(node.services.breakers.clone());
+    let metrics = Metrics::new(
+        node.services.breakers.clone(),
+        Arc::new(read_process_figures),
+    );
     let workers = Workers::start(&node, settings, &metrics)
         .await
         .map_err(ServeError::Workers)?;

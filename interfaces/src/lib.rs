@@ -28,6 +28,6 @@ pub use app::{
     build_app, openapi_spec,
 };
 pub use flow_control::{FlowLimits, FlowSettings};
-pub use metrics::{Metrics, metrics_app};
+pub use metrics::{Metrics, ProcessFigures, ProcessReading, metrics_app};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

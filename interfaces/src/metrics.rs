@@ -9,12 +9,13 @@
 mod breakers;
 mod http;
 mod outcome;
+mod process;
 mod routes;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::endpoint::make_sync;
+use poem::endpoint::make;
 use poem::{Endpoint, EndpointExt, Response, Route};
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
@@ -26,6 +27,8 @@ use prometheus_client::registry::Registry;
 use crate::app::BreakerStates;
 use breakers::BreakerCollector;
 pub(crate) use http::HttpMetrics;
+use process::ProcessCollector;
+pub use process::{ProcessFigures, ProcessReading};
 pub(crate) use routes::RouteTemplates;
 
 /// Upper bounds of the request duration buckets, in seconds: a sold-out answer takes
@@ -79,9 +82,10 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// A fresh registry with the request, purchase and in-flight metrics, and the node's
-    /// circuit breakers read from `breakers` at each scrape.
-    pub fn new(breakers: BreakerStates) -> Self {
+    /// A fresh registry with the request, purchase, in-flight and worker metrics, and the
+    /// node's circuit breakers and process figures read from `breakers` and `process` at each
+    /// scrape.
+    pub fn new(breakers: BreakerStates, process: ProcessReading) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let durations = Family::new_with_constructor(duration_histogram as fn() -> Histogram);
@@ -109,6 +113,7 @@ impl Metrics {
             in_flight.clone(),
         );
         registry.register_collector(Box::new(BreakerCollector(breakers)));
+        registry.register_collector(Box::new(ProcessCollector(process)));
         let batches = Counter::default();
         let orders_written = Counter::default();
         let queue_lag = Gauge::default();
@@ -139,7 +144,8 @@ impl Metrics {
         }
     }
 
-    /// Every metric in the Prometheus text format (version 0.0.4).
+    /// Every metric in the Prometheus text format (version 0.0.4). It reads the process
+    /// figures, so call it off the async executor.
     pub fn render(&self) -> String {
         let mut text = String::new();
         if let Err(error) =
@@ -192,10 +198,16 @@ impl Metrics {
     /// `GET /metrics`, answering the current figures.
     pub(crate) fn endpoint(&self) -> impl Endpoint + 'static {
         let metrics = self.clone();
-        poem::get(make_sync(move |_| {
-            Response::builder()
-                .content_type(prometheus_client::encoding::prometheus_text::CONTENT_TYPE)
-                .body(metrics.render())
+        poem::get(make(move |_| {
+            let metrics = metrics.clone();
+            async move {
+                let text = tokio::task::spawn_blocking(move || metrics.render())
+                    .await
+                    .unwrap_or_default();
+                Response::builder()
+                    .content_type(prometheus_client::encoding::prometheus_text::CONTENT_TYPE)
+                    .body(text)
+            }
         }))
     }
 }

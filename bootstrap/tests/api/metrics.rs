@@ -145,6 +145,9 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
         );
     }
     assert!(after.series.contains_key("seckiller_queue_lag"));
+    assert!(after.value("seckiller_process_resident_memory_bytes") > 0.0);
+    assert!(after.value("seckiller_process_open_fds") > 0.0);
+    assert!(after.value("seckiller_process_cpu_seconds_total") > 0.0);
     // The order writer turns the two accepted purchases into two orders, in one or two batches.
     let orders = "seckiller_order_writer_orders_total";
     let mut written = after;
