@@ -38,6 +38,9 @@ pub enum StockGateKind {
 pub struct Settings {
     /// HTTP listen address (port 0 = any free port; the bound address is logged).
     pub listen: SocketAddr,
+    /// Where Prometheus scrapes `GET /metrics`; unset means on `listen`, set means only here
+    /// (port 0 = any free port).
+    pub metrics_listen: Option<SocketAddr>,
     /// Where the embedded database lives.
     pub data_dir: PathBuf,
     /// `postgres://…` or `sqlite://…`; unset means SQLite in `data_dir`.
@@ -157,6 +160,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
             redis_url: None,

@@ -4,11 +4,12 @@
 //! the database.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use poem::Server;
 use poem::listener::{Acceptor, Listener, TcpListener};
-use seckiller_interfaces::{HttpSettings, build_app};
+use seckiller_interfaces::{HttpSettings, Metrics, build_app};
 use seckiller_memory::SimulatedPaymentProvider;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -18,7 +19,9 @@ use crate::connections::{ConnectionLimits, GuardedAcceptor};
 use crate::flow::{
     flow_limits, load_sale_limits, sale_limit_store, spawn_eviction, spawn_sale_limit_refresh,
 };
+use crate::metrics_listener::serve_metrics;
 use crate::open_files::{connection_cap, raise_open_file_limit};
+use crate::process_figures::read_process_figures;
 use crate::wiring::{WiringError, build_node};
 use crate::workers::Workers;
 
@@ -40,6 +43,8 @@ pub enum ServeError {
 pub struct RunningServer {
     /// The bound address (the real port when 0 was asked).
     pub addr: SocketAddr,
+    /// Where `/metrics` is served when `metrics_listen` is set (else on `addr`).
+    pub metrics_addr: Option<SocketAddr>,
     /// The node's simulated payment provider, so tests can switch its behaviour and count
     /// charges and refunds.
     pub payments: SimulatedPaymentProvider,
@@ -79,7 +84,11 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         "open-file limit"
     );
     let node = build_node(settings, migrate).await?;
-    let workers = Workers::start(&node, settings)
+    let metrics = Metrics::new(
+        node.services.breakers.clone(),
+        Arc::new(read_process_figures),
+    );
+    let workers = Workers::start(&node, settings, &metrics)
         .await
         .map_err(ServeError::Workers)?;
     let listener = TcpListener::bind(settings.listen).into_acceptor().await?;
@@ -88,6 +97,11 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         .first()
         .and_then(|a| a.as_socket_addr().copied())
         .ok_or_else(|| std::io::Error::other("the listener has no address"))?;
+    let metrics_listener = match settings.metrics_listen {
+        Some(at) => Some(serve_metrics(at, &metrics).await?),
+        None => None,
+    };
+    let metrics_addr = metrics_listener.as_ref().map(|(bound, _)| *bound);
     let http = HttpSettings {
         max_body_bytes: settings.max_body_bytes,
         public_url: format!("http://{addr}"),
@@ -95,18 +109,23 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         max_in_flight_requests: settings.max_in_flight_requests,
         flow: flow_limits(settings),
         sale_limits: sale_limit_store(node.database.clone()),
+        serve_metrics: metrics_addr.is_none(),
+        metrics,
     };
     if let Err(error) = load_sale_limits(&node.database, &http.flow).await {
         tracing::warn!(%error, "reading sale rate limits failed; they apply once readable");
     }
-    let background = [
+    let background: Vec<JoinHandle<()>> = [
         spawn_eviction(http.flow.clone()),
         spawn_sale_limit_refresh(
             node.database.clone(),
             http.flow.clone(),
             Duration::from_millis(settings.activity_cache_millis.max(1_000)),
         ),
-    ];
+    ]
+    .into_iter()
+    .chain(metrics_listener.map(|(_, task)| task))
+    .collect();
     let payments = node.adapters.payment_provider().clone();
     let app = build_app(node.services, node.readiness, &http);
     let (stop, stopped) = oneshot::channel::<()>();
@@ -152,6 +171,7 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     tracing::info!(%addr, "seckiller listening; API docs at http://{addr}/docs");
     Ok(RunningServer {
         addr,
+        metrics_addr,
         payments,
         stop,
         task,

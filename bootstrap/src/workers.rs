@@ -6,13 +6,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
+use seckiller_application::Adapters;
 use seckiller_application::order_writer::OrderWriter;
 use seckiller_application::preheat::Preheater;
 use seckiller_application::reconciler::Reconciler;
 use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_application::stock_returns::StockReturns;
 use seckiller_application::sweeper::Sweeper;
-use seckiller_interfaces::OrderEvents;
+use seckiller_domain::ports::PurchaseFeed;
+use seckiller_interfaces::{Metrics, OrderEvents};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -23,6 +25,8 @@ use crate::wiring::{Node, RestockSource};
 const FETCH_WAIT: Duration = Duration::from_millis(500);
 /// Pause after a failure before retrying, so a dead dependency is not hammered.
 const BACKOFF: Duration = Duration::from_secs(1);
+/// How often the queue's lag is read for the metrics.
+const LAG_EVERY: Duration = Duration::from_secs(1);
 /// How often the preheater looks for sales about to open (publishing loads a sale at once;
 /// this catches a load that failed then, and sales whose gate data was lost).
 const PREHEAT_EVERY: Duration = Duration::from_secs(1);
@@ -39,7 +43,11 @@ impl Workers {
     ///
     /// # Errors
     /// A message when the restock listener cannot subscribe.
-    pub async fn start(node: &Node, settings: &Settings) -> Result<Self, String> {
+    pub async fn start(
+        node: &Node,
+        settings: &Settings,
+        metrics: &Metrics,
+    ) -> Result<Self, String> {
         let (stop, stopped) = watch::channel(false);
         let writer = OrderWriter::new(node.adapters.clone(), node.cache.clone());
         let batch = usize::try_from(settings.order_batch_size)
@@ -65,6 +73,12 @@ impl Workers {
                 writer,
                 batch,
                 node.services.order_events.clone(),
+                metrics.clone(),
+                stopped.clone(),
+            )),
+            tokio::spawn(read_queue_lag(
+                node.adapters.clone(),
+                metrics.clone(),
                 stopped.clone(),
             )),
             tokio::spawn(repeat(
@@ -150,6 +164,7 @@ async fn write_orders<A: seckiller_application::Adapters>(
     writer: OrderWriter<A>,
     batch: usize,
     events: OrderEvents,
+    metrics: Metrics,
     mut stopped: watch::Receiver<bool>,
 ) {
     // The stop is looked at between batches only: a batch being written is finished (its
@@ -157,6 +172,9 @@ async fn write_orders<A: seckiller_application::Adapters>(
     while !*stopped.borrow() {
         match writer.write_batch(batch, FETCH_WAIT).await {
             Ok(report) => {
+                if report.handled() > 0 {
+                    metrics.order_batch(report.created.len());
+                }
                 for id in report.created.iter().chain(report.rejected.iter()) {
                     events.settled(*id);
                 }
@@ -168,6 +186,25 @@ async fn write_orders<A: seckiller_application::Adapters>(
                     _ = tokio::time::sleep(BACKOFF) => {}
                 }
             }
+        }
+    }
+}
+
+/// Reads the queue's lag every second into the metrics; a failed read keeps the last value
+/// (the queue's breaker and readiness report the outage).
+async fn read_queue_lag<A: Adapters>(
+    adapters: Arc<A>,
+    metrics: Metrics,
+    mut stopped: watch::Receiver<bool>,
+) {
+    while !*stopped.borrow() {
+        match adapters.queue().lag().await {
+            Ok(lag) => metrics.set_queue_lag(lag),
+            Err(e) => tracing::debug!(error = %e, "reading the queue lag failed"),
+        }
+        tokio::select! {
+            _ = stopped.changed() => break,
+            _ = tokio::time::sleep(LAG_EVERY) => {}
         }
     }
 }

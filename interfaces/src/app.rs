@@ -1,6 +1,7 @@
 //! Assembles the HTTP application: the API service, docs, health probes and the page, behind the
 //! rate limits, the body limits, tracing and the problem catcher; sold-out purchases and activity
 //! details are answered in front of all of it, and past the in-flight cap nothing is served.
+//! Outermost, every answer is counted in the node's metrics.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +34,7 @@ use crate::body_limit::BodyLimit;
 use crate::flow_control::{FlowControl, FlowLimits, FlowSettings};
 use crate::hot_answers::HotAnswers;
 use crate::load_shedding::LoadShedding;
+use crate::metrics::{HttpMetrics, Metrics, RouteTemplates};
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
 use crate::retry_after::RetryAfter;
@@ -150,6 +152,10 @@ pub struct HttpSettings {
     pub flow: FlowLimits,
     /// Where admins' per-sale limits are kept.
     pub sale_limits: SaleLimitStore,
+    /// The node's metrics, recorded by the outermost layer.
+    pub metrics: Metrics,
+    /// Whether this application serves `GET /metrics` (false when a listener of its own does).
+    pub serve_metrics: bool,
 }
 
 fn api_service<A: Adapters>(
@@ -191,8 +197,9 @@ fn documents(api: &OpenApiService<impl OpenApi, ()>) -> (String, String) {
 }
 
 /// Pages outside the API, each with the methods it answers (for `Allow` on 405 answers).
-const PAGES: [(&str, &[Method]); 5] = [
+const PAGES: [(&str, &[Method]); 6] = [
     ("/docs", &[Method::GET]),
+    ("/metrics", &[Method::GET]),
     ("/openapi.json", &[Method::GET]),
     ("/healthz", &[Method::GET]),
     ("/readyz", &[Method::GET]),
@@ -221,8 +228,20 @@ pub fn build_app<A: Adapters>(
     let (raw, document) = documents(&api);
     // Swagger UI embeds the document it shows; show the finished one.
     let docs_page = api.swagger_ui_html().replacen(&raw, &document, 1);
-    let allowed = AllowedMethods::new(&document, &PAGES);
-    Route::new()
+    let pages: Vec<(&str, &[Method])> = PAGES
+        .into_iter()
+        .filter(|(path, _)| settings.serve_metrics || *path != "/metrics")
+        .collect();
+    let allowed = AllowedMethods::new(&document, &pages);
+    let http_metrics = HttpMetrics {
+        metrics: settings.metrics.clone(),
+        routes: RouteTemplates::new(&document, pages.iter().map(|(path, _)| *path)),
+    };
+    let mut routes = Route::new();
+    if settings.serve_metrics {
+        routes = routes.at("/metrics", settings.metrics.endpoint());
+    }
+    routes
         .nest_no_strip("/api/v1", api)
         .nest(
             "/docs",
@@ -250,6 +269,7 @@ pub fn build_app<A: Adapters>(
         .with(RetryAfter)
         .with(hot_answers)
         .with(LoadShedding(settings.max_in_flight_requests))
+        .with(http_metrics)
 }
 
 /// The OpenAPI document of the API, as served at `/openapi.json`.

@@ -1,5 +1,5 @@
 //! The HTTP face of SecKiller: the JSON API under `/api/v1` (poem-openapi), its Swagger UI and
-//! spec, health probes, and the landing page. Every error leaves as `application/problem+json`
+//! spec, health probes, Prometheus metrics, and the landing page. Every error leaves as `application/problem+json`
 //! with a stable `code`, mapped from the use cases' errors in one place.
 //!
 //! Depends on the application and domain only; adapters are chosen by the binary that wires it.
@@ -15,6 +15,7 @@ mod error_mapping;
 mod flow_control;
 mod hot_answers;
 mod load_shedding;
+mod metrics;
 mod openapi_document;
 mod order_events;
 mod problem;
@@ -27,5 +28,6 @@ pub use app::{
     build_app, openapi_spec,
 };
 pub use flow_control::{FlowLimits, FlowSettings};
+pub use metrics::{Metrics, ProcessFigures, ProcessReading, metrics_app};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

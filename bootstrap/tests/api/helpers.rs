@@ -181,6 +181,11 @@ impl TestApp {
         }
     }
 
+    /// Where `/metrics` is served when `metrics_listen` was set.
+    pub fn metrics_addr(&self) -> Option<std::net::SocketAddr> {
+        self.server.as_ref().expect("the app runs").metrics_addr
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

@@ -14,6 +14,7 @@ mod crowd;
 mod flow_control;
 mod health;
 mod lifecycle;
+mod metrics;
 mod products;
 mod purchases;
 mod spec;
