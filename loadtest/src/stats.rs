@@ -181,7 +181,7 @@ mod tests {
     fn answer() -> serde_json::Value {
         json!({"total": 50, "available": 25, "held": 0, "sold": 25, "gate_available": 25,
                "live_orders": 25, "live_items": 25, "queue_lag": 0, "balanced": true,
-               "problems": []})
+               "problems": [], "breakers": [{"dependency": "redis", "state": "closed"}]})
     }
 
     #[test]

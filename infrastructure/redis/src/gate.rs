@@ -27,12 +27,19 @@ const RETURNED_PER_COMMAND: usize = 1_000;
 /// Connections per gate; commands are pipelined on each, so a few serve many requests.
 const POOL_SIZE: usize = 4;
 
-/// The instant `window` from now, in Unix milliseconds, as the take script reads it.
+/// How far Redis's clock may run ahead of this node's before takes are wrongly found late: the
+/// take script compares its own clock with the node's deadline.
+const CLOCK_SKEW_ALLOWANCE: Duration = Duration::from_secs(1);
+
+/// The instant `window` (plus the clock-skew allowance) from now, in Unix milliseconds, as the
+/// take script reads it.
 fn not_after(window: Duration) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    (now + window).as_millis().to_string()
+    (now + window + CLOCK_SKEW_ALLOWANCE)
+        .as_millis()
+        .to_string()
 }
 
 fn unavailable(error: Error) -> GateError {

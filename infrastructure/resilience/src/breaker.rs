@@ -154,6 +154,14 @@ impl Breaker {
         }
     }
 
+    /// How long until an open breaker lets a probe through; zero otherwise. Changes nothing.
+    pub fn retry_after(&self) -> Duration {
+        match self.lock().phase {
+            Phase::Open { until } => until.saturating_duration_since(Instant::now()),
+            Phase::Closed | Phase::HalfOpen { .. } => Duration::ZERO,
+        }
+    }
+
     /// Resolves when the breaker next opens. Create it before the call it guards (and
     /// [`enable`](tokio::sync::futures::Notified::enable) it) so an opening during the call is
     /// not missed.

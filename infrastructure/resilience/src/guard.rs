@@ -65,7 +65,7 @@ where
         () = &mut opened => {
             return Err(Guarded::Abandoned {
                 dependency: breaker.name(),
-                retry_after: breaker.admit().err().unwrap_or_default(),
+                retry_after: breaker.retry_after(),
             });
         }
     };
