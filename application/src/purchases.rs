@@ -191,7 +191,8 @@ impl<A: Adapters> Purchases<A> {
         caller: &Caller,
         request: PurchaseRequest,
     ) -> Result<PurchaseId, PurchaseError> {
-        if self.sold_out.is_sold_out(request.activity_id) {
+        // A keyed request may retry a purchase that holds stock already: the gate answers it.
+        if request.purchase_id.is_none() && self.sold_out.is_sold_out(request.activity_id) {
             return Err(PurchaseError::SoldOut);
         }
         let activity = self

@@ -92,6 +92,13 @@ fn has_bearer(req: &Request) -> bool {
     bearer_token(req.headers()).is_some()
 }
 
+/// A purchase carrying an `Idempotency-Key` may be the retry of one that holds stock already
+/// (its answer was lost, say because its node died): the gate, not the flag, must answer it, so
+/// it replays its acceptance instead of hearing "sold out" while it holds an item.
+fn is_keyed(req: &Request) -> bool {
+    req.headers().contains_key("idempotency-key")
+}
+
 impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
     type Output = Response;
 
@@ -99,6 +106,7 @@ impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
         if let Some(activity) = purchase_of(&req)
             && self.sold_out.is_sold_out(activity)
             && has_bearer(&req)
+            && !is_keyed(&req)
         {
             let answer = self
                 .sold_out_answer

@@ -617,3 +617,38 @@ async fn a_status_poll_answers_from_memory_while_the_gate_is_out_of_reach() {
         Err(PurchaseStatusError::Unavailable(_))
     ));
 }
+
+#[tokio::test]
+async fn a_keyed_retry_of_a_holding_replays_after_the_sale_is_flagged_sold_out() {
+    let sale = sale(1, 1).await;
+    let (quinn, rose) = (buyer(), buyer());
+    let token = sale
+        .purchases
+        .request_token(&quinn, sale.activity)
+        .await
+        .unwrap()
+        .token;
+    let keyed = PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::ONE,
+        token,
+        purchase_id: Some(PurchaseId::from_uuid(Uuid::now_v7())),
+    };
+    let id = keyed.purchase_id.unwrap();
+    // Quinn's acceptance is lost on the way (its node died, say).
+    assert_eq!(sale.purchases.purchase(&quinn, keyed.clone()).await, Ok(id));
+    assert_eq!(sale.attempt(&rose, 1).await, Err(PurchaseError::SoldOut));
+    assert!(sale.purchases.sold_out_flags().is_sold_out(sale.activity));
+    // Quinn retries with the same key and token: the gate, not the flag, answers, and it holds
+    // the item.
+    assert_eq!(sale.purchases.purchase(&quinn, keyed.clone()).await, Ok(id));
+    // Another key finds it sold out all the same.
+    let other = PurchaseRequest {
+        purchase_id: Some(PurchaseId::from_uuid(Uuid::now_v7())),
+        ..keyed
+    };
+    assert_eq!(
+        sale.purchases.purchase(&quinn, other).await,
+        Err(PurchaseError::LimitReached { limit: 1 })
+    );
+}
