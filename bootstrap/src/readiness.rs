@@ -9,6 +9,7 @@ use seckiller_interfaces::{DependencyReport, ReadinessCheck};
 use seckiller_persistence::Database;
 use seckiller_resilience::Breaker;
 
+use crate::adapters::DependencyGuard;
 use crate::wiring::NodeAdapters;
 
 /// How long one dependency may take to answer the probe.
@@ -36,6 +37,16 @@ async fn within<E: std::fmt::Display>(
     }
 }
 
+/// [`within`] for a dependency the wiring may not have (`None`: not wired, no report).
+async fn optional<E: std::fmt::Display>(
+    check: impl std::future::Future<Output = Option<Result<(), E>>>,
+) -> Option<Result<(), String>> {
+    match tokio::time::timeout(CHECK_DEADLINE, check).await {
+        Ok(outcome) => outcome.map(|o| o.map_err(|e| e.to_string())),
+        Err(_) => Some(Err(format!("no answer within {CHECK_DEADLINE:?}"))),
+    }
+}
+
 /// The probe over `database` and the node's adapters.
 pub fn readiness(database: Database, adapters: Arc<NodeAdapters>) -> ReadinessCheck {
     Arc::new(move || {
@@ -45,32 +56,14 @@ pub fn readiness(database: Database, adapters: Arc<NodeAdapters>) -> ReadinessCh
             let gate = adapters.gate_adapter();
             let queue = adapters.queue_adapter();
             let (db, redis, nats) = tokio::join!(
-                async {
-                    // Through the breaker, so the probe also probes an open one.
-                    match adapters.database_guard() {
-                        Some(guard) => {
-                            within(guard.run(Duration::ZERO, async {
-                                database.ping().await.map_err(|e| e.to_string())
-                            }))
-                            .await
-                        }
-                        None => within(database.ping()).await,
-                    }
-                },
-                async {
-                    match tokio::time::timeout(CHECK_DEADLINE, gate.ping()).await {
-                        Ok(Some(outcome)) => Some(outcome.map_err(|e| e.to_string())),
-                        Ok(None) => None,
-                        Err(_) => Some(Err(format!("no answer within {CHECK_DEADLINE:?}"))),
-                    }
-                },
-                async {
-                    match tokio::time::timeout(CHECK_DEADLINE, queue.ping()).await {
-                        Ok(Some(outcome)) => Some(outcome.map_err(|e| e.to_string())),
-                        Ok(None) => None,
-                        Err(_) => Some(Err(format!("no answer within {CHECK_DEADLINE:?}"))),
-                    }
-                },
+                // Through the breaker, so the probe also probes an open one.
+                within(DependencyGuard::run_if(
+                    adapters.database_guard(),
+                    Duration::ZERO,
+                    async { database.ping().await.map_err(|e| e.to_string()) },
+                )),
+                optional(gate.ping()),
+                optional(queue.ping()),
             );
             let db_breaker = adapters.database_guard().map(|g| g.breaker());
             let mut reports = vec![report("database", db_breaker, db)];

@@ -47,10 +47,7 @@ impl GateAdapter {
         &self,
         call: impl std::future::Future<Output = Result<T, GateError>>,
     ) -> Result<T, GateError> {
-        match &self.guard {
-            Some(guard) => guard.run(std::time::Duration::ZERO, call).await,
-            None => call.await,
-        }
+        DependencyGuard::run_if(self.guard.as_ref(), std::time::Duration::ZERO, call).await
     }
 }
 

@@ -33,6 +33,19 @@ impl DependencyGuard {
         self.deadline
     }
 
+    /// Runs `call` under `guard` when there is one (a dependency outside the process), else as
+    /// it is.
+    pub async fn run_if<T, E, F>(guard: Option<&Self>, extra: Duration, call: F) -> Result<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: std::fmt::Display + From<String>,
+    {
+        match guard {
+            Some(guard) => guard.run(extra, call).await,
+            None => call.await,
+        }
+    }
+
     /// Runs `call` under the breaker with the guard's deadline plus `extra` (for calls that
     /// wait on purpose, like a fetch's long poll); every failure becomes the port's error type.
     pub async fn run<T, E, F>(&self, extra: Duration, call: F) -> Result<T, E>

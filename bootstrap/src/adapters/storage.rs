@@ -37,20 +37,14 @@ impl<R> Guarded<R> {
         &self,
         call: impl Future<Output = Result<T, StorageError>>,
     ) -> Result<T, StorageError> {
-        match &self.guard {
-            Some(guard) => guard.run(Duration::ZERO, call).await,
-            None => call.await,
-        }
+        DependencyGuard::run_if(self.guard.as_ref(), Duration::ZERO, call).await
     }
 
     async fn heavy<T>(
         &self,
         call: impl Future<Output = Result<T, StorageError>>,
     ) -> Result<T, StorageError> {
-        match &self.guard {
-            Some(guard) => guard.run(HEAVY_EXTRA, call).await,
-            None => call.await,
-        }
+        DependencyGuard::run_if(self.guard.as_ref(), HEAVY_EXTRA, call).await
     }
 }
 

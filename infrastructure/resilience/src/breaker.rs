@@ -74,7 +74,6 @@ enum Phase {
 struct Inner {
     phase: Phase,
     failures: u32,
-    last_failure: Option<Instant>,
     last_error: Option<String>,
 }
 
@@ -101,7 +100,6 @@ impl Breaker {
             inner: Mutex::new(Inner {
                 phase: Phase::Closed,
                 failures: 0,
-                last_failure: None,
                 last_error: None,
             }),
             opened: Notify::new(),
@@ -192,7 +190,6 @@ impl Breaker {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.failures = inner.failures.saturating_add(1);
-        inner.last_failure = Some(now);
         inner.last_error = Some(cause.to_string());
         let opens = match inner.phase {
             Phase::Closed => inner.failures >= self.settings.failure_threshold,
@@ -216,16 +213,6 @@ impl Breaker {
                 tracing::debug!(dependency = self.name, error = %cause, "circuit breaker probe failed");
             }
         }
-    }
-
-    /// True when a call failed within `window`: what the dependency reported lately may still
-    /// change (e.g. stock taken for a publish that failed is on its way back).
-    pub fn failed_within(&self, window: Duration) -> bool {
-        let inner = self.lock();
-        !matches!(inner.phase, Phase::Closed)
-            || inner
-                .last_failure
-                .is_some_and(|at| Instant::now().duration_since(at) < window)
     }
 
     /// Where the breaker stands now.
@@ -327,15 +314,5 @@ mod tests {
         assert!(b.admit().is_ok());
         tokio::time::advance(Duration::from_millis(1001)).await;
         assert!(b.admit().is_ok(), "a new probe once the first is overdue");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn recent_failures_are_remembered_for_the_window() {
-        let b = breaker();
-        assert!(!b.failed_within(Duration::from_secs(5)));
-        b.failed(&"x");
-        assert!(b.failed_within(Duration::from_secs(5)));
-        tokio::time::advance(Duration::from_secs(6)).await;
-        assert!(!b.failed_within(Duration::from_secs(5)));
     }
 }
