@@ -65,3 +65,70 @@ async fn two_thousand_purchases_published_concurrently_are_all_stored_exactly_on
     queue.ack(&receipts).await.unwrap();
     assert_eq!(queue.lag().await.unwrap(), 0);
 }
+
+/// A stream made before each sale had its own subject (purchases on `<stream>.purchases` only)
+/// gets the per-sale subjects when a queue connects, still hands out what is on the old subject,
+/// and takes new purchases.
+#[tokio::test]
+async fn a_stream_from_before_per_sale_subjects_is_upgraded_on_connect() {
+    use async_nats::jetstream::stream::{Config, RetentionPolicy};
+    use seckiller_nats::JetStreamPurchaseQueue;
+
+    let stream = crate::support::unique_name();
+    let _guard = crate::support::StreamGuard {
+        stream: stream.clone(),
+    };
+    let client = async_nats::connect(crate::support::nats_url())
+        .await
+        .unwrap();
+    let jetstream = async_nats::jetstream::new(client);
+    jetstream
+        .create_stream(Config {
+            name: stream.clone(),
+            subjects: vec![format!("{stream}.purchases")],
+            retention: RetentionPolicy::WorkQueue,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    // Unreadable, so it comes out as poison: enough to show the old subject is still read.
+    jetstream
+        .publish(format!("{stream}.purchases"), "left from before".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+
+    let queue = JetStreamPurchaseQueue::connect(&crate::support::nats_url(), &stream)
+        .await
+        .unwrap();
+    let new = purchase();
+    queue.publish(&new).await.unwrap();
+    let info = jetstream
+        .get_stream(&stream)
+        .await
+        .unwrap()
+        .cached_info()
+        .clone();
+    assert!(
+        info.config
+            .subjects
+            .contains(&format!("{stream}.purchases.>"))
+    );
+    let delivered = fetch_exactly(&queue, 2).await;
+    let purchases: Vec<_> = delivered
+        .iter()
+        .filter_map(|d| match d {
+            seckiller_domain::ports::Delivery::Purchase { purchase, .. } => Some(purchase.id),
+            seckiller_domain::ports::Delivery::Poison { .. } => None,
+        })
+        .collect();
+    assert_eq!(purchases, vec![new.id]);
+    assert_eq!(
+        delivered
+            .iter()
+            .filter(|d| matches!(d, seckiller_domain::ports::Delivery::Poison { .. }))
+            .count(),
+        1
+    );
+}

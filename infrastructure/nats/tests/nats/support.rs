@@ -32,7 +32,8 @@ pub fn quick_redelivery() -> JetStreamSettings {
 /// Deletes a test's streams when dropped, also when the test panics. Drop cannot await, so the
 /// deletion runs on its own thread and runtime with its own connection.
 pub struct StreamGuard {
-    stream: String,
+    /// The stream to delete.
+    pub stream: String,
 }
 
 impl Drop for StreamGuard {
