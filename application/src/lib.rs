@@ -11,6 +11,7 @@ mod adapters;
 pub mod caller;
 pub mod catalog;
 pub mod demo;
+pub mod every_variant;
 pub mod gate_loader;
 pub mod ledger_check;
 pub mod order_actions;
@@ -29,4 +30,5 @@ mod unavailable;
 
 pub use adapters::Adapters;
 pub use caller::{Admin, Caller, NotAdmin};
+pub use every_variant::EveryVariant;
 pub use unavailable::Unavailable;

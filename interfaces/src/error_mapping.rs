@@ -2,6 +2,7 @@
 //! error variant does not compile until someone decides its status and code.
 
 use poem::http::StatusCode;
+use seckiller_application::Unavailable;
 use seckiller_application::accounts::{BulkBuyersError, MeError, RegisterError, SignInError};
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
@@ -24,6 +25,12 @@ fn not_found(what: &str) -> ApiError {
         "not_found",
         format!("no such {what}"),
     )
+}
+
+impl From<Unavailable> for ApiError {
+    fn from(e: Unavailable) -> Self {
+        ApiError::unavailable(e)
+    }
 }
 
 impl From<RegisterError> for ApiError {

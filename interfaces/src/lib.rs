@@ -10,6 +10,7 @@ mod app;
 mod auth;
 mod body_limit;
 mod canned_answer;
+pub mod contract;
 mod dto;
 mod error_mapping;
 mod flow_control;

@@ -5,17 +5,24 @@
 //!   fields, so a typo is refused instead of silently doing nothing.
 //! - An optional property may be `null`: poem-openapi reads `null` as absent and writes an absent
 //!   value as `null`.
+//! - Each operation lists only the error statuses it can answer, each with the codes it may
+//!   carry (`contract`), instead of every status of `ApiError` and a catch-all `default`.
+//! - Links from answers to the requests they feed (`links`).
 //! - Examples of the answers clients handle most (and of money), so the docs and generated SDKs
 //!   show real shapes; request bodies get none, since a fixed example (a product id, a token)
 //!   would not be valid against any particular deployment.
 //!
 //! Object keys keep poem-openapi's order, so the document reads (and diffs) as it generates.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, Serializer};
+
+use crate::contract::{self, Responses};
+
+mod links;
 
 /// The finished document, pretty-printed like poem-openapi's.
 ///
@@ -25,6 +32,8 @@ pub(crate) fn finish(raw: &str) -> serde_json::Result<String> {
     let mut document: Node = serde_json::from_str(raw)?;
     close_request_bodies(&mut document);
     admit_null_for_optional_properties(&mut document);
+    keep_documented_responses(&mut document);
+    links::add_links(&mut document)?;
     add_examples(&mut document)?;
     serde_json::to_string_pretty(&document)
 }
@@ -89,6 +98,67 @@ fn add_examples(document: &mut Node) -> serde_json::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Keeps each listed operation's success answers and exactly its error answers from
+/// [`contract::operations`], each described with the codes it may carry. An operation without an
+/// entry keeps poem-openapi's list (every status of `ApiError`); a test fails for it.
+fn keep_documented_responses(document: &mut Node) {
+    let table: BTreeMap<&str, Responses> = contract::operations().into_iter().collect();
+    let Some(Node::Object(paths)) = document.get_mut("paths") else {
+        return;
+    };
+    for (_, item) in paths {
+        let Node::Object(operations) = item else {
+            continue;
+        };
+        for (_, operation) in operations {
+            let entry = operation
+                .get("operationId")
+                .and_then(Node::as_str)
+                .and_then(|id| table.get(id));
+            if let Some(entry) = entry
+                && let Some(Node::Object(responses)) = operation.get_mut("responses")
+            {
+                *responses = documented(std::mem::take(responses), entry);
+            }
+        }
+    }
+}
+
+/// The success answers of `generated`, then one answer per status of `entry`, in order.
+fn documented(generated: Vec<(String, Node)>, entry: &Responses) -> Vec<(String, Node)> {
+    let is_success = |status: &str| status.starts_with('2') || status.starts_with('3');
+    let mut kept: Vec<(String, Node)> = generated
+        .iter()
+        .filter(|(status, _)| is_success(status))
+        .cloned()
+        .collect();
+    let template = |status: &str| {
+        generated
+            .iter()
+            .find(|(s, _)| s == status)
+            .or_else(|| generated.iter().find(|(s, _)| s == "default"))
+            .map(|(_, response)| response.clone())
+    };
+    for status in entry.statuses() {
+        let key = status.to_string();
+        let Some(Node::Object(mut response)) = template(&key) else {
+            continue;
+        };
+        let codes: Vec<String> = entry.codes(status).map(|c| format!("`{c}`")).collect();
+        let summary = response
+            .iter()
+            .find(|(k, _)| k == "description")
+            .and_then(|(_, v)| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
+        let description = format!("{summary} Codes: {}.", codes.join(", "));
+        response.retain(|(k, _)| k != "description");
+        response.insert(0, ("description".into(), Node::String(description)));
+        kept.push((key, Node::Object(response)));
+    }
+    kept
 }
 
 const SCHEMA_PREFIX: &str = "#/components/schemas/";
@@ -363,6 +433,63 @@ mod tests {
         let thing = &finished(&document)["components"]["schemas"]["Thing"];
         assert!(thing["properties"]["id"].get("nullable").is_none());
         assert_eq!(thing["properties"]["note"]["nullable"], true);
+    }
+
+    #[test]
+    fn an_operation_keeps_only_its_own_error_answers_and_names_their_codes() {
+        let problem = json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
+        let answer = |description: &str| json!({"description": description, "content": problem});
+        let document = json!({"paths": {
+            "/products/{id}": {"get": {"operationId": "getProduct", "responses": {
+                "200": {"description": ""}, "400": answer("Unreadable."),
+                "402": answer("Declined."), "404": answer("Not found."),
+                "503": answer("Down."), "default": answer("Other.")
+            }}},
+            "/new": {"get": {"operationId": "notInTheTable", "responses": {
+                "200": {"description": ""}, "402": answer("Declined.")
+            }}}
+        }});
+        let paths = &finished(&document)["paths"];
+        let product = paths["/products/{id}"]["get"]["responses"]
+            .as_object()
+            .unwrap();
+        let statuses: Vec<&str> = product.keys().map(String::as_str).collect();
+        assert_eq!(statuses, ["200", "400", "404", "503"]);
+        assert_eq!(
+            product["404"]["description"],
+            "Not found. Codes: `not_found`."
+        );
+        assert_eq!(
+            product["503"]["description"],
+            "Down. Codes: `overloaded`, `unavailable`."
+        );
+        assert_eq!(product["404"]["content"], problem);
+        assert!(paths["/new"]["get"]["responses"]["402"].is_object());
+    }
+
+    #[test]
+    fn every_link_joins_two_operations_of_the_contract() {
+        let operations: BTreeSet<&str> = contract::operations()
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        for name in links::named_operations() {
+            assert!(operations.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn a_link_names_its_target_and_joins_the_answer_it_follows() {
+        let document = json!({"paths": {
+            "/purchases": {"post": {"operationId": "purchase", "responses": {"202": {"description": ""}}}},
+            "/purchases/{id}": {"get": {"operationId": "getPurchase", "responses": {"200": {"description": ""}}}}
+        }});
+        let paths = &finished(&document)["paths"];
+        let link = &paths["/purchases"]["post"]["responses"]["202"]["links"]["WaitForTheOrder"];
+        assert_eq!(link["operationId"], "getPurchase");
+        assert_eq!(link["parameters"]["path.id"], "$response.body#/purchase_id");
+        let pay = &paths["/purchases/{id}"]["get"]["responses"]["200"]["links"]["Pay"];
+        assert_eq!(pay["parameters"]["path.id"], "$response.body#/order_id");
     }
 
     #[test]

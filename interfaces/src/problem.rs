@@ -63,9 +63,15 @@ pub enum ApiError {
     /// The sale is over or was called off.
     #[oai(status = 410, content_type = "application/problem+json")]
     Gone(Json<Problem>),
+    /// The request body did not arrive within the body-read deadline.
+    #[oai(status = 408, content_type = "application/problem+json")]
+    RequestTimeout(Json<Problem>),
     /// The body is larger than the service accepts.
     #[oai(status = 413, content_type = "application/problem+json")]
     PayloadTooLarge(Json<Problem>),
+    /// The body is not `application/json`.
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// Well-formed, but a field breaks a rule.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -80,7 +86,8 @@ pub enum ApiError {
     /// A dependency is down, or the node is overloaded; nothing was changed; retry later.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>),
-    /// Any other status the framework itself produced (e.g. 415).
+    /// Any other status the framework itself produced (none is known; each operation's document
+    /// lists only the statuses above that it can answer, see `contract`).
     #[oai(content_type = "application/problem+json")]
     Other(StatusCode, Json<Problem>),
 }
@@ -97,12 +104,35 @@ impl ApiError {
             StatusCode::NOT_FOUND => Self::NotFound(body),
             StatusCode::CONFLICT => Self::Conflict(body),
             StatusCode::GONE => Self::Gone(body),
+            StatusCode::REQUEST_TIMEOUT => Self::RequestTimeout(body),
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(body),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType(body),
             StatusCode::UNPROCESSABLE_ENTITY => Self::Unprocessable(body),
             s if s.as_u16() == 425 => Self::TooEarly(body),
             StatusCode::TOO_MANY_REQUESTS => Self::TooManyRequests(body),
             StatusCode::SERVICE_UNAVAILABLE => Self::Unavailable(body),
             other => Self::Other(other, body),
+        }
+    }
+
+    /// The problem this answer carries.
+    pub fn problem(&self) -> &Problem {
+        match self {
+            Self::BadRequest(body)
+            | Self::Unauthorized(body)
+            | Self::PaymentRequired(body)
+            | Self::Forbidden(body)
+            | Self::NotFound(body)
+            | Self::Conflict(body)
+            | Self::Gone(body)
+            | Self::RequestTimeout(body)
+            | Self::PayloadTooLarge(body)
+            | Self::UnsupportedMediaType(body)
+            | Self::Unprocessable(body)
+            | Self::TooEarly(body)
+            | Self::TooManyRequests(body)
+            | Self::Unavailable(body)
+            | Self::Other(_, body) => &body.0,
         }
     }
 

@@ -93,3 +93,48 @@ async fn every_example_has_the_shape_of_its_schema() {
     }
     assert!(examples >= 8, "only {examples} schemas have examples");
 }
+
+#[tokio::test]
+async fn each_operation_lists_exactly_the_error_answers_of_its_contract_line() {
+    let spec: Value =
+        serde_json::from_str(&seckiller::spec::openapi_document().await.unwrap()).unwrap();
+    let table: std::collections::BTreeMap<_, _> = seckiller_interfaces::contract::operations()
+        .into_iter()
+        .collect();
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap();
+            let entry = table.get(id).unwrap_or_else(|| {
+                panic!("{method} {path} ({id}) has no line in interfaces/src/contract.rs")
+            });
+            let responses = op["responses"].as_object().unwrap();
+            assert!(
+                !responses.contains_key("default"),
+                "{id}: a catch-all answer"
+            );
+            let errors: Vec<u16> = responses
+                .keys()
+                .map(|s| s.parse::<u16>().unwrap())
+                .filter(|s| *s >= 400)
+                .collect();
+            let expected: Vec<u16> = entry.statuses().collect();
+            assert_eq!(errors, expected, "{id}");
+            for status in expected {
+                for code in entry.codes(status) {
+                    let description = responses[&status.to_string()]["description"]
+                        .as_str()
+                        .unwrap();
+                    assert!(description.contains(&format!("`{code}`")), "{id} {status}");
+                }
+            }
+            documented.insert(id.to_owned());
+        }
+    }
+    for id in table.keys() {
+        assert!(
+            documented.contains(*id),
+            "interfaces/src/contract.rs lists {id}, which the API does not have"
+        );
+    }
+}
