@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Property-based API testing: runs Schemathesis against the running binary's own /openapi.json,
 # signed in as the admin, and fails on any 5xx or any answer that does not match the document
-# (undocumented status, wrong content type, body off its schema, bad input accepted, …).
+# (undocumented status, wrong content type, body off its schema, bad input accepted, …). Its
+# stateful phase follows the document's links from a new product to a paid or cancelled order;
+# the run then fails too when any operation never answered 2xx (scripts/schemathesis_coverage.py
+# reads the run's HAR report), so no operation is left tested only by its refusals.
 #
 # Usage: bash scripts/schemathesis.sh [extra `schemathesis run` options]
 #   SECKILLER_BIN                 the binary to test (default: $CARGO_TARGET_DIR/debug/seckiller,
@@ -89,7 +92,15 @@ curl -fsS "$BASE/readyz" >/dev/null
 #   after it starts, its product must exist and its price be in the product's currency. Those
 #   relate fields to each other, to the clock and to the catalogue; every rule of a single field
 #   is in the document, so any other 422 still fails.
+#
+# The stateful phase runs more and longer scenarios than the others run examples: the journey
+# the links describe (product → sale → publication → purchase token → purchase → its order →
+# payment or cancellation) is seven steps long.
 cat >"$WORK/schemathesis.toml" <<'TOML'
+[phases.stateful]
+max-steps = 12
+generation.max-examples = 100
+
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "3xx", 401, 403, 404, 409, 410, 425, 429, "5xx"]
 
@@ -102,6 +113,9 @@ TOKEN=$(curl -fsS -X POST "$BASE/api/v1/sessions" \
   -H 'content-type: application/json' \
   -d '{"username":"admin","password":"admin-password"}' |
   "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+
+log "an open sale, a purchase token, two orders and two drafts for the operations that need real ids"
+"$VENV/bin/python" scripts/schemathesis_fixtures.py "$BASE" "$TOKEN" >>"$WORK/schemathesis.toml"
 
 log "schemathesis $SCHEMATHESIS_VERSION: $MAX_EXAMPLES examples per operation, seed $SEED"
 # One worker: the server needs the other core, and with two, Python 3.11's ast.parse (which
@@ -119,8 +133,16 @@ status=0
     --request-timeout 15 \
     --workers 1 \
     --no-color \
+    --report har \
+    --report-har-path "$WORK/run.har" \
     "$@"
 ) || status=$?
+
+if [ "$status" = 0 ]; then
+  log "statuses seen per operation"
+  curl -fsS "$BASE/openapi.json" >"$WORK/openapi.json"
+  "$VENV/bin/python" scripts/schemathesis_coverage.py "$WORK/openapi.json" "$WORK/run.har" || status=$?
+fi
 
 if [ "$status" != 0 ]; then
   echo "== server log" >&2

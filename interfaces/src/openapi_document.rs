@@ -10,7 +10,8 @@
 //! - Links from answers to the requests they feed (`links`).
 //! - Examples of the answers clients handle most (and of money), so the docs and generated SDKs
 //!   show real shapes; request bodies get none, since a fixed example (a product id, a token)
-//!   would not be valid against any particular deployment.
+//!   would not be valid against any particular deployment, except registering and signing in
+//!   as the same new buyer, which any deployment accepts once.
 //!
 //! Object keys keep poem-openapi's order, so the document reads (and diffs) as it generates.
 
@@ -40,6 +41,14 @@ pub(crate) fn finish(raw: &str) -> serde_json::Result<String> {
 
 /// Example values by component schema name.
 const EXAMPLES: &[(&str, &str)] = &[
+    (
+        "RegisterRequest",
+        r#"{"username": "ada.lovelace", "password": "analytical-engine-1843"}"#,
+    ),
+    (
+        "SignInRequest",
+        r#"{"username": "ada.lovelace", "password": "analytical-engine-1843"}"#,
+    ),
     ("Money", r#"{"amount_minor": 9900, "currency": "USD"}"#),
     (
         "Problem",

@@ -941,6 +941,10 @@ export interface components {
         /**
          * RegisterRequest
          * @description A new buyer account.
+         * @example {
+         *       "username": "ada.lovelace",
+         *       "password": "analytical-engine-1843"
+         *     }
          */
         RegisterRequest: {
             /** @description 3–32 letters, digits, `_`, `.` or `-`; case-insensitive. */
@@ -971,6 +975,10 @@ export interface components {
         /**
          * SignInRequest
          * @description Credentials to sign in with.
+         * @example {
+         *       "username": "ada.lovelace",
+         *       "password": "analytical-engine-1843"
+         *     }
          */
         SignInRequest: {
             /** @description The account's username. */
@@ -1035,7 +1043,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["User"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1044,8 +1052,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
-            401: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1053,34 +1061,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `username_taken`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1089,16 +1070,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1107,8 +1079,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1116,8 +1088,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1128,7 +1100,7 @@ export interface operations {
             /**
              * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
              *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
+             *     `Retry-After`. Codes: `rate_limited`.
              */
             429: {
                 headers: {
@@ -1138,17 +1110,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1180,7 +1143,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Session"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1189,7 +1152,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `bad_credentials`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1198,8 +1161,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1207,43 +1170,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1252,17 +1179,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1273,7 +1191,7 @@ export interface operations {
             /**
              * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
              *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
+             *     `Retry-After`. Codes: `rate_limited`.
              */
             429: {
                 headers: {
@@ -1283,17 +1201,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1320,16 +1229,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["User"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1338,102 +1238,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1462,7 +1268,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Product"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1471,34 +1277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1507,75 +1286,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1607,7 +1319,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Product"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1616,7 +1328,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1625,16 +1337,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1643,8 +1346,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1652,25 +1355,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1679,7 +1364,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1688,39 +1382,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1753,7 +1416,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Product"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1762,7 +1425,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1771,16 +1434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1789,7 +1443,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1798,8 +1452,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1807,16 +1461,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1825,7 +1470,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1834,39 +1488,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1900,7 +1523,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"][];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1909,111 +1532,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2042,7 +1562,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2051,34 +1571,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2087,75 +1580,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2185,7 +1611,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["PurchaseToken"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2194,7 +1620,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2203,25 +1629,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2230,7 +1638,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `sold_out`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2239,7 +1647,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
+            /** @description The sale is over or was called off. Codes: `activity_cancelled`, `ended`. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2248,25 +1656,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
+            /** @description Too early: the sale has not started; retry at its start. Codes: `not_started`. */
             425: {
                 headers: {
                     [name: string]: unknown;
@@ -2278,7 +1668,7 @@ export interface operations {
             /**
              * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
              *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
+             *     `Retry-After`. Codes: `rate_limited`.
              */
             429: {
                 headers: {
@@ -2288,17 +1678,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2335,7 +1716,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Purchase"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2344,7 +1725,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2353,16 +1734,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `bad_token`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2371,7 +1743,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2380,7 +1752,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. Codes: `limit_reached`, `sold_out`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2389,7 +1770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
+            /** @description The sale is over or was called off. Codes: `activity_cancelled`, `ended`. */
             410: {
                 headers: {
                     [name: string]: unknown;
@@ -2398,7 +1779,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -2407,7 +1788,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2416,7 +1806,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
+            /** @description Too early: the sale has not started; retry at its start. Codes: `not_started`. */
             425: {
                 headers: {
                     [name: string]: unknown;
@@ -2428,7 +1818,7 @@ export interface operations {
             /**
              * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
              *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
+             *     `Retry-After`. Codes: `rate_limited`.
              */
             429: {
                 headers: {
@@ -2438,17 +1828,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2480,7 +1861,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Purchase"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2489,7 +1870,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2498,25 +1879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2525,75 +1888,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2625,7 +1921,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Order"][];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2634,7 +1930,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2643,102 +1939,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2767,7 +1969,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Order"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2776,7 +1978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2785,25 +1987,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2812,75 +1996,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2909,7 +2026,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Order"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2918,7 +2035,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -2927,7 +2044,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
+            /** @description The payment provider declined the charge; nothing was taken. Codes: `payment_declined`. */
             402: {
                 headers: {
                     [name: string]: unknown;
@@ -2936,16 +2053,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2954,7 +2062,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `order_cancelled`, `order_expired`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2963,66 +2071,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3051,7 +2101,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Order"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3060,7 +2110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3069,25 +2119,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3096,7 +2128,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `order_cancelled`, `order_expired`, `order_paid`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3105,66 +2137,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3198,7 +2172,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"][];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3207,7 +2181,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3216,16 +2190,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3234,84 +2199,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3343,7 +2232,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3352,7 +2241,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3361,16 +2250,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3379,8 +2259,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3388,7 +2268,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `ended`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3397,16 +2277,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3415,7 +2286,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3424,39 +2304,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3485,7 +2334,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3494,7 +2343,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3503,16 +2352,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3521,7 +2361,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3530,75 +2370,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3631,7 +2404,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3640,7 +2413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3649,16 +2422,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3667,7 +2431,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3676,7 +2440,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3685,16 +2458,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -3703,7 +2467,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3712,39 +2485,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3773,7 +2515,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3782,7 +2524,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3791,16 +2533,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3809,7 +2542,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3818,7 +2551,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3827,25 +2560,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3854,39 +2569,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3915,7 +2599,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["Activity"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3924,7 +2608,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -3933,16 +2617,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -3951,7 +2626,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3960,7 +2635,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3969,25 +2644,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3996,39 +2653,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4057,7 +2683,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["ActivityStats"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4066,7 +2692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4075,16 +2701,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4093,7 +2710,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4102,75 +2719,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Well-formed, but a field breaks a rule. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4202,7 +2752,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["BulkBuyers"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4211,7 +2761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4220,16 +2770,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4238,8 +2779,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
-            404: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4247,25 +2788,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4274,7 +2797,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4283,39 +2815,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4348,7 +2849,7 @@ export interface operations {
                     "application/json; charset=utf-8": components["schemas"]["RateLimit"];
                 };
             };
-            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4357,7 +2858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description No valid bearer token. */
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -4366,16 +2867,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The payment provider declined the charge; nothing was taken. */
-            402: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Signed in, but not allowed. */
+            /** @description Signed in, but not allowed. Codes: `forbidden`. */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4384,7 +2876,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Nothing with that id (visible to the caller). */
+            /** @description Nothing with that id (visible to the caller). Codes: `not_found`. */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -4393,8 +2885,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. */
-            409: {
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4402,16 +2894,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The sale is over or was called off. */
-            410: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description The body is larger than the service accepts. */
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -4420,7 +2903,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. */
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -4429,39 +2921,8 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too early: the sale has not started; retry at its start. */
-            425: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /**
-             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
-             *     address on signing in and registering); nothing was done; retry after the seconds in
-             *     `Retry-After`.
-             */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
-                };
-            };
-            /** @description Any other status the framework itself produced (e.g. 415). */
-            default: {
                 headers: {
                     [name: string]: unknown;
                 };
