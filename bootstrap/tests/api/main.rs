@@ -10,6 +10,7 @@ mod accounts;
 mod activities;
 mod bad_input;
 mod connections;
+mod contract;
 mod crowd;
 mod flow_control;
 mod health;
