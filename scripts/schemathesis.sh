@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Property-based API testing: runs Schemathesis against the running binary's own /openapi.json,
 # signed in as the admin, and fails on any 5xx or any answer that does not match the document
-# (undocumented status, wrong content type, body off its schema, bad input accepted, …). Its
-# stateful phase follows the document's links from a new product to a paid or cancelled order;
-# the run then fails too when any operation never answered 2xx (scripts/schemathesis_coverage.py
-# reads the run's HAR report), so no operation is left tested only by its refusals.
+# (undocumented status, wrong content type, body off its schema, bad input accepted, …). Each
+# operation documents only the statuses it can answer, so that check can fail.
+#
+# Ids that Schemathesis cannot invent (an open sale, a purchase token, orders) come two ways: its
+# stateful phase follows the document's links (a new product → a sale of it → its publication →
+# a purchase token → a purchase → its order → payment or cancellation), and, since a random walk
+# may not get that far, scripts/schemathesis_fixtures.py sets up such a sale, token and orders
+# first and offers their ids half of the time. The run then fails too when any operation never
+# answered 2xx (scripts/schemathesis_coverage.py reads the run's HAR report), so no operation is
+# left tested only by its refusals.
 #
 # Usage: bash scripts/schemathesis.sh [extra `schemathesis run` options]
 #   SECKILLER_BIN                 the binary to test (default: $CARGO_TARGET_DIR/debug/seckiller,

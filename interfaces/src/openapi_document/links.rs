@@ -51,28 +51,6 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
         ID,
     ),
     ("publishActivity", "200", "Cancel", "cancelActivity", ID),
-    ("listActivities", "200", "GetFirst", "getActivity", FIRST_ID),
-    (
-        "listActivities",
-        "200",
-        "RequestPurchaseTokenForFirst",
-        "requestPurchaseToken",
-        FIRST_ID,
-    ),
-    (
-        "adminListActivities",
-        "200",
-        "GetFirst",
-        "adminGetActivity",
-        FIRST_ID,
-    ),
-    (
-        "adminListActivities",
-        "200",
-        "StatsOfFirst",
-        "activityStats",
-        FIRST_ID,
-    ),
     (
         "requestPurchaseToken",
         "201",
@@ -98,9 +76,6 @@ const LINKS: &[(&str, &str, &str, &str, &str)] = &[
 
 /// The `id` of the answer names the next request's resource.
 const ID: &str = r#"{"parameters": {"path.id": "$response.body#/id"}}"#;
-/// The `id` of the first item of a listing (only of listings never empty in a running service:
-/// activities, with the demo sale or without; a buyer's orders may well be none).
-const FIRST_ID: &str = r#"{"parameters": {"path.id": "$response.body#/0/id"}}"#;
 /// A purchase's order, once it exists.
 const ORDER_ID: &str = r#"{"parameters": {"path.id": "$response.body#/order_id"}}"#;
 
