@@ -86,8 +86,8 @@ pub enum ApiError {
     /// A dependency is down, or the node is overloaded; nothing was changed; retry later.
     #[oai(status = 503, content_type = "application/problem+json")]
     Unavailable(Json<Problem>),
-    /// Any other status the framework itself produced (none is known; each operation's document
-    /// lists only the statuses above that it can answer, see `contract`).
+    /// Any other status the framework itself produced. None is expected, so no operation
+    /// documents one: each lists only those of the statuses above it can answer (`contract`).
     #[oai(content_type = "application/problem+json")]
     Other(StatusCode, Json<Problem>),
 }
