@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use quick_cache::sync::Cache;
 use seckiller_domain::ports::{ActivityRepository, StorageError};
-use seckiller_domain::{Activity, ActivityId};
+use seckiller_domain::{Activity, ActivityId, ActivityState};
 
 /// One cached activity: when it was read, and whether a request is reading it again now.
 #[derive(Clone)]
@@ -52,6 +52,9 @@ impl ActivityCache {
         id: ActivityId,
     ) -> Result<Option<Arc<Activity>>, StorageError> {
         let cached = self.entries.get(&id);
+        // A draft is not for sale and cannot be bought, so trusting a cached one would answer
+        // "no such sale" for a whole interval after its publication: drafts are always read again.
+        let cached = cached.filter(|entry| entry.activity.state != ActivityState::Draft);
         if let Some(entry) = &cached {
             if entry.read_at.elapsed() < self.fresh_for {
                 return Ok(Some(entry.activity.clone()));
@@ -127,5 +130,27 @@ mod tests {
         // Never read: nothing to fall back on.
         let unknown = ActivityId::from_uuid(uuid::Uuid::now_v7());
         assert!(cache.get(&repository, unknown).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_cached_draft_is_read_again_so_its_publication_is_seen_at_once() {
+        let published = a_stored_sale().await;
+        let id = published.activity.id;
+        let mut draft = published.clone();
+        draft.activity.state = ActivityState::Draft;
+        let mut repository = MockActivityRepository::new();
+        repository.expect_by_id().times(1).returning(move |_| {
+            let r = draft.clone();
+            Box::pin(async move { Ok(Some(r)) })
+        });
+        repository.expect_by_id().times(1).returning(move |_| {
+            let r = published.clone();
+            Box::pin(async move { Ok(Some(r)) })
+        });
+        let cache = ActivityCache::new(16, Duration::from_secs(60));
+        let first = cache.get(&repository, id).await.unwrap().unwrap();
+        assert_eq!(first.state, ActivityState::Draft);
+        let then = cache.get(&repository, id).await.unwrap().unwrap();
+        assert_eq!(then.state, ActivityState::Published);
     }
 }
