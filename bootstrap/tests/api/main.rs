@@ -17,4 +17,5 @@ mod lifecycle;
 mod metrics;
 mod products;
 mod purchases;
+mod sessions;
 mod spec;
