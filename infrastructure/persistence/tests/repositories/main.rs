@@ -44,6 +44,7 @@ mod lifecycle;
 mod orders;
 mod queue;
 mod schema;
+mod sessions;
 mod timestamps;
 
 mod sqlite {
