@@ -91,6 +91,15 @@ impl SessionStore for SeaSessionStore {
         next: &RefreshGrant,
         now: DateTime<Utc>,
     ) -> Result<Rotation, StorageError> {
+        // An unknown token (a guess, garbage) is answered by one read, without taking the write
+        // lock: on SQLite that lock is the whole database's, and guesses must not queue writers.
+        let known = refresh_token::Entity::find_by_id(presented.as_str().to_owned())
+            .one(self.db.connection())
+            .await
+            .map_err(storage)?;
+        if known.is_none() {
+            return Ok(Rotation::Refused(RefreshRefusal::Unknown));
+        }
         let transaction = begin_write(self.db.connection()).await?;
         let Some(token) = find_token(&transaction, presented).await? else {
             return Ok(Rotation::Refused(RefreshRefusal::Unknown));
