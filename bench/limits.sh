@@ -103,7 +103,9 @@ production() {
   local db=$1
   shift
   psql -h 127.0.0.1 -U postgres -qc "CREATE DATABASE $db" >/dev/null
-  start_node env SECKILLER_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" SECKILLER_REDIS_URL=redis://127.0.0.1:6379 \
+  # A node on Postgres signs with a key it is given (nodes must share it), never one it makes.
+  start_node env SECKILLER_TOKEN_SECRET=bench-secret-bench-secret-bench-secret \
+    SECKILLER_DATABASE_URL="postgres://postgres@127.0.0.1:5432/$db" SECKILLER_REDIS_URL=redis://127.0.0.1:6379 \
     SECKILLER_REDIS_KEY_PREFIX="$db:" SECKILLER_NATS_URL=nats://127.0.0.1:4222 SECKILLER_NATS_STREAM="$db" "$@"
 }
 

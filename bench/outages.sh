@@ -164,7 +164,8 @@ CROWD_PID=
 tail -n 30 "$OUT/crowd.out"
 
 log "seckiller check"
-SECKILLER_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
+SECKILLER_TOKEN_SECRET=outages-secret-outages-secret-outages \
+  SECKILLER_DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres" \
   SECKILLER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" SECKILLER_NATS_URL="nats://127.0.0.1:$NATS_PORT" \
   SECKILLER_DATA_DIR="$WORK" SECKILLER_LOG=warn "$BIN/seckiller" check || status=$((status == 0 ? 1 : status))
 log "$faults faults of $FAULT; crowd exit $status${OUT_GIVEN:+; logs and reports in $OUT}"

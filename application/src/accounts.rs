@@ -1,5 +1,6 @@
-//! Accounts and sessions: registering buyers, signing in for a bearer token, turning a token back
-//! into a caller, and making sure the first admin exists.
+//! Accounts and sessions: registering buyers, signing in for a short-lived bearer (access) token
+//! and a refresh token, turning a token back into a caller, and making sure the first admin
+//! exists. Refreshing, signing out and revoking sessions live in `accounts/sessions.rs`.
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use seckiller_domain::ports::{
     Clock, IdSource, InsertUserError, PasswordHasher, SessionClaims, TokenError, TokenService,
     UserRepository,
 };
-use seckiller_domain::{Password, Role, User, UserId, Username};
+use seckiller_domain::{Password, Role, SessionId, User, UserId, Username};
 
 use crate::unavailable::unavailable_from_ports;
 use crate::{Adapters, Caller, Unavailable};
@@ -49,7 +50,7 @@ pub enum MeError {
 }
 unavailable_from_ports!(MeError);
 
-/// A bearer token and when it stops working.
+/// A bearer (access) token and when it stops working.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     /// The bearer token.
@@ -58,10 +59,14 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// How long a refresh token lives unless configured: a month of not coming back signs one out.
+pub const DEFAULT_REFRESH_TTL: Duration = Duration::days(30);
+
 /// The accounts use cases.
 pub struct Accounts<A: Adapters> {
     adapters: Arc<A>,
     session_ttl: Duration,
+    refresh_ttl: Duration,
 }
 
 impl<A: Adapters> Clone for Accounts<A> {
@@ -69,17 +74,28 @@ impl<A: Adapters> Clone for Accounts<A> {
         Self {
             adapters: self.adapters.clone(),
             session_ttl: self.session_ttl,
+            refresh_ttl: self.refresh_ttl,
         }
     }
 }
 
 impl<A: Adapters> Accounts<A> {
-    /// Accounts whose sessions last `session_ttl`.
+    /// Accounts whose access tokens last `session_ttl` and refresh tokens
+    /// [`DEFAULT_REFRESH_TTL`].
     pub fn new(adapters: Arc<A>, session_ttl: Duration) -> Self {
         Self {
             adapters,
             session_ttl,
+            refresh_ttl: DEFAULT_REFRESH_TTL,
         }
+    }
+
+    /// The same accounts with refresh tokens lasting `refresh_ttl` from their issue (each
+    /// refresh starts the next one's lifetime afresh).
+    #[must_use]
+    pub fn with_refresh_ttl(mut self, refresh_ttl: Duration) -> Self {
+        self.refresh_ttl = refresh_ttl;
+        self
     }
 
     /// Registers a buyer.
@@ -142,12 +158,13 @@ impl<A: Adapters> Accounts<A> {
         }
     }
 
-    /// Checks a username and password and issues a session token.
+    /// Checks a username and password and opens a session: an access token and a refresh
+    /// token.
     ///
     /// # Errors
     /// [`SignInError::BadCredentials`] for an unknown name or wrong password, `Unavailable` when a
     /// dependency fails.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Session, SignInError> {
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn, SignInError> {
         let (Ok(username), Ok(password)) = (Username::parse(username), Password::parse(password))
         else {
             return Err(SignInError::BadCredentials);
@@ -165,11 +182,11 @@ impl<A: Adapters> Accounts<A> {
         {
             return Err(SignInError::BadCredentials);
         }
-        Ok(self.session_for(&user)?)
+        Ok(self.open_session(&user).await?)
     }
 
-    /// A fresh session token for `user`.
-    fn session_for(&self, user: &User) -> Result<Session, Unavailable> {
+    /// A fresh access token for `user` in session `session_id`.
+    fn session_for(&self, user: &User, session_id: SessionId) -> Result<Session, Unavailable> {
         let a = &self.adapters;
         // Whole seconds: that is what the token can carry, so the answer matches the token.
         let expires_at =
@@ -178,6 +195,7 @@ impl<A: Adapters> Accounts<A> {
         let claims = SessionClaims {
             user_id: user.id,
             role: user.role,
+            session_id,
             expires_at,
         };
         Ok(Session {
@@ -186,19 +204,32 @@ impl<A: Adapters> Accounts<A> {
         })
     }
 
-    /// The caller a bearer token proves. No IO: tokens are verified by signature.
+    /// The caller a bearer token proves. No IO: tokens are verified by signature and expiry
+    /// only, so a token of a session revoked since (sign-out, password change) still works
+    /// until it expires — at most the access-token lifetime, which is why that is short.
     ///
     /// # Errors
     /// [`TokenError`] for a forged, malformed or expired token.
     pub fn authenticate(&self, token: &str) -> Result<Caller, TokenError> {
+        self.authenticate_session(token).map(|(caller, _)| caller)
+    }
+
+    /// As [`Accounts::authenticate`], with the session the token belongs to.
+    ///
+    /// # Errors
+    /// [`TokenError`] for a forged, malformed or expired token.
+    pub fn authenticate_session(&self, token: &str) -> Result<(Caller, SessionId), TokenError> {
         let claims = self
             .adapters
             .tokens()
             .verify(token, self.adapters.clock().now())?;
-        Ok(Caller {
-            user_id: claims.user_id,
-            role: claims.role,
-        })
+        Ok((
+            Caller {
+                user_id: claims.user_id,
+                role: claims.role,
+            },
+            claims.session_id,
+        ))
     }
 
     /// The caller's own account.
@@ -215,7 +246,9 @@ impl<A: Adapters> Accounts<A> {
 }
 
 mod bulk;
+mod sessions;
 #[cfg(test)]
 mod tests;
 
 pub use bulk::{BulkBuyersError, IssuedBuyer, MAX_BULK_BUYERS};
+pub use sessions::{RefreshError, SignOutError, SignedIn};

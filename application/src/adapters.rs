@@ -4,7 +4,7 @@
 use seckiller_domain::ports::{
     ActivityRepository, Clock, IdSource, OrderRepository, PasswordHasher, PaymentProvider,
     ProductRepository, PurchaseFeed, PurchaseQueue, PurchaseTokenService, RestockNotifier,
-    StockGate, TokenService, UserRepository,
+    SessionStore, StockGate, TokenService, UserRepository,
 };
 
 /// The adapters a wiring plugs into the use cases.
@@ -17,6 +17,8 @@ pub trait Adapters: Send + Sync + 'static {
     type Activities: ActivityRepository;
     /// Orders storage.
     type Orders: OrderRepository;
+    /// Sign-in sessions and their refresh tokens.
+    type Sessions: SessionStore;
     /// Password hashing.
     type Hasher: PasswordHasher;
     /// Bearer and purchase tokens.
@@ -42,6 +44,8 @@ pub trait Adapters: Send + Sync + 'static {
     fn activities(&self) -> &Self::Activities;
     /// Orders storage.
     fn orders(&self) -> &Self::Orders;
+    /// Sign-in sessions and their refresh tokens.
+    fn sessions(&self) -> &Self::Sessions;
     /// Password hashing.
     fn hasher(&self) -> &Self::Hasher;
     /// Bearer and purchase tokens.

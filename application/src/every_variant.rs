@@ -6,7 +6,9 @@
 use seckiller_domain::ActivityError;
 
 use crate::Unavailable;
-use crate::accounts::{BulkBuyersError, MeError, RegisterError, SignInError};
+use crate::accounts::{
+    BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
+};
 use crate::activities::{ChangeActivityError, CreateActivityError, GetActivityError};
 use crate::catalog::ProductError;
 use crate::order_actions::{CancelOrderError, PayError};
@@ -53,6 +55,15 @@ every_variant!(ActivityError {
     Self::AlreadyPublished => [Self::AlreadyPublished],
     Self::Cancelled => [Self::Cancelled],
     Self::Ended => [Self::Ended],
+});
+
+every_variant!(RefreshError {
+    Self::Refused => [Self::Refused],
+    Self::Unavailable(_) => [Self::Unavailable(unavailable())],
+});
+
+every_variant!(SignOutError {
+    Self::Unavailable(_) => [Self::Unavailable(unavailable())],
 });
 
 every_variant!(RegisterError {

@@ -6,13 +6,13 @@ use chrono::{DateTime, TimeZone, Utc};
 use seckiller_domain::ports::{
     ActivityRepository, CredentialError, OrderRepository, PasswordHasher, ProductRepository,
     PurchaseFeed, PurchaseGrant, PurchaseQueue, PurchaseTokenService, SessionClaims, StockGate,
-    TokenError, TokenService, UserRepository,
+    TokenDigest, TokenError, TokenService, UserRepository,
 };
-use seckiller_domain::{ActivityId, Password, PasswordHash, Role, UserId};
+use seckiller_domain::{ActivityId, Password, PasswordHash, Role, SessionId, UserId};
 use seckiller_memory::{
     LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryOrderRepository,
-    MemoryProductRepository, MemoryPurchaseQueue, MemoryStockGate, MemoryUserRepository,
-    PaymentMode, SimulatedPaymentProvider, UuidV7Source,
+    MemoryProductRepository, MemoryPurchaseQueue, MemorySessionStore, MemoryStockGate,
+    MemoryUserRepository, PaymentMode, SimulatedPaymentProvider, UuidV7Source,
 };
 
 use crate::Adapters;
@@ -42,27 +42,34 @@ impl PasswordHasher for PlainHasher {
     }
 }
 
-/// Tokens as readable text `user|role|expiry`; anything else is invalid.
+/// Tokens as readable text `user|role|session|expiry`; anything else is invalid. Refresh tokens
+/// are `refresh-<uuid>`, their digest the same text behind `digest:`.
 pub struct PlainTokens;
 
 impl TokenService for PlainTokens {
     fn issue(&self, c: &SessionClaims) -> Result<String, CredentialError> {
         Ok(format!(
-            "{}|{}|{}",
+            "{}|{}|{}|{}",
             c.user_id,
             c.role.as_str(),
+            c.session_id,
             c.expires_at.timestamp()
         ))
     }
 
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<SessionClaims, TokenError> {
         let mut parts = token.split('|');
-        let (Some(id), Some(role), Some(exp), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(id), Some(role), Some(session), Some(exp), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(TokenError::Invalid);
         };
         let user_id: UserId = id.parse().map_err(|_| TokenError::Invalid)?;
+        let session_id: SessionId = session.parse().map_err(|_| TokenError::Invalid)?;
         let role = Role::parse(role).ok_or(TokenError::Invalid)?;
         let exp = exp
             .parse::<i64>()
@@ -75,8 +82,19 @@ impl TokenService for PlainTokens {
         Ok(SessionClaims {
             user_id,
             role,
+            session_id,
             expires_at: exp,
         })
+    }
+
+    fn new_refresh_token(&self) -> Result<(String, TokenDigest), CredentialError> {
+        let token = format!("refresh-{}", uuid::Uuid::now_v7());
+        let digest = self.refresh_digest(&token);
+        Ok((token, digest))
+    }
+
+    fn refresh_digest(&self, token: &str) -> TokenDigest {
+        TokenDigest::new(format!("digest:{token}"))
     }
 }
 
@@ -139,6 +157,7 @@ pub struct TestAdapters<
     pub orders: O,
     pub gate: G,
     pub queue: Q,
+    pub sessions: MemorySessionStore,
     pub restock: LocalRestockNotifier,
     pub payments: SimulatedPaymentProvider,
     pub clock: ManualClock,
@@ -155,6 +174,7 @@ impl TestAdapters {
             activities,
             gate: MemoryStockGate::new(),
             queue: MemoryPurchaseQueue::default(),
+            sessions: MemorySessionStore::default(),
             restock: LocalRestockNotifier::default(),
             payments: SimulatedPaymentProvider::new(PaymentMode::Approve),
             clock: ManualClock::new(t0()),
@@ -175,6 +195,7 @@ where
     type Products = P;
     type Activities = Ac;
     type Orders = O;
+    type Sessions = MemorySessionStore;
     type Hasher = PlainHasher;
     type Tokens = PlainTokens;
     type Gate = G;
@@ -195,6 +216,9 @@ where
     }
     fn orders(&self) -> &O {
         &self.orders
+    }
+    fn sessions(&self) -> &MemorySessionStore {
+        &self.sessions
     }
     fn hasher(&self) -> &PlainHasher {
         &PlainHasher
@@ -233,6 +257,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             orders: t.orders,
             gate: t.gate,
             queue: t.queue,
+            sessions: t.sessions,
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
@@ -249,6 +274,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             orders: t.orders,
             gate: t.gate,
             queue: t.queue,
+            sessions: t.sessions,
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
@@ -265,6 +291,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             orders: t.orders,
             gate,
             queue: t.queue,
+            sessions: t.sessions,
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
@@ -281,6 +308,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             orders: t.orders,
             gate: t.gate,
             queue,
+            sessions: t.sessions,
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,

@@ -95,10 +95,23 @@ pub struct Settings {
     pub admin_username: String,
     /// Its password; generated and logged once when unset and the account is new.
     pub admin_password: Option<String>,
-    /// Key that signs bearer tokens; unset means one generated secret shared through the database.
+    /// Key that signs bearer and purchase tokens (at least 32 characters). Unset: the key file
+    /// below, else (embedded default only) a key generated into `data_dir/token.key`; a node on
+    /// Postgres refuses to start without one, since every node must share it.
     pub token_secret: Option<String>,
-    /// How long a sign-in lasts, in seconds.
+    /// A file holding the signing key, instead of `token_secret`: mode 0600 or 0400 and owned by
+    /// the user the service runs as, or the node refuses to start.
+    pub token_key_file: Option<PathBuf>,
+    /// Previous signing keys, comma-separated: tokens they signed still verify, nothing new is
+    /// signed with them. Drop one once the tokens it signed have expired.
+    pub token_previous_secrets: Option<String>,
+    /// Files holding previous signing keys, comma-separated (same rules as `token_key_file`).
+    pub token_previous_key_files: Option<String>,
+    /// How long an access (bearer) token lasts, in seconds. Checking it takes no IO, so a
+    /// revoked session's access token works until then: keep it short.
     pub session_ttl_seconds: u32,
+    /// How long a refresh token lasts, in seconds; each refresh issues a new one.
+    pub refresh_ttl_seconds: u32,
     /// Largest accepted request body in bytes.
     pub max_body_bytes: usize,
     /// Apply migrations when serving.
@@ -187,7 +200,11 @@ impl Default for Settings {
             admin_username: "admin".into(),
             admin_password: None,
             token_secret: None,
-            session_ttl_seconds: 24 * 3600,
+            token_key_file: None,
+            token_previous_secrets: None,
+            token_previous_key_files: None,
+            session_ttl_seconds: 15 * 60,
+            refresh_ttl_seconds: 30 * 24 * 3600,
             max_body_bytes: 64 * 1024,
             migrate_on_start: true,
             seed_demo: true,

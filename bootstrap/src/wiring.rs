@@ -16,6 +16,9 @@ use seckiller_application::demo::seed_demo;
 use seckiller_application::purchases::Purchases;
 use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_auth::{Argon2PasswordHasher, JwtTokenService, random_secret};
+
+use crate::data_files::{secure_data_dir, secure_sqlite_files, sqlite_file};
+use crate::signing_keys::signing_keys;
 use seckiller_domain::{Password, Username};
 use seckiller_interfaces::{OrderEvents, ReadinessCheck, Services};
 use seckiller_memory::{
@@ -25,7 +28,8 @@ use seckiller_memory::{
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
     Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaOrderRepository,
-    SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect, connect_with_deadline,
+    SeaProductRepository, SeaSessionStore, SeaUserRepository, SqlitePurchaseQueue, connect,
+    connect_with_deadline,
 };
 use seckiller_redis::RedisStockGate;
 
@@ -40,6 +44,7 @@ pub struct NodeAdapters {
     products: Guarded<SeaProductRepository>,
     activities: Guarded<SeaActivityRepository>,
     orders: Guarded<SeaOrderRepository>,
+    sessions: Guarded<SeaSessionStore>,
     database_guard: Option<DependencyGuard>,
     hasher: Argon2PasswordHasher,
     tokens: JwtTokenService,
@@ -95,6 +100,7 @@ impl Adapters for NodeAdapters {
     type Products = Guarded<SeaProductRepository>;
     type Activities = Guarded<SeaActivityRepository>;
     type Orders = Guarded<SeaOrderRepository>;
+    type Sessions = Guarded<SeaSessionStore>;
     type Hasher = Argon2PasswordHasher;
     type Tokens = JwtTokenService;
     type Gate = GateAdapter;
@@ -115,6 +121,9 @@ impl Adapters for NodeAdapters {
     }
     fn orders(&self) -> &Guarded<SeaOrderRepository> {
         &self.orders
+    }
+    fn sessions(&self) -> &Guarded<SeaSessionStore> {
+        &self.sessions
     }
     fn hasher(&self) -> &Argon2PasswordHasher {
         &self.hasher
@@ -165,6 +174,9 @@ pub enum WiringError {
     /// A configured value is unusable.
     #[error("configuration: {0}")]
     Config(String),
+    /// No usable token-signing key.
+    #[error("signing key: {0}")]
+    SigningKey(String),
     /// Start-up data (admin, demo) could not be written.
     #[error("start-up data: {0}")]
     Seed(String),
@@ -205,13 +217,26 @@ pub struct Node {
 /// # Errors
 /// [`WiringError`] when the directory or database cannot be opened or migrated.
 pub async fn open_database(settings: &Settings, migrate: bool) -> Result<Database, WiringError> {
-    if settings.database_url.is_none() {
-        tokio::fs::create_dir_all(&settings.data_dir)
-            .await
-            .map_err(|cause| WiringError::DataDir {
-                path: settings.data_dir.display().to_string(),
-                cause,
-            })?;
+    if settings.is_embedded() {
+        // Private from the first byte: the directory 0700, the database files 0600.
+        let data_dir = settings
+            .database_url
+            .is_none()
+            .then(|| settings.data_dir.clone());
+        let file = sqlite_file(&settings.effective_database_url());
+        let shown = file.clone().or(data_dir.clone()).unwrap_or_default();
+        tokio::task::spawn_blocking(move || {
+            if let Some(dir) = data_dir {
+                secure_data_dir(&dir)?;
+            }
+            file.map_or(Ok(()), |file| secure_sqlite_files(&file))
+        })
+        .await
+        .map_err(|e| WiringError::Config(e.to_string()))?
+        .map_err(|cause| WiringError::DataDir {
+            path: shown.display().to_string(),
+            cause,
+        })?;
     }
     // A database server can go away under a running node: bound the wait for a connection by
     // its deadline. The embedded file cannot; it keeps the pool's own generous bound.
@@ -335,20 +360,18 @@ async fn queue(
 /// # Errors
 /// [`WiringError`] when any start-up step fails; the node must not serve half-wired.
 pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, WiringError> {
+    let key_settings = settings.clone();
+    let keys = tokio::task::spawn_blocking(move || signing_keys(&key_settings))
+        .await
+        .map_err(|e| WiringError::SigningKey(e.to_string()))?
+        .map_err(WiringError::SigningKey)?
+        .ring();
+    tracing::info!(
+        key_id = keys.current_key_id(),
+        previous = keys.previous_key_ids().count(),
+        "signing tokens"
+    );
     let database = open_database(settings, migrate).await?;
-    let secret = match &settings.token_secret {
-        Some(secret) if secret.len() >= 32 => secret.clone(),
-        Some(_) => {
-            return Err(WiringError::Config(
-                "token_secret must be at least 32 characters".into(),
-            ));
-        }
-        None => {
-            database
-                .ensure_setting("token_secret", &random_secret(32))
-                .await?
-        }
-    };
     // One breaker for the database, whatever calls it; the embedded file needs none.
     let database_guard = (!settings.is_embedded()).then(|| {
         DependencyGuard::new(
@@ -375,9 +398,10 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
             database_guard.clone(),
         ),
         orders: Guarded::new(SeaOrderRepository::new(&database), database_guard.clone()),
+        sessions: Guarded::new(SeaSessionStore::new(&database), database_guard.clone()),
         database_guard,
         hasher: Argon2PasswordHasher::default(),
-        tokens: JwtTokenService::new(secret.as_bytes()),
+        tokens: JwtTokenService::with_keys(keys),
         gate,
         queue,
         restock,
@@ -386,7 +410,8 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     let accounts = Accounts::new(
         adapters.clone(),
         Duration::seconds(i64::from(settings.session_ttl_seconds)),
-    );
+    )
+    .with_refresh_ttl(Duration::seconds(i64::from(settings.refresh_ttl_seconds)));
     ensure_admin(settings, &accounts).await?;
     let cache = ActivityCache::new(
         4096,

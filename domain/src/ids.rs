@@ -61,6 +61,11 @@ entity_id!(
     /// Names one accepted purchase; it is the de-duplication key all the way to the order.
     PurchaseId
 );
+entity_id!(
+    /// Names one sign-in session: the family of refresh tokens rotated from one sign-in, and
+    /// the access tokens issued with them. Revoking it ends them all.
+    SessionId
+);
 
 #[cfg(test)]
 mod tests {

@@ -20,7 +20,7 @@ pub use activity::{
     Activity, ActivityChanges, ActivityError, ActivityState, NewActivity, PaymentWindow, Phase,
     SaleWindow,
 };
-pub use ids::{ActivityId, OrderId, ProductId, PurchaseId, UserId};
+pub use ids::{ActivityId, OrderId, ProductId, PurchaseId, SessionId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{CancelReason, Order, OrderError, OrderStatus};
 pub use product::{NewProduct, Product, ProductChanges};

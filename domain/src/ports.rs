@@ -11,6 +11,7 @@ mod payment;
 mod queue;
 mod repositories;
 mod restock;
+mod sessions;
 mod time;
 
 pub use credentials::{
@@ -29,6 +30,7 @@ pub use repositories::{
     UpdateActivityError, UserRepository,
 };
 pub use restock::{AnnounceError, RestockNotifier};
+pub use sessions::{NewSession, RefreshGrant, RefreshRefusal, Rotation, SessionStore, TokenDigest};
 pub use time::{Clock, IdSource};
 
 #[cfg(feature = "mocks")]
@@ -39,5 +41,7 @@ pub use orders::MockOrderRepository;
 pub use payment::MockPaymentProvider;
 #[cfg(feature = "mocks")]
 pub use repositories::{MockActivityRepository, MockProductRepository, MockUserRepository};
+#[cfg(feature = "mocks")]
+pub use sessions::MockSessionStore;
 #[cfg(feature = "mocks")]
 pub use time::{MockClock, MockIdSource};

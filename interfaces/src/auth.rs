@@ -7,6 +7,7 @@ use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
 use seckiller_application::accounts::Accounts;
 use seckiller_application::{Adapters, Admin, Caller};
+use seckiller_domain::SessionId;
 use seckiller_domain::ports::TokenError;
 
 use crate::problem::ApiError;
@@ -30,7 +31,21 @@ pub(crate) fn caller<A: Adapters>(
     accounts: &Accounts<A>,
     auth: &BearerAuth,
 ) -> Result<Caller, ApiError> {
-    accounts.authenticate(&auth.0.token).map_err(|e| match e {
+    accounts.authenticate(&auth.0.token).map_err(token_refused)
+}
+
+/// The caller proven by the token and the session the token belongs to.
+pub(crate) fn caller_session<A: Adapters>(
+    accounts: &Accounts<A>,
+    auth: &BearerAuth,
+) -> Result<(Caller, SessionId), ApiError> {
+    accounts
+        .authenticate_session(&auth.0.token)
+        .map_err(token_refused)
+}
+
+fn token_refused(e: TokenError) -> ApiError {
+    match e {
         TokenError::Invalid => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_token",
@@ -39,9 +54,9 @@ pub(crate) fn caller<A: Adapters>(
         TokenError::Expired => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "token_expired",
-            "the bearer token has expired; sign in again",
+            "the bearer token has expired; refresh it or sign in again",
         ),
-    })
+    }
 }
 
 /// The admin proven by the token; 403 for a buyer's token.

@@ -11,7 +11,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use seckiller_application::EveryVariant;
 use seckiller_application::Unavailable;
-use seckiller_application::accounts::{BulkBuyersError, MeError, RegisterError, SignInError};
+use seckiller_application::accounts::{
+    BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
+};
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
@@ -125,6 +127,8 @@ pub fn operations() -> Vec<(&'static str, Responses)> {
     vec![
         op::<RegisterError>("register", &[Body, Rules, RateLimited]),
         op::<SignInError>("signIn", &[Body, RateLimited]),
+        op::<RefreshError>("refreshSession", &[Body]),
+        op::<SignOutError>("signOut", &[SignedIn]),
         op::<MeError>("me", &[SignedIn]),
         op::<ProductError>("getProduct", &[Params]),
         op::<Unavailable>("createProduct", &[Admin, Body, Rules]),

@@ -3,7 +3,9 @@
 
 use poem::http::StatusCode;
 use seckiller_application::Unavailable;
-use seckiller_application::accounts::{BulkBuyersError, MeError, RegisterError, SignInError};
+use seckiller_application::accounts::{
+    BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
+};
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
@@ -51,6 +53,27 @@ impl From<SignInError> for ApiError {
                 "wrong username or password",
             ),
             SignInError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<RefreshError> for ApiError {
+    fn from(e: RefreshError) -> Self {
+        match e {
+            RefreshError::Refused => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_refresh_token",
+                "the refresh token is not valid (unknown, expired, already used or signed out); sign in again",
+            ),
+            RefreshError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<SignOutError> for ApiError {
+    fn from(e: SignOutError) -> Self {
+        match e {
+            SignOutError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
 }

@@ -57,8 +57,11 @@ const EXAMPLES: &[(&str, &str)] = &[
     ),
     (
         "Session",
-        r#"{"token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTlhIn0.c2lnbmF0dXJl",
-            "token_type": "Bearer", "expires_at": "2026-11-27T12:00:00Z"}"#,
+        r#"{"token": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjNmYTE5YzA0ZDdlMjViNjAifQ.eyJzdWIiOiIwMTlhIn0.c2lnbmF0dXJl",
+            "token_type": "Bearer", "expires_at": "2026-11-27T12:15:00Z",
+            "refresh_token": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "refresh_expires_at": "2026-12-27T12:00:00Z",
+            "session_id": "019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e"}"#,
     ),
     (
         "PurchaseToken",

@@ -23,6 +23,8 @@ mod m20251125_000006_create_settings;
 mod m20251126_000007_create_purchase_tables;
 mod m20251127_000008_order_lifecycle;
 mod m20251127_000009_database_gate;
+mod m20251128_000010_create_sessions;
+mod m20251128_000011_token_secret_out_of_database;
 
 /// Applies the schema, in order; `Migrator::up(db, None)` is safe to run on every start because
 /// applied migrations are recorded and skipped.
@@ -41,6 +43,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20251126_000007_create_purchase_tables::Migration),
             Box::new(m20251127_000008_order_lifecycle::Migration),
             Box::new(m20251127_000009_database_gate::Migration),
+            Box::new(m20251128_000010_create_sessions::Migration),
+            Box::new(m20251128_000011_token_secret_out_of_database::Migration),
         ]
     }
 }

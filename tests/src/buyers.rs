@@ -21,13 +21,17 @@ pub struct Buyer {
     pub token: String,
 }
 
-/// A session token as the service signs them (HS256 over `sub`, `role`, `exp`).
+/// A session token as the service signs them (HS256 over `sub`, `role`, `sid`, `exp`, the
+/// key's id in the header).
 fn mint_session(id: Uuid) -> anyhow::Result<String> {
     let exp = (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp();
-    let claims = json!({"sub": id, "role": "buyer", "exp": exp});
+    let claims = json!({"sub": id, "role": "buyer", "sid": Uuid::now_v7(), "exp": exp});
     let key = jsonwebtoken::EncodingKey::from_secret(TOKEN_SECRET.as_bytes());
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key)
-        .context("signing a buyer token")
+    let header = jsonwebtoken::Header {
+        kid: Some(seckiller_auth::key_id(TOKEN_SECRET.as_bytes())),
+        ..jsonwebtoken::Header::default()
+    };
+    jsonwebtoken::encode(&header, &claims, &key).context("signing a buyer token")
 }
 
 /// Inserts `n` buyer accounts into the environment's database (migrated by a started node) and

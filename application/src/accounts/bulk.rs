@@ -1,9 +1,9 @@
 //! Buyers in bulk, for load tests and rehearsals: an admin creates many buyer accounts at once and
-//! gets a ready session token for each. One password is hashed for the whole batch (a random one
+//! gets a ready access token for each (no refresh token). One password is hashed for the whole batch (a random one
 //! nobody learns), so a crowd of 100,000 buyers costs a hundred hashes instead of 100,000.
 
 use seckiller_domain::ports::{Clock, IdSource, InsertUserError, PasswordHasher, UserRepository};
-use seckiller_domain::{Password, Role, User, UserId, Username};
+use seckiller_domain::{Password, Role, SessionId, User, UserId, Username};
 
 use super::{Accounts, Session};
 use crate::unavailable::unavailable_from_ports;
@@ -74,7 +74,9 @@ impl<A: Adapters> Accounts<A> {
                 Err(InsertUserError::UsernameTaken) => continue,
                 Err(InsertUserError::Storage(e)) => return Err(e.into()),
             }
-            let session = self.session_for(&user)?;
+            // An access token only, in a session of its own that is never stored: a crowd has
+            // nothing to refresh, and storing a session per buyer would slow its setup down.
+            let session = self.session_for(&user, SessionId::from_uuid(a.ids().next_id()))?;
             buyers.push(IssuedBuyer { user, session });
         }
         Ok(buyers)

@@ -32,8 +32,8 @@ async fn a_registered_buyer_can_sign_in_and_is_recognised_by_the_token() {
         .unwrap();
     assert_eq!(user.role, Role::Buyer);
     let session = accounts.sign_in("Alice", "password1").await.unwrap();
-    assert_eq!(session.expires_at, t0() + Duration::hours(1));
-    let caller = accounts.authenticate(&session.token).unwrap();
+    assert_eq!(session.access.expires_at, t0() + Duration::hours(1));
+    let caller = accounts.authenticate(&session.access.token).unwrap();
     assert_eq!(
         caller,
         Caller {
@@ -91,7 +91,7 @@ async fn a_token_stops_working_when_the_session_expires() {
     let session = accounts.sign_in("dave", "password1").await.unwrap();
     adapters.clock.advance(Duration::hours(1));
     assert_eq!(
-        accounts.authenticate(&session.token),
+        accounts.authenticate(&session.access.token),
         Err(TokenError::Expired)
     );
     assert_eq!(accounts.authenticate("forged"), Err(TokenError::Invalid));
@@ -114,7 +114,7 @@ async fn ensure_admin_creates_the_admin_once() {
     );
     let session = accounts.sign_in("admin", "adminpass").await.unwrap();
     assert_eq!(
-        accounts.authenticate(&session.token).unwrap().role,
+        accounts.authenticate(&session.access.token).unwrap().role,
         Role::Admin
     );
 }

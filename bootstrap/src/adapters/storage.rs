@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
-    ActivityRecord, ActivityRepository, InsertUserError, MoveOutcome, OrderRepository, OrderTotals,
-    ProductRepository, RecordOutcome, Rejection, StorageError, UpdateActivityError, UserRepository,
+    ActivityRecord, ActivityRepository, InsertUserError, MoveOutcome, NewSession, OrderRepository,
+    OrderTotals, ProductRepository, RecordOutcome, RefreshGrant, Rejection, Rotation, SessionStore,
+    StorageError, TokenDigest, UpdateActivityError, UserRepository,
 };
 use seckiller_domain::{
-    Activity, ActivityId, CancelReason, Order, OrderId, Product, ProductId, PurchaseId, User,
-    UserId, Username,
+    Activity, ActivityId, CancelReason, Order, OrderId, Product, ProductId, PurchaseId, SessionId,
+    User, UserId, Username,
 };
 
 use super::guard::DependencyGuard;
@@ -185,5 +186,33 @@ impl<R: ProductRepository> ProductRepository for Guarded<R> {
 
     async fn count(&self) -> Result<u64, StorageError> {
         self.read(self.inner.count()).await
+    }
+}
+
+impl<R: SessionStore> SessionStore for Guarded<R> {
+    async fn open(&self, session: &NewSession, first: &RefreshGrant) -> Result<(), StorageError> {
+        self.heavy(self.inner.open(session, first)).await
+    }
+
+    async fn rotate(
+        &self,
+        presented: &TokenDigest,
+        next: &RefreshGrant,
+        now: DateTime<Utc>,
+    ) -> Result<Rotation, StorageError> {
+        self.heavy(self.inner.rotate(presented, next, now)).await
+    }
+
+    async fn revoke(
+        &self,
+        id: SessionId,
+        user: UserId,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        self.heavy(self.inner.revoke(id, user, now)).await
+    }
+
+    async fn revoke_all(&self, user: UserId, now: DateTime<Utc>) -> Result<u64, StorageError> {
+        self.heavy(self.inner.revoke_all(user, now)).await
     }
 }

@@ -4,10 +4,15 @@ use serde_json::{Value, json};
 use crate::both_wirings;
 use crate::helpers::{ADMIN, TOKEN_SECRET, Wiring, assert_problem, spawn_app};
 
+/// A token as the service signs them, with `secret` named as its key.
 fn mint(sub: &str, role: &str, exp: i64, secret: &str) -> String {
-    let claims = json!({"sub": sub, "role": role, "exp": exp});
+    let claims = json!({"sub": sub, "role": role, "sid": uuid::Uuid::now_v7(), "exp": exp});
     let key = jsonwebtoken::EncodingKey::from_secret(secret.as_bytes());
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
+    let header = jsonwebtoken::Header {
+        kid: Some(seckiller_auth::key_id(secret.as_bytes())),
+        ..jsonwebtoken::Header::default()
+    };
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
 }
 
 async fn a_buyer_registers_signs_in_and_sees_itself(w: Wiring) {

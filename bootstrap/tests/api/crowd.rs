@@ -23,9 +23,13 @@ pub struct Buyer {
 }
 
 fn mint_session(id: Uuid) -> String {
-    let claims = json!({"sub": id, "role": "buyer", "exp": (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp()});
+    let claims = json!({"sub": id, "role": "buyer", "sid": Uuid::now_v7(), "exp": (chrono::Utc::now() + chrono::Duration::hours(1)).timestamp()});
     let key = jsonwebtoken::EncodingKey::from_secret(TOKEN_SECRET.as_bytes());
-    jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap()
+    let header = jsonwebtoken::Header {
+        kid: Some(seckiller_auth::key_id(TOKEN_SECRET.as_bytes())),
+        ..jsonwebtoken::Header::default()
+    };
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
 }
 
 /// Inserts `n` buyer accounts and returns them with session tokens.

@@ -186,6 +186,11 @@ impl TestApp {
         self.server.as_ref().expect("the app runs").metrics_addr
     }
 
+    /// The settings the app runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

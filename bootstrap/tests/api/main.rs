@@ -18,4 +18,5 @@ mod lifecycle;
 mod metrics;
 mod products;
 mod purchases;
+mod sessions;
 mod spec;

@@ -5,7 +5,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use crate::ids::{ActivityId, UserId};
+use crate::ids::{ActivityId, SessionId, UserId};
+use crate::ports::TokenDigest;
 use crate::user::{Password, PasswordHash, Role};
 
 /// A hasher failed for a reason that is not the caller's input (e.g. its worker pool is gone).
@@ -31,6 +32,10 @@ pub struct SessionClaims {
     pub user_id: UserId,
     /// Its role when the token was issued.
     pub role: Role,
+    /// The sign-in session it belongs to: signing out revokes it (see
+    /// [`SessionStore`](crate::ports::SessionStore)). The token itself stays good until it expires,
+    /// since checking it takes no IO.
+    pub session_id: SessionId,
     /// The token is refused from this instant on.
     pub expires_at: DateTime<Utc>,
 }
@@ -72,6 +77,16 @@ pub trait TokenService: Send + Sync + 'static {
     /// # Errors
     /// [`TokenError::Invalid`] or [`TokenError::Expired`].
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<SessionClaims, TokenError>;
+
+    /// A new refresh token (opaque, random, high-entropy) and its digest, the only form in which
+    /// it is stored.
+    ///
+    /// # Errors
+    /// [`CredentialError`] when the random source fails.
+    fn new_refresh_token(&self) -> Result<(String, TokenDigest), CredentialError>;
+
+    /// The digest of a presented refresh token, to look it up.
+    fn refresh_digest(&self, token: &str) -> TokenDigest;
 }
 
 /// What a purchase token grants: this buyer may try to buy in this activity until it expires.

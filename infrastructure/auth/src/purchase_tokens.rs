@@ -2,7 +2,6 @@
 //! session token is never accepted as a purchase token, nor the other way round.
 
 use chrono::{DateTime, Utc};
-use jsonwebtoken::{Algorithm, Header, Validation, decode, encode};
 use seckiller_domain::ports::{CredentialError, PurchaseGrant, PurchaseTokenService, TokenError};
 use seckiller_domain::{ActivityId, UserId};
 use serde::{Deserialize, Serialize};
@@ -29,8 +28,7 @@ impl PurchaseTokenService for JwtTokenService {
             typ: KIND.to_owned(),
             exp: grant.expires_at.timestamp(),
         };
-        encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| CredentialError(e.to_string()))
+        self.keys.sign(&claims)
     }
 
     fn verify_purchase_token(
@@ -38,21 +36,17 @@ impl PurchaseTokenService for JwtTokenService {
         token: &str,
         now: DateTime<Utc>,
     ) -> Result<PurchaseGrant, TokenError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.validate_exp = false;
-        validation.required_spec_claims.clear();
-        let data = decode::<PurchaseClaims>(token, &self.decoding, &validation)
-            .map_err(|_| TokenError::Invalid)?;
-        if data.claims.typ != KIND {
+        let claims: PurchaseClaims = self.keys.verify(token)?;
+        if claims.typ != KIND {
             return Err(TokenError::Invalid);
         }
-        let expires_at = DateTime::from_timestamp(data.claims.exp, 0).ok_or(TokenError::Invalid)?;
+        let expires_at = DateTime::from_timestamp(claims.exp, 0).ok_or(TokenError::Invalid)?;
         if now >= expires_at {
             return Err(TokenError::Expired);
         }
         Ok(PurchaseGrant {
-            buyer_id: UserId::from_uuid(data.claims.sub),
-            activity_id: ActivityId::from_uuid(data.claims.act),
+            buyer_id: UserId::from_uuid(claims.sub),
+            activity_id: ActivityId::from_uuid(claims.act),
             expires_at,
         })
     }
@@ -99,6 +93,7 @@ mod tests {
             .issue(&SessionClaims {
                 user_id: UserId::from_uuid(Uuid::now_v7()),
                 role: Role::Buyer,
+                session_id: seckiller_domain::SessionId::from_uuid(Uuid::now_v7()),
                 expires_at: now + Duration::hours(1),
             })
             .unwrap();
@@ -108,6 +103,23 @@ mod tests {
         );
         let purchase = s.issue_purchase_token(&grant(now)).unwrap();
         assert_eq!(s.verify(&purchase, now), Err(TokenError::Invalid));
+    }
+
+    #[test]
+    fn purchase_tokens_follow_key_rotation() {
+        let now = Utc::now();
+        let grant = grant(now);
+        let old = service().issue_purchase_token(&grant).unwrap();
+        let rotated = JwtTokenService::with_keys(crate::KeyRing::new(
+            b"a newer key, a newer key, a newer",
+            &[b"0123456789abcdef0123456789abcdef"],
+        ));
+        assert_eq!(rotated.verify_purchase_token(&old, now).unwrap(), grant);
+        let new = rotated.issue_purchase_token(&grant).unwrap();
+        assert_eq!(
+            service().verify_purchase_token(&new, now),
+            Err(TokenError::Invalid)
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod gate;
 mod listing;
 mod orders;
 mod products;
+mod sessions;
 mod users;
 
 use seckiller_domain::ports::{ActivityRepository, ProductRepository, UserRepository};
@@ -57,6 +58,12 @@ pub use orders::{
 pub use products::{
     a_product_round_trips_and_updates, products_are_counted,
     updating_a_missing_product_changes_nothing,
+};
+pub use sessions::{
+    SessionRepositories, a_refresh_token_rotates_to_a_working_successor,
+    a_reused_refresh_token_revokes_its_whole_session, a_revoked_session_refreshes_no_more,
+    every_session_check_in_turn, revoking_all_sessions_of_a_user_spares_the_others,
+    unknown_and_expired_refresh_tokens_are_refused,
 };
 pub use users::{
     a_taken_username_is_refused_case_insensitively, a_user_is_found_by_id_and_by_name,

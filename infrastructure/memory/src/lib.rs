@@ -1,6 +1,6 @@
 //! In-process adapters: the system clock and id source every wiring uses, a settable clock for
 //! tests, the in-process stock gate and restock announcements of the embedded default, and
-//! in-memory repositories and queue that let use cases be tested fast without a database.
+//! in-memory repositories, sessions and queue that let use cases be tested fast without a database.
 //!
 //! This crate depends on the domain only; it never touches a network or a file.
 
@@ -12,6 +12,7 @@ mod payment;
 mod queue;
 mod repositories;
 mod restock;
+mod sessions;
 
 pub use clock::{ManualClock, SystemClock};
 pub use gate::MemoryStockGate;
@@ -23,3 +24,4 @@ pub use payment::{
 pub use queue::MemoryPurchaseQueue;
 pub use repositories::{MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository};
 pub use restock::LocalRestockNotifier;
+pub use sessions::MemorySessionStore;

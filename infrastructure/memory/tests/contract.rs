@@ -3,9 +3,10 @@
 
 #![allow(missing_docs)]
 
-use seckiller_contract::{OrderRepositories, Repositories};
+use seckiller_contract::{OrderRepositories, Repositories, SessionRepositories};
 use seckiller_memory::{
-    MemoryActivityRepository, MemoryOrderRepository, MemoryProductRepository, MemoryUserRepository,
+    MemoryActivityRepository, MemoryOrderRepository, MemoryProductRepository, MemorySessionStore,
+    MemoryUserRepository,
 };
 
 struct MemoryStore {
@@ -13,6 +14,7 @@ struct MemoryStore {
     products: MemoryProductRepository,
     activities: MemoryActivityRepository,
     orders: MemoryOrderRepository,
+    sessions: MemorySessionStore,
 }
 
 impl Default for MemoryStore {
@@ -23,6 +25,7 @@ impl Default for MemoryStore {
             products: MemoryProductRepository::default(),
             orders: MemoryOrderRepository::new(activities.clone()),
             activities,
+            sessions: MemorySessionStore::default(),
         }
     }
 }
@@ -51,7 +54,21 @@ impl Repositories for MemoryStore {
     }
 }
 
+impl SessionRepositories for MemoryStore {
+    type Sessions = MemorySessionStore;
+
+    fn sessions(&self) -> &MemorySessionStore {
+        &self.sessions
+    }
+}
+
 seckiller_contract::repository_contract!(async { MemoryStore::default() });
+
+mod sessions {
+    use super::MemoryStore;
+
+    seckiller_contract::session_contract!(async { MemoryStore::default() });
+}
 
 mod orders {
     use super::MemoryStore;

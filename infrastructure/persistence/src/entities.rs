@@ -9,6 +9,8 @@ pub(crate) mod order;
 pub(crate) mod product;
 pub(crate) mod purchase_rejection;
 pub(crate) mod queued_purchase;
+pub(crate) mod refresh_token;
+pub(crate) mod session;
 pub(crate) mod setting;
 pub(crate) mod stock_ledger;
 pub(crate) mod user;

@@ -16,6 +16,7 @@ mod gate;
 mod orders;
 mod products;
 mod queue;
+mod sessions;
 mod users;
 
 pub use activities::SeaActivityRepository;
@@ -26,4 +27,5 @@ pub use gate::DatabaseStockGate;
 pub use orders::SeaOrderRepository;
 pub use products::SeaProductRepository;
 pub use queue::{QueueSettings, SqlitePurchaseQueue};
+pub use sessions::SeaSessionStore;
 pub use users::SeaUserRepository;

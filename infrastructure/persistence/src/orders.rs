@@ -9,6 +9,8 @@ mod record;
 mod rows;
 mod totals;
 
+pub(crate) use ledger::begin_write;
+
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use seckiller_domain::ports::{

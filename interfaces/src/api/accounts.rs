@@ -1,4 +1,5 @@
-//! `POST /users`, `POST /sessions`, `GET /me`.
+//! `POST /users`, `POST /sessions` (sign in), `POST /sessions/refresh`,
+//! `POST /sessions/current/revocation` (sign out), `GET /me`.
 
 use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
@@ -6,12 +7,21 @@ use seckiller_application::Adapters;
 
 use super::{ApiTags, created};
 use crate::app::Services;
-use crate::auth::{BearerAuth, caller};
-use crate::dto::{RegisterRequest, SessionDto, SignInRequest, UserDto};
+use crate::auth::{BearerAuth, caller, caller_session};
+use crate::dto::{RefreshRequest, RegisterRequest, SessionDto, SignInRequest, UserDto};
 use crate::problem::ApiError;
 
 created!(UserCreated, UserDto);
 created!(SessionCreated, SessionDto);
+
+/// A session ended.
+#[derive(poem_openapi::ApiResponse)]
+pub(crate) enum SignedOut {
+    /// Signed out: the session's refresh tokens no longer work. Its access tokens stay valid
+    /// until they expire (at most the access-token lifetime), since checking them takes no IO.
+    #[oai(status = 204)]
+    NoContent,
+}
 
 /// Accounts and sessions.
 pub(crate) struct AccountsApi<A: Adapters>(pub Services<A>);
@@ -26,7 +36,7 @@ impl<A: Adapters> AccountsApi<A> {
         Ok(UserCreated::Created(Json(user.into())))
     }
 
-    /// Sign in and receive a bearer token.
+    /// Sign in: a short-lived bearer (access) token and a refresh token.
     #[oai(path = "/sessions", method = "post", operation_id = "signIn")]
     async fn sign_in(&self, body: Json<SignInRequest>) -> Result<SessionCreated, ApiError> {
         let session = self
@@ -35,6 +45,32 @@ impl<A: Adapters> AccountsApi<A> {
             .sign_in(body.username.as_str(), body.password.as_str())
             .await?;
         Ok(SessionCreated::Created(Json(session.into())))
+    }
+
+    /// Exchange a refresh token for a new access token and a new refresh token. The one sent is
+    /// spent; sending a spent one again revokes its whole session (it was copied), and both
+    /// holders must sign in again.
+    #[oai(
+        path = "/sessions/refresh",
+        method = "post",
+        operation_id = "refreshSession"
+    )]
+    async fn refresh(&self, body: Json<RefreshRequest>) -> Result<Json<SessionDto>, ApiError> {
+        let session = self.0.accounts.refresh(body.refresh_token.as_str()).await?;
+        Ok(Json(session.into()))
+    }
+
+    /// Sign out: end the session the bearer token belongs to, so its refresh tokens stop
+    /// working. Idempotent.
+    #[oai(
+        path = "/sessions/current/revocation",
+        method = "post",
+        operation_id = "signOut"
+    )]
+    async fn sign_out(&self, auth: BearerAuth) -> Result<SignedOut, ApiError> {
+        let (caller, session_id) = caller_session(&self.0.accounts, &auth)?;
+        self.0.accounts.sign_out(&caller, session_id).await?;
+        Ok(SignedOut::NoContent)
     }
 
     /// The signed-in account.

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
-use seckiller_application::accounts::Session;
+use seckiller_application::accounts::SignedIn;
 use seckiller_domain::{Password, User, Username};
 use uuid::Uuid;
 
@@ -71,20 +71,41 @@ impl From<User> for UserDto {
 #[derive(Debug, Object)]
 #[oai(rename = "Session")]
 pub(crate) struct SessionDto {
-    /// Send as `Authorization: Bearer <token>`.
+    /// The access token: send as `Authorization: Bearer <token>`. Short-lived (15 minutes by
+    /// default); renew it with `refresh_token` at `POST /api/v1/sessions/refresh`.
     pub token: String,
     /// Always `Bearer`.
     pub token_type: String,
-    /// The token stops working at this instant.
+    /// The access token stops working at this instant.
     pub expires_at: DateTime<Utc>,
+    /// Exchange it at `POST /api/v1/sessions/refresh` for a new pair. Single use: each
+    /// exchange returns a new one, and presenting a used one again signs the whole session out.
+    /// Keep it secret and out of URLs and logs.
+    pub refresh_token: String,
+    /// The refresh token stops working at this instant.
+    pub refresh_expires_at: DateTime<Utc>,
+    /// The session both tokens belong to; `POST /api/v1/sessions/current/revocation` ends it.
+    pub session_id: Uuid,
 }
 
-impl From<Session> for SessionDto {
-    fn from(s: Session) -> Self {
+impl From<SignedIn> for SessionDto {
+    fn from(s: SignedIn) -> Self {
         Self {
-            token: s.token,
+            token: s.access.token,
             token_type: "Bearer".into(),
-            expires_at: s.expires_at,
+            expires_at: s.access.expires_at,
+            refresh_token: s.refresh_token,
+            refresh_expires_at: s.refresh_expires_at,
+            session_id: s.session_id.as_uuid(),
         }
     }
+}
+
+/// A refresh token to exchange for a new pair.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub(crate) struct RefreshRequest {
+    /// The `refresh_token` of the last sign-in or refresh.
+    #[oai(write_only)]
+    pub refresh_token: Text<AnyText>,
 }

@@ -30,6 +30,7 @@ export type Purchase = Schemas["Purchase"];
 export type PurchaseRequest = Schemas["PurchaseRequestDto"];
 export type PurchaseState = Schemas["PurchaseState"];
 export type PurchaseToken = Schemas["PurchaseToken"];
+export type RefreshRequest = Schemas["RefreshRequest"];
 export type RegisterRequest = Schemas["RegisterRequest"];
 export type Session = Schemas["Session"];
 export type SignInRequest = Schemas["SignInRequest"];
@@ -71,4 +72,28 @@ export function createSecKillerClient(
     });
   }
   return client;
+}
+
+/** What {@link refreshSession} answers: the new session, or the problem that refused it. */
+export type Refreshed = { data: Session; error?: undefined } | { data?: undefined; error: Problem };
+
+/**
+ * Exchanges `refreshToken` (the `refresh_token` of the last sign-in or refresh) for a new session:
+ * a new access token and a new refresh token. The token sent is spent: keep the new one for the
+ * next exchange. Sending a spent token again signs the whole session out (someone holds a copy),
+ * answered `401 invalid_refresh_token`, as is an expired or signed-out one: then sign in again.
+ *
+ * Access tokens are short-lived (15 minutes by default): refresh shortly before `expires_at`,
+ * or when a call answers `401 token_expired`, and make a new client with the new `token`.
+ */
+export async function refreshSession(
+  baseUrl: string,
+  refreshToken: string,
+  options: Omit<ClientOptions, "baseUrl"> = {},
+): Promise<Refreshed> {
+  const { data, error } = await createSecKillerClient(baseUrl, undefined, options).POST(
+    "/api/v1/sessions/refresh",
+    { body: { refresh_token: refreshToken } },
+  );
+  return data !== undefined ? { data } : { error: error as Problem };
 }

@@ -30,8 +30,49 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in and receive a bearer token. */
+        /** Sign in: a short-lived bearer (access) token and a refresh token. */
         post: operations["signIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for a new access token and a new refresh token. The one sent is
+         *     spent; sending a spent one again revokes its whole session (it was copied), and both
+         *     holders must sign in again.
+         */
+        post: operations["refreshSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/current/revocation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign out: end the session the bearer token belongs to, so its refresh tokens stop
+         *     working. Idempotent.
+         */
+        post: operations["signOut"];
         delete?: never;
         options?: never;
         head?: never;
@@ -939,6 +980,14 @@ export interface components {
             per_second: number;
         };
         /**
+         * RefreshRequest
+         * @description A refresh token to exchange for a new pair.
+         */
+        RefreshRequest: {
+            /** @description The `refresh_token` of the last sign-in or refresh. */
+            refresh_token: string;
+        };
+        /**
          * RegisterRequest
          * @description A new buyer account.
          * @example {
@@ -956,21 +1005,43 @@ export interface components {
          * Session
          * @description A bearer token for the `Authorization` header.
          * @example {
-         *       "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTlhIn0.c2lnbmF0dXJl",
+         *       "token": "eyJhbGciOiJIUzI1NiIsImtpZCI6IjNmYTE5YzA0ZDdlMjViNjAifQ.eyJzdWIiOiIwMTlhIn0.c2lnbmF0dXJl",
          *       "token_type": "Bearer",
-         *       "expires_at": "2026-11-27T12:00:00Z"
+         *       "expires_at": "2026-11-27T12:15:00Z",
+         *       "refresh_token": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         *       "refresh_expires_at": "2026-12-27T12:00:00Z",
+         *       "session_id": "019ac0de-7a1c-7cc2-9a53-1f0e8b1c2d3e"
          *     }
          */
         Session: {
-            /** @description Send as `Authorization: Bearer <token>`. */
+            /**
+             * @description The access token: send as `Authorization: Bearer <token>`. Short-lived (15 minutes by
+             *     default); renew it with `refresh_token` at `POST /api/v1/sessions/refresh`.
+             */
             token: string;
             /** @description Always `Bearer`. */
             token_type: string;
             /**
              * Format: date-time
-             * @description The token stops working at this instant.
+             * @description The access token stops working at this instant.
              */
             expires_at: string;
+            /**
+             * @description Exchange it at `POST /api/v1/sessions/refresh` for a new pair. Single use: each
+             *     exchange returns a new one, and presenting a used one again signs the whole session out.
+             *     Keep it secret and out of URLs and logs.
+             */
+            refresh_token: string;
+            /**
+             * Format: date-time
+             * @description The refresh token stops working at this instant.
+             */
+            refresh_expires_at: string;
+            /**
+             * Format: uuid
+             * @description The session both tokens belong to; `POST /api/v1/sessions/current/revocation` ends it.
+             */
+            session_id: string;
         };
         /**
          * SignInRequest
@@ -1194,6 +1265,122 @@ export interface operations {
              *     `Retry-After`. Codes: `rate_limited`.
              */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["Session"];
+                };
+            };
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token. Codes: `invalid_refresh_token`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    signOut: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /**
+             * @description Signed out: the session's refresh tokens no longer work. Its access tokens stay valid
+             *     until they expire (at most the access-token lifetime), since checking them takes no IO.
+             */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

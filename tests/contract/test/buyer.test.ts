@@ -5,10 +5,12 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 
+import { createSecKillerClient, refreshSession } from "@seckiller/sdk";
 import type { Activity, SecKillerClient } from "@seckiller/sdk";
 
 import {
   BUYER_PASSWORD,
+  baseUrl,
   anonymous,
   assertProblem,
   buy,
@@ -55,7 +57,38 @@ describe("a buyer's journey", () => {
     assert.ok(session.data);
     assert.equal(session.data.token_type, "Bearer");
     assert.ok(Date.parse(session.data.expires_at) > Date.now());
+    assert.ok(Date.parse(session.data.refresh_expires_at) > Date.parse(session.data.expires_at));
     alice = await signIn(username, BUYER_PASSWORD);
+  });
+
+  it("refreshes a session once per refresh token and signs out", async () => {
+    const username = uniqueUsername("rita");
+    const registered = await anonymous().POST("/api/v1/users", {
+      body: { username, password: BUYER_PASSWORD },
+    });
+    assert.equal(registered.response.status, 201, JSON.stringify(registered.error));
+    const session = await anonymous().POST("/api/v1/sessions", {
+      body: { username, password: BUYER_PASSWORD },
+    });
+    assert.ok(session.data, JSON.stringify(session.error));
+    const first = session.data;
+    const renewed = await refreshSession(baseUrl, first.refresh_token);
+    assert.ok(renewed.data, JSON.stringify(renewed.error));
+    assert.equal(renewed.data.session_id, first.session_id);
+    assert.notEqual(renewed.data.refresh_token, first.refresh_token);
+    const replayed = await refreshSession(baseUrl, first.refresh_token);
+    assert.equal(replayed.error?.code, "invalid_refresh_token");
+
+    const other = await anonymous().POST("/api/v1/sessions", {
+      body: { username, password: BUYER_PASSWORD },
+    });
+    assert.ok(other.data);
+    const out = await createSecKillerClient(baseUrl, other.data.token).POST(
+      "/api/v1/sessions/current/revocation",
+    );
+    assert.equal(out.response.status, 204);
+    const afterSignOut = await refreshSession(baseUrl, other.data.refresh_token);
+    assert.equal(afterSignOut.error?.code, "invalid_refresh_token");
   });
 
   it("sees itself at /me", async () => {

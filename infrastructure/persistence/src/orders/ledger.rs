@@ -34,7 +34,7 @@ impl Destination {
 /// taken (waiting out the busy timeout) before anything is read, so a transaction that reads and
 /// then writes never finds its snapshot stale at the first write, which SQLite answers with
 /// "database is locked" at once, without waiting. Postgres ignores the mode.
-pub(super) async fn begin_write(
+pub(crate) async fn begin_write(
     connection: &DatabaseConnection,
 ) -> Result<DatabaseTransaction, StorageError> {
     connection

@@ -44,16 +44,23 @@ mod lifecycle;
 mod orders;
 mod queue;
 mod schema;
+mod sessions;
 mod timestamps;
 
 mod sqlite {
     seckiller_contract::repository_contract!(crate::harness::sqlite());
+    mod sessions {
+        seckiller_contract::session_contract!(crate::harness::sqlite());
+    }
     seckiller_contract::order_contract!(crate::harness::sqlite());
     seckiller_contract::feed_contract!(crate::harness::sqlite_queue());
 }
 
 mod postgres {
     seckiller_contract::repository_contract!(crate::harness::postgres());
+    mod sessions {
+        seckiller_contract::session_contract!(crate::harness::postgres());
+    }
     seckiller_contract::order_contract!(crate::harness::postgres());
     seckiller_contract::feed_contract!(crate::harness::postgres_queue());
 }

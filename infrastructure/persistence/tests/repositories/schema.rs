@@ -12,7 +12,38 @@ on_both_backends!(
     a_put_setting_replaces_its_value_and_is_found_by_its_exact_prefix,
     nodes_racing_to_store_a_setting_agree_on_one,
     a_live_database_answers_the_ping,
+    the_clear_text_token_secret_of_an_older_version_is_deleted,
 );
+
+/// A database from before the signing key left it: migrating deletes the clear-text secret.
+async fn the_clear_text_token_secret_of_an_older_version_is_deleted(store: Store) {
+    store
+        .sql("DELETE FROM seaql_migrations WHERE version = 'm20251128_000011_token_secret_out_of_database'")
+        .await
+        .expect("forget the last migration");
+    store
+        .sql("INSERT INTO settings (key, value) VALUES ('token_secret', 'an old clear-text key')")
+        .await
+        .expect("an older version's secret");
+    store
+        .db
+        .put_setting("other", "kept")
+        .await
+        .expect("another setting");
+    store.db.migrate().await.expect("migrate");
+    assert_eq!(
+        store
+            .number("SELECT COUNT(*) FROM settings WHERE key = 'token_secret'")
+            .await,
+        0
+    );
+    assert_eq!(
+        store
+            .number("SELECT COUNT(*) FROM settings WHERE key = 'other'")
+            .await,
+        1
+    );
+}
 
 async fn migrating_again_keeps_the_data(store: Store) {
     let product = a_product(whole_second_now());
@@ -39,7 +70,7 @@ async fn a_setting_keeps_its_first_value(store: Store) {
     assert_eq!(
         store
             .db
-            .ensure_setting("token_secret", "first")
+            .ensure_setting("cluster_id", "first")
             .await
             .expect("store"),
         "first"
@@ -47,7 +78,7 @@ async fn a_setting_keeps_its_first_value(store: Store) {
     assert_eq!(
         store
             .db
-            .ensure_setting("token_secret", "second")
+            .ensure_setting("cluster_id", "second")
             .await
             .expect("read"),
         "first"
@@ -93,10 +124,10 @@ async fn a_put_setting_replaces_its_value_and_is_found_by_its_exact_prefix(store
 async fn nodes_racing_to_store_a_setting_agree_on_one(store: Store) {
     let db = &store.db;
     let (a, b, c, d) = tokio::join!(
-        db.ensure_setting("token_secret", "a"),
-        db.ensure_setting("token_secret", "b"),
-        db.ensure_setting("token_secret", "c"),
-        db.ensure_setting("token_secret", "d"),
+        db.ensure_setting("cluster_id", "a"),
+        db.ensure_setting("cluster_id", "b"),
+        db.ensure_setting("cluster_id", "c"),
+        db.ensure_setting("cluster_id", "d"),
     );
     let values = [a, b, c, d].map(|v| v.expect("ensure a setting"));
     assert!(
