@@ -33,11 +33,69 @@ pub enum StockGateKind {
     Database,
 }
 
+/// Where clients reach the API. The default, `/`, is relative: a browser resolves it against the
+/// address it loaded the docs from, which is right behind a proxy, in a container or on a
+/// `0.0.0.0` bind, where the listen address is not an address anyone can reach.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    /// The address as configured, without a trailing `/` unless it is only `/`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for PublicUrl {
+    fn default() -> Self {
+        Self("/".into())
+    }
+}
+
+impl TryFrom<String> for PublicUrl {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let value = value.trim();
+        let rest = value
+            .strip_prefix("https://")
+            .or_else(|| value.strip_prefix("http://"));
+        let host = rest.map(|r| r.split('/').next().unwrap_or_default());
+        let plain = |c: char| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | ';' | ',' | '\\');
+        let ok = match host {
+            Some(host) => !host.is_empty() && value.chars().all(plain),
+            None => value.starts_with('/') && value.chars().all(plain),
+        };
+        if !ok {
+            return Err(format!(
+                "public_url must be a path starting with `/` or an http:// or https:// address, not `{value}`"
+            ));
+        }
+        let trimmed = value.trim_end_matches('/');
+        Ok(Self(if trimmed.is_empty() {
+            "/".into()
+        } else {
+            trimmed.into()
+        }))
+    }
+}
+
+impl From<PublicUrl> for String {
+    fn from(url: PublicUrl) -> Self {
+        url.0
+    }
+}
+
 /// Every setting of the service. Names are stable: tools, tests and docs rely on them.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Settings {
     /// HTTP listen address (port 0 = any free port; the bound address is logged).
     pub listen: SocketAddr,
+    /// The API's address as clients reach it, named in the served OpenAPI document's `servers`
+    /// (so Swagger UI's "Try it out" goes there): `/` by default, a path, or an absolute
+    /// `http(s)://` address; anything else is refused when the configuration is loaded.
+    pub public_url: PublicUrl,
     /// Where Prometheus scrapes `GET /metrics`; unset means on `listen`, set means only here
     /// (port 0 = any free port).
     pub metrics_listen: Option<SocketAddr>,
@@ -173,6 +231,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: PublicUrl::default(),
             metrics_listen: None,
             data_dir: PathBuf::from("./data"),
             database_url: None,
@@ -341,6 +400,35 @@ mod tests {
             assert_eq!(proxies[0].to_string(), "10.0.0.1");
             jail.set_env("SECKILLER_TRUSTED_PROXIES", r#"["not-an-address"]"#);
             assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn the_public_url_is_relative_by_default_and_checked_when_set() {
+        figment::Jail::expect_with(|jail| {
+            assert_eq!(Settings::load(None).unwrap().public_url.as_str(), "/");
+            jail.set_env("SECKILLER_PUBLIC_URL", "https://shop.example.com/");
+            assert_eq!(
+                Settings::load(None).unwrap().public_url.as_str(),
+                "https://shop.example.com"
+            );
+            jail.set_env("SECKILLER_PUBLIC_URL", "/seckiller");
+            assert_eq!(
+                Settings::load(None).unwrap().public_url.as_str(),
+                "/seckiller"
+            );
+            for bad in [
+                "shop.example.com",
+                "ftp://x",
+                "https://",
+                "/a b",
+                "https://x;y",
+            ] {
+                jail.set_env("SECKILLER_PUBLIC_URL", bad);
+                let refused = Settings::load(None).unwrap_err().to_string();
+                assert!(refused.contains("public_url"), "{bad}: {refused}");
+            }
             Ok(())
         });
     }

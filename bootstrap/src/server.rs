@@ -104,7 +104,7 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let metrics_addr = metrics_listener.as_ref().map(|(bound, _)| *bound);
     let http = HttpSettings {
         max_body_bytes: settings.max_body_bytes,
-        public_url: format!("http://{addr}"),
+        public_url: settings.public_url.as_str().to_owned(),
         body_read_timeout: Duration::from_millis(settings.body_read_timeout_millis.max(1)),
         max_in_flight_requests: settings.max_in_flight_requests,
         flow: flow_limits(settings),

@@ -1,5 +1,6 @@
 //! Assembles the HTTP application: the API service, docs, health probes and the page, behind the
-//! rate limits, the body limits, tracing and the problem catcher; sold-out purchases and activity
+//! rate limits, the body limits, tracing, the problem catcher, `nosniff` and the compression of
+//! JSON lists; sold-out purchases and activity
 //! details are answered in front of all of it, and past the in-flight cap nothing is served.
 //! Outermost, every answer is counted in the node's metrics.
 
@@ -8,11 +9,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use poem::endpoint::make_sync;
 use poem::http::Method;
 use poem::middleware::Tracing;
-use poem::web::Html;
-use poem::{Endpoint, EndpointExt, Response, Route};
+use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApi, OpenApiService};
 use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
@@ -31,13 +30,17 @@ use crate::api::{
     OrdersApi, PurchasesApi,
 };
 use crate::body_limit::BodyLimit;
+use crate::compression::JsonCompression;
+use crate::content_security::{ConnectSources, DOCUMENT_POLICY, page_policy, security_headers};
 use crate::flow_control::{FlowControl, FlowLimits, FlowSettings};
 use crate::hot_answers::HotAnswers;
 use crate::load_shedding::LoadShedding;
 use crate::metrics::{HttpMetrics, Metrics, RouteTemplates};
+use crate::no_sniff::NoSniff;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
 use crate::retry_after::RetryAfter;
+use crate::static_answer::StaticAnswer;
 use crate::{openapi_document, web};
 
 /// The use cases the API serves.
@@ -142,7 +145,8 @@ pub type SaleLimitStore = Arc<
 pub struct HttpSettings {
     /// Largest accepted request body in bytes; larger ones get 413.
     pub max_body_bytes: usize,
-    /// The public base address for the docs' "servers" entry, e.g. `http://127.0.0.1:8080`.
+    /// The API's public base address for the docs' "servers" entry: `/` (wherever the docs
+    /// were loaded from) or an absolute address such as `https://shop.example.com`.
     pub public_url: String,
     /// How long a request body may take to arrive; slower ones get 408.
     pub body_read_timeout: Duration,
@@ -228,6 +232,18 @@ pub fn build_app<A: Adapters>(
     let (raw, document) = documents(&api);
     // Swagger UI embeds the document it shows; show the finished one.
     let docs_page = api.swagger_ui_html().replacen(&raw, &document, 1);
+    let connect = ConnectSources::for_public_url(&settings.public_url);
+    let docs_policy = page_policy(&docs_page, &connect);
+    let docs = StaticAnswer::new(
+        docs_page,
+        "text/html; charset=utf-8",
+        security_headers(&docs_policy),
+    );
+    let landing = StaticAnswer::new(
+        web::LANDING_PAGE,
+        "text/html; charset=utf-8",
+        security_headers(&page_policy(web::LANDING_PAGE, &connect)),
+    );
     let pages: Vec<(&str, &[Method])> = PAGES
         .into_iter()
         .filter(|(path, _)| settings.serve_metrics || *path != "/metrics")
@@ -243,21 +259,21 @@ pub fn build_app<A: Adapters>(
     }
     routes
         .nest_no_strip("/api/v1", api)
-        .nest(
-            "/docs",
-            Route::new().at("/", poem::get(make_sync(move |_| Html(docs_page.clone())))),
-        )
+        .nest("/docs", Route::new().at("/", poem::get(docs.endpoint())))
         .at(
             "/openapi.json",
-            poem::get(make_sync(move |_| {
-                Response::builder()
-                    .content_type("application/json")
-                    .body(document.clone())
-            })),
+            poem::get(
+                StaticAnswer::new(
+                    document,
+                    "application/json",
+                    security_headers(DOCUMENT_POLICY),
+                )
+                .endpoint(),
+            ),
         )
         .at("/healthz", poem::get(web::healthz))
         .at("/readyz", poem::get(web::readyz).data(readiness))
-        .at("/", poem::get(web::landing_page))
+        .at("/", poem::get(landing.endpoint()))
         .with(flow_control)
         .with(BodyLimit {
             max_bytes: settings.max_body_bytes,
@@ -267,6 +283,8 @@ pub fn build_app<A: Adapters>(
         .with(allowed)
         .with(Tracing)
         .with(RetryAfter)
+        .with(JsonCompression)
+        .with(NoSniff)
         .with(hot_answers)
         .with(LoadShedding(settings.max_in_flight_requests))
         .with(http_metrics)

@@ -2,10 +2,11 @@
 //! limited, overloaded) cost a copy of shared bytes, not a JSON rendering each.
 
 use bytes::Bytes;
-use poem::http::header::{CONTENT_TYPE, RETRY_AFTER};
+use poem::http::header::{CONTENT_TYPE, RETRY_AFTER, X_CONTENT_TYPE_OPTIONS};
 use poem::http::{HeaderValue, StatusCode};
 use poem::{IntoResponse, Response};
 
+use crate::no_sniff::NOSNIFF;
 use crate::problem::ApiError;
 
 /// An answer rendered once by the API's own error mapping, so it cannot differ from the one an
@@ -41,6 +42,9 @@ impl CannedAnswer {
                 .headers_mut()
                 .insert(CONTENT_TYPE, content_type.clone());
         }
+        response
+            .headers_mut()
+            .insert(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
         response
     }
 

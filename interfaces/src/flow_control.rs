@@ -31,7 +31,7 @@ use crate::auth::bearer_token;
 use crate::canned_answer::CannedAnswer;
 use crate::hot_answers::purchase_of;
 use crate::problem::ApiError;
-use client_ip::client_ip;
+pub(crate) use client_ip::client_ip;
 use keyed_limit::{KeyedLimit, per_minute, per_second};
 use sale_limits::SaleLimits;
 

@@ -13,6 +13,7 @@
 mod detail_bodies;
 
 use poem::http::Method;
+use poem::http::header::X_CONTENT_TYPE_OPTIONS;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use seckiller_application::Adapters;
 use seckiller_application::activities::Activities;
@@ -24,6 +25,7 @@ use uuid::Uuid;
 
 use crate::auth::bearer_token;
 use crate::canned_answer::CannedAnswer;
+use crate::no_sniff::NOSNIFF;
 use crate::problem::ApiError;
 use detail_bodies::DetailBodies;
 
@@ -80,7 +82,7 @@ pub(crate) fn purchase_of(req: &Request) -> Option<ActivityId> {
 }
 
 /// The sale a `GET /api/v1/activities/{id}` reads.
-fn detail_of(req: &Request) -> Option<ActivityId> {
+pub(crate) fn detail_of(req: &Request) -> Option<ActivityId> {
     (req.method() == Method::GET)
         .then(|| activity_in(req.uri().path(), ""))
         .flatten()
@@ -115,11 +117,15 @@ impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
             return Ok(answer.response());
         }
         if let Some(activity) = detail_of(&req) {
-            return Ok(match self.activities.get(activity).await {
+            let mut response = match self.activities.get(activity).await {
                 Ok(view) => self.details.answer(view).await,
                 // The API's own mapping, so an unknown id costs one storage read, not two.
                 Err(error) => ApiError::from(error).into_response(),
-            });
+            };
+            response
+                .headers_mut()
+                .insert(X_CONTENT_TYPE_OPTIONS, NOSNIFF);
+            return Ok(response);
         }
         self.inner.call(req).await.map(IntoResponse::into_response)
     }

@@ -10,18 +10,24 @@ mod app;
 mod auth;
 mod body_limit;
 mod canned_answer;
+mod compression;
+mod content_security;
 pub mod contract;
 mod dto;
 mod error_mapping;
 mod flow_control;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 mod hot_answers;
 mod load_shedding;
 mod metrics;
+mod no_sniff;
 mod openapi_document;
 mod order_events;
 mod problem;
 mod problem_catcher;
 mod retry_after;
+mod static_answer;
 mod web;
 
 pub use app::{

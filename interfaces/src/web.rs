@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use poem::http::StatusCode;
-use poem::web::{Data, Html, Json};
+use poem::web::{Data, Json};
 use poem::{IntoResponse, Response, handler};
 use serde_json::{Map, Value, json};
 
@@ -72,8 +72,6 @@ pub(crate) async fn readyz(check: Data<&ReadinessCheck>) -> Response {
         .body(body.to_string())
 }
 
-/// The landing page: what is on sale now, and where the API lives.
-#[handler]
-pub(crate) fn landing_page() -> Html<&'static str> {
-    Html(include_str!("web/index.html"))
-}
+/// The landing page: what is on sale now, and where the API lives. Served as a
+/// [`crate::static_answer::StaticAnswer`] with a policy naming its inline script and style.
+pub(crate) const LANDING_PAGE: &str = include_str!("web/index.html");

@@ -14,6 +14,7 @@ mod contract;
 mod crowd;
 mod flow_control;
 mod health;
+mod http_manners;
 mod lifecycle;
 mod metrics;
 mod products;

@@ -37,7 +37,7 @@ pub(crate) enum PurchaseAccepted {
 const IDEMPOTENCY_NAMESPACE: Uuid = Uuid::from_u128(0x5ec1_11e7_0000_4000_8000_0000_0000_0001);
 
 /// The same buyer and key always name the same purchase, so a retried request cannot buy twice.
-fn purchase_id_for(caller: &Caller, key: &str) -> PurchaseId {
+pub(crate) fn purchase_id_for(caller: &Caller, key: &str) -> PurchaseId {
     PurchaseId::from_uuid(Uuid::new_v5(
         &IDEMPOTENCY_NAMESPACE,
         format!("{}:{key}", caller.user_id).as_bytes(),
