@@ -153,6 +153,16 @@ impl Order {
         self.status == OrderStatus::PendingPayment && now >= self.pay_deadline
     }
 
+    /// Whether this order's stock goes back to the stock gate on release: an expired or
+    /// buyer-cancelled order. An order cancelled with its sale does not (the sale is off), though
+    /// it is still released, so that any charge it took is refunded.
+    pub fn returns_stock_to_gate(&self) -> bool {
+        matches!(
+            self.status,
+            OrderStatus::Cancelled(CancelReason::Expired | CancelReason::ByBuyer)
+        )
+    }
+
     /// The accepted purchase this order was born from, as the stock gate holds it.
     pub fn purchase(&self) -> Purchase {
         Purchase {
@@ -321,6 +331,23 @@ mod tests {
             o.pay(t(3), "ch_1"),
             Err(OrderError::Cancelled(CancelReason::ByBuyer))
         );
+    }
+
+    #[test]
+    fn only_expired_and_withdrawn_orders_return_stock_to_the_gate() {
+        let mut expired = pending(60);
+        expired.expire(t(60)).unwrap();
+        let mut withdrawn = pending(60);
+        withdrawn.cancel_by_buyer(t(1)).unwrap();
+        let mut called_off = pending(60);
+        called_off.cancel_by_admin(t(1)).unwrap();
+        let mut paid = pending(60);
+        paid.pay(t(1), "ch_1").unwrap();
+        assert!(expired.returns_stock_to_gate());
+        assert!(withdrawn.returns_stock_to_gate());
+        assert!(!called_off.returns_stock_to_gate());
+        assert!(!paid.returns_stock_to_gate());
+        assert!(!pending(60).returns_stock_to_gate());
     }
 
     #[test]

@@ -51,7 +51,9 @@ pub use orders::{
     orders_are_found_by_id_purchase_and_buyer,
     paying_at_or_after_the_deadline_is_refused_and_changes_nothing,
     paying_before_the_deadline_sells_the_stock_once,
-    payments_racing_the_sweeper_settle_each_order_once, totals_count_orders_by_where_they_are,
+    payments_racing_the_sweeper_settle_each_order_once,
+    payments_racing_their_sales_cancellation_settle_each_order_once,
+    totals_count_orders_by_where_they_are,
     two_sweepers_expire_every_due_order_exactly_once,
 };
 pub use products::{
