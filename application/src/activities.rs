@@ -131,14 +131,19 @@ impl<A: Adapters> Activities<A> {
                 product: product.price.currency().to_string(),
             });
         }
+        if price.amount_minor() >= product.price.amount_minor() {
+            return Err(CreateActivityError::PriceNotBelowProduct {
+                product_minor: product.price.amount_minor(),
+            });
+        }
         Ok(())
     }
 
     /// Plans a sale of an existing product, as a draft.
     ///
     /// # Errors
-    /// [`CreateActivityError`]: unknown product, a price in another currency than the product's,
-    /// a window already over, or `Unavailable`.
+    /// [`CreateActivityError`]: unknown product, a price in another currency than the product's
+    /// or not below its price, a price of zero, a window already over, or `Unavailable`.
     pub async fn create(
         &self,
         _admin: &Admin,

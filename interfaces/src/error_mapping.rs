@@ -93,6 +93,7 @@ fn rule(e: ActivityError) -> ApiError {
         ActivityError::AlreadyPublished => conflict("already_published", detail),
         ActivityError::Cancelled => conflict("activity_cancelled", detail),
         ActivityError::Ended => conflict("ended", detail),
+        ActivityError::FreeSale => ApiError::invalid("sale_price.amount_minor", detail),
     }
 }
 
@@ -100,6 +101,13 @@ fn currency_mismatch(product: &str) -> ApiError {
     ApiError::invalid(
         "sale_price.currency",
         format!("must be the product's currency ({product})"),
+    )
+}
+
+fn price_not_below_product(product_minor: i64) -> ApiError {
+    ApiError::invalid(
+        "sale_price.amount_minor",
+        format!("must be below the product's price ({product_minor} minor units)"),
     )
 }
 
@@ -112,6 +120,9 @@ impl From<CreateActivityError> for ApiError {
         match e {
             CreateActivityError::ProductNotFound => unknown_product(),
             CreateActivityError::CurrencyMismatch { product } => currency_mismatch(&product),
+            CreateActivityError::PriceNotBelowProduct { product_minor } => {
+                price_not_below_product(product_minor)
+            }
             CreateActivityError::Rule(r) => rule(r),
             CreateActivityError::Unavailable(u) => ApiError::unavailable(u),
         }
@@ -124,6 +135,9 @@ impl From<ChangeActivityError> for ApiError {
             ChangeActivityError::NotFound => not_found("activity"),
             ChangeActivityError::ProductNotFound => unknown_product(),
             ChangeActivityError::CurrencyMismatch { product } => currency_mismatch(&product),
+            ChangeActivityError::PriceNotBelowProduct { product_minor } => {
+                price_not_below_product(product_minor)
+            }
             ChangeActivityError::Rule(r) => rule(r),
             ChangeActivityError::Conflict => conflict(
                 "edit_conflict",

@@ -272,14 +272,24 @@ async fn the_outbox_refunds_a_charge_left_behind_by_a_cancelled_sale() {
     let gate_before = sale.adapters.gate.available(sale.activity).await.unwrap();
     let report = sale.returns.release_pending(10).await.unwrap();
     assert_eq!((report.released, report.refunded), (1, 1));
-    assert_eq!(report.returned_to_gate, 0, "a called-off sale takes nothing back");
+    assert_eq!(
+        report.returned_to_gate, 0,
+        "a called-off sale takes nothing back"
+    );
     assert!(report.restocked.is_empty());
     assert!(sale.adapters.payments.is_refunded(order.id));
     assert_eq!(
         sale.adapters.gate.available(sale.activity).await.unwrap(),
         gate_before
     );
-    assert!(sale.adapters.orders().unreleased(10).await.unwrap().is_empty());
+    assert!(
+        sale.adapters
+            .orders()
+            .unreleased(10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// A hundred sales, each with one order its buyer pays while an admin calls the sale off, all at
@@ -310,7 +320,13 @@ async fn a_hundred_payments_racing_their_sales_cancellation_each_have_one_outcom
     for ((pay, cancel), (sale, _, order)) in races.into_iter().zip(&pairs) {
         let paid_answer = pay.await.unwrap();
         cancel.await.unwrap().unwrap();
-        let stored = sale.adapters.orders().by_id(order.id).await.unwrap().unwrap();
+        let stored = sale
+            .adapters
+            .orders()
+            .by_id(order.id)
+            .await
+            .unwrap()
+            .unwrap();
         match paid_answer {
             Ok(answer) => {
                 paid += 1;
@@ -320,10 +336,7 @@ async fn a_hundred_payments_racing_their_sales_cancellation_each_have_one_outcom
             }
             Err(e) => {
                 assert_eq!(e, PayError::Cancelled);
-                assert_eq!(
-                    stored.status,
-                    OrderStatus::Cancelled(CancelReason::ByAdmin)
-                );
+                assert_eq!(stored.status, OrderStatus::Cancelled(CancelReason::ByAdmin));
                 assert_eq!(ledger(&*sale.adapters, sale.activity).await, (1, 0, 0));
             }
         }
@@ -331,7 +344,13 @@ async fn a_hundred_payments_racing_their_sales_cancellation_each_have_one_outcom
     first.returns.release_pending(1_000).await.unwrap();
     let payments = &first.adapters.payments;
     for (_, _, order) in &pairs {
-        let stored = first.adapters.orders().by_id(order.id).await.unwrap().unwrap();
+        let stored = first
+            .adapters
+            .orders()
+            .by_id(order.id)
+            .await
+            .unwrap()
+            .unwrap();
         if stored.status != OrderStatus::Paid && payments.is_charged(order.id) {
             assert!(
                 payments.is_refunded(order.id),
@@ -340,5 +359,13 @@ async fn a_hundred_payments_racing_their_sales_cancellation_each_have_one_outcom
         }
     }
     assert_eq!(payments.charges() - payments.refunds(), paid);
-    assert!(first.adapters.orders().unreleased(1_000).await.unwrap().is_empty());
+    assert!(
+        first
+            .adapters
+            .orders()
+            .unreleased(1_000)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -53,8 +53,7 @@ pub use orders::{
     paying_before_the_deadline_sells_the_stock_once,
     payments_racing_the_sweeper_settle_each_order_once,
     payments_racing_their_sales_cancellation_settle_each_order_once,
-    totals_count_orders_by_where_they_are,
-    two_sweepers_expire_every_due_order_exactly_once,
+    totals_count_orders_by_where_they_are, two_sweepers_expire_every_due_order_exactly_once,
 };
 pub use products::{
     a_product_round_trips_and_updates, products_are_counted,

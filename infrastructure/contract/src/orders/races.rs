@@ -199,7 +199,9 @@ pub async fn payments_racing_their_sales_cancellation_settle_each_order_once<S, 
         let [paying, bystander] = [1, 2].map(|q| an_order(sale.activity.id, buyer, q, created));
         record_new(store, &[paying.clone(), bystander.clone()]).await;
         let mut cancelled = sale.activity.clone();
-        cancelled.cancel(at).expect("a planned sale can be called off");
+        cancelled
+            .cancel(at)
+            .expect("a planned sale can be called off");
         sales.push((sale, cancelled, paying, bystander));
     }
     let orders = store.orders();

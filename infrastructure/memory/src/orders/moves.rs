@@ -101,7 +101,6 @@ impl MemoryOrderRepository {
             Destination::Available,
         )
     }
-
 }
 
 fn move_one(
