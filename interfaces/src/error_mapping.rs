@@ -76,6 +76,7 @@ impl From<ProductError> for ApiError {
     fn from(e: ProductError) -> Self {
         match e {
             ProductError::NotFound => not_found("product"),
+            ProductError::OnSale(detail) => conflict("product_on_sale", detail),
             ProductError::Unavailable(u) => ApiError::unavailable(u),
         }
     }

@@ -66,6 +66,14 @@ impl<R: ActivityRepository> ActivityRepository for Guarded<R> {
         self.read(self.inner.by_id(id)).await
     }
 
+    async fn live_sales_of(
+        &self,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Activity>, StorageError> {
+        self.read(self.inner.live_sales_of(product, now)).await
+    }
+
     async fn list(
         &self,
         include_drafts: bool,

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
     UpdateActivityError, UserRepository,
@@ -92,6 +93,23 @@ impl ActivityRepository for MemoryActivityRepository {
 
     async fn by_id(&self, id: ActivityId) -> Result<Option<ActivityRecord>, StorageError> {
         Ok(lock(&self.0).get(&id).cloned())
+    }
+
+    async fn live_sales_of(
+        &self,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Activity>, StorageError> {
+        Ok(lock(&self.0)
+            .values()
+            .map(|r| &r.activity)
+            .filter(|a| {
+                a.product_id == product
+                    && a.state == ActivityState::Published
+                    && !a.window.has_ended(now)
+            })
+            .cloned()
+            .collect())
     }
 
     async fn list(

@@ -3,6 +3,7 @@
 
 mod rows;
 
+use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
@@ -11,10 +12,10 @@ use sea_orm::{
 use seckiller_domain::ports::{
     ActivityRecord, ActivityRepository, StorageError, UpdateActivityError,
 };
-use seckiller_domain::{Activity, ActivityId, ActivityState};
+use seckiller_domain::{Activity, ActivityId, ActivityState, ProductId};
 
 use crate::database::Database;
-use crate::entities::{activity, stock_ledger};
+use crate::entities::{activity, stock_ledger, stored};
 use crate::error::{corrupt, storage};
 use rows::{activity_row, ledger_row, to_record};
 
@@ -66,6 +67,24 @@ impl ActivityRepository for SeaActivityRepository {
             .map_err(storage)?;
         row.map(|(activity, ledger)| to_record(activity, ledger))
             .transpose()
+    }
+
+    async fn live_sales_of(
+        &self,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Activity>, StorageError> {
+        let rows = activity::Entity::find()
+            .filter(activity::Column::ProductId.eq(product.as_uuid()))
+            .filter(activity::Column::State.eq(ActivityState::Published.as_str()))
+            .filter(activity::Column::EndsAt.gt(stored(now)))
+            .find_also_related(stock_ledger::Entity)
+            .all(self.db.connection())
+            .await
+            .map_err(storage)?;
+        rows.into_iter()
+            .map(|(activity, ledger)| to_record(activity, ledger).map(|r| r.activity))
+            .collect()
     }
 
     async fn list(
