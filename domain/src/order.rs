@@ -99,8 +99,10 @@ pub struct Order {
     pub paid_at: Option<DateTime<Utc>>,
     /// The payment provider's reference for the charge that paid it.
     pub payment_ref: Option<String>,
-    /// When it was cancelled.
+    /// When it was cancelled by its buyer or with its sale (never set by expiry).
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it expired unpaid (the sweeper's claim, at or after its deadline).
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 impl Order {
@@ -124,6 +126,7 @@ impl Order {
             paid_at: None,
             payment_ref: None,
             cancelled_at: None,
+            expired_at: None,
         }
     }
 
@@ -201,7 +204,9 @@ impl Order {
         if now < self.pay_deadline {
             return Err(OrderError::NotDue);
         }
-        self.cancel(CancelReason::Expired, now)
+        self.status = OrderStatus::Cancelled(CancelReason::Expired);
+        self.expired_at = Some(now);
+        Ok(())
     }
 
     fn cancel(&mut self, reason: CancelReason, now: DateTime<Utc>) -> Result<(), OrderError> {
@@ -299,6 +304,7 @@ mod tests {
         assert_eq!(o.expire(t(59)), Err(OrderError::NotDue));
         o.expire(t(60)).unwrap();
         assert_eq!(o.status, OrderStatus::Cancelled(CancelReason::Expired));
+        assert_eq!((o.expired_at, o.cancelled_at), (Some(t(60)), None));
         assert_eq!(
             o.pay(t(61), "ch_1"),
             Err(OrderError::Cancelled(CancelReason::Expired))
@@ -318,7 +324,7 @@ mod tests {
     fn a_cancelled_order_stays_cancelled() {
         let mut o = pending(60);
         o.cancel_by_buyer(t(1)).unwrap();
-        assert_eq!(o.cancelled_at, Some(t(1)));
+        assert_eq!((o.cancelled_at, o.expired_at), (Some(t(1)), None));
         assert_eq!(
             o.cancel_by_admin(t(2)),
             Err(OrderError::Cancelled(CancelReason::ByBuyer))

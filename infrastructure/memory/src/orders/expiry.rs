@@ -87,7 +87,7 @@ impl MemoryOrderRepository {
             .filter(|o| awaits_release(o) && !books.released.contains(&o.id))
             .cloned()
             .collect();
-        owed.sort_by_key(|o| (o.cancelled_at, o.id));
+        owed.sort_by_key(|o| (o.cancelled_at.or(o.expired_at), o.id));
         owed.truncate(limit as usize);
         owed
     }

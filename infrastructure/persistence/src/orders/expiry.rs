@@ -11,10 +11,10 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, Func, LockBehavior, LockType, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Order as SortOrder,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
 use seckiller_domain::ports::{StorageError, UpdateActivityError};
 use seckiller_domain::{Activity, ActivityId, CancelReason, Order, OrderId, OrderStatus};
@@ -72,7 +72,7 @@ pub(super) async fn expire_due(
             order::Column::Status,
             status(OrderStatus::Cancelled(CancelReason::Expired)),
         )
-        .col_expr(order::Column::CancelledAt, Expr::value(now))
+        .col_expr(order::Column::ExpiredAt, Expr::value(now))
         .filter(order::Column::Id.is_in(claimed))
         .filter(order::Column::Status.eq(pending()))
         .exec_with_returning(&transaction)
@@ -178,7 +178,16 @@ async fn release_held(
     Ok(())
 }
 
-/// Up to `limit` cancelled or expired orders not yet released, oldest cancellation first.
+/// When an order was cancelled or expired, whichever it was.
+fn ended_at() -> SimpleExpr {
+    Func::coalesce([
+        Expr::col(order::Column::CancelledAt),
+        Expr::col(order::Column::ExpiredAt),
+    ])
+    .into()
+}
+
+/// Up to `limit` cancelled or expired orders not yet released, the longest ended first.
 pub(super) async fn unreleased(
     connection: &DatabaseConnection,
     limit: u32,
@@ -186,7 +195,7 @@ pub(super) async fn unreleased(
     let rows = order::Entity::find()
         .filter(order::Column::Status.is_in(AWAITING_RELEASE.map(|s| s.as_str())))
         .filter(order::Column::ReleasedAt.is_null())
-        .order_by_asc(order::Column::CancelledAt)
+        .order_by(ended_at(), SortOrder::Asc)
         .order_by_asc(order::Column::Id)
         .limit(u64::from(limit))
         .all(connection)

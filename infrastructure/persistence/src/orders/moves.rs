@@ -106,16 +106,18 @@ pub(super) async fn cancel(
     now: DateTime<Utc>,
 ) -> Result<MoveOutcome, StorageError> {
     let now = stored(now);
-    let mut update = pending(id)
-        .col_expr(
-            order::Column::Status,
-            status(OrderStatus::Cancelled(reason)),
-        )
-        .col_expr(order::Column::CancelledAt, Expr::value(now));
-    match reason {
-        CancelReason::Expired => update = update.filter(order::Column::PayDeadline.lte(now)),
-        CancelReason::ByBuyer | CancelReason::ByAdmin => {}
-    }
+    let update = pending(id).col_expr(
+        order::Column::Status,
+        status(OrderStatus::Cancelled(reason)),
+    );
+    let update = match reason {
+        CancelReason::Expired => update
+            .col_expr(order::Column::ExpiredAt, Expr::value(now))
+            .filter(order::Column::PayDeadline.lte(now)),
+        CancelReason::ByBuyer | CancelReason::ByAdmin => {
+            update.col_expr(order::Column::CancelledAt, Expr::value(now))
+        }
+    };
     let transaction = begin_write(connection).await?;
     apply(transaction, id, update, Destination::Available).await
 }

@@ -34,6 +34,7 @@ pub(super) fn to_order(row: order::Model) -> Result<Order, StorageError> {
         paid_at: row.paid_at,
         payment_ref: row.payment_ref,
         cancelled_at: row.cancelled_at,
+        expired_at: row.expired_at,
     })
 }
 
