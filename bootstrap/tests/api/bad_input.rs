@@ -510,7 +510,10 @@ async fn the_document_states_the_rules_of_each_field() {
     let doc = openapi(&app).await;
     let schemas = &doc["components"]["schemas"];
     let field = |schema: &str, property: &str| schemas[schema]["properties"][property].clone();
-    let currencies = field("Money", "currency")["pattern"].as_str().unwrap().to_owned();
+    let currencies = field("Money", "currency")["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(currencies.starts_with("^(AED|") && currencies.ends_with("|ZWG)$"));
     assert!(currencies.contains("|USD|") && !currencies.contains("XXX"));
     assert!(field("BulkBuyersRequest", "count")["minimum"] == 1.0);
