@@ -95,9 +95,12 @@ curl -fsS "$BASE/readyz" >/dev/null
 #   off, or not open yet (the stateful phase cancels the demo sale); the same kind of answer as the
 #   409 (sold out, limit reached) that Schemathesis already takes.
 # - 422 for createActivity and editActivity only: a sale's window must lie in the future and end
-#   after it starts, its product must exist and its price be in the product's currency. Those
+#   after it starts, its product must exist and its price be in the product's currency, above
+#   zero and below the product's price. Those
 #   relate fields to each other, to the clock and to the catalogue; every rule of a single field
-#   is in the document, so any other 422 still fails.
+#   is in the document (currencies included, as the list of accepted codes), so any other 422
+#   still fails. A product edit changing the currency of a product on sale, or lowering its price
+#   to the sale's, answers 409 `product_on_sale`, which is already taken as acceptance.
 #
 # The stateful phase runs more and longer scenarios than the others run examples: the journey
 # the links describe (product → sale → publication → purchase token → purchase → its order →

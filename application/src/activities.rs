@@ -131,14 +131,19 @@ impl<A: Adapters> Activities<A> {
                 product: product.price.currency().to_string(),
             });
         }
+        if price.amount_minor() >= product.price.amount_minor() {
+            return Err(CreateActivityError::PriceNotBelowProduct {
+                product_minor: product.price.amount_minor(),
+            });
+        }
         Ok(())
     }
 
     /// Plans a sale of an existing product, as a draft.
     ///
     /// # Errors
-    /// [`CreateActivityError`]: unknown product, a price in another currency than the product's,
-    /// a window already over, or `Unavailable`.
+    /// [`CreateActivityError`]: unknown product, a price in another currency than the product's
+    /// or not below its price, a price of zero, a window already over, or `Unavailable`.
     pub async fn create(
         &self,
         _admin: &Admin,
@@ -225,7 +230,10 @@ impl<A: Adapters> Activities<A> {
         Ok(self.view(record))
     }
 
-    /// Calls a sale off.
+    /// Calls a sale off, and its unpaid orders with it, in one step of storage: once it is
+    /// stored no order of the sale can be paid (a payment that commits first stays paid), and
+    /// orders still arriving from the queue are cancelled when someone tries to pay them, or
+    /// expire. Charges that lost the race are refunded through the release outbox.
     ///
     /// # Errors
     /// As for [`Activities::edit`].
@@ -234,24 +242,28 @@ impl<A: Adapters> Activities<A> {
         _admin: &Admin,
         id: ActivityId,
     ) -> Result<ActivityView, ChangeActivityError> {
-        let record = self
-            .change(id, |activity, _, now| activity.cancel(now), None)
-            .await?;
-        // Unpaid orders go with the sale. Should this fail, or orders still arrive from the
-        // queue, payment refuses them (the sale is cancelled) and they expire in due course.
-        let orders = self.adapters.orders();
-        match orders
-            .cancel_pending_of_activity(id, self.adapters.clock().now())
+        let a = &self.adapters;
+        let mut record = a
+            .activities()
+            .by_id(id)
+            .await?
+            .ok_or(ChangeActivityError::NotFound)?;
+        let expected_version = record.activity.version;
+        let now = a.clock().now();
+        record.activity.cancel(now)?;
+        match a
+            .orders()
+            .cancel_sale(&record.activity, expected_version, now)
             .await
         {
-            Ok(n) => {
-                tracing::info!(activity = %id, orders = n, "sale cancelled with its unpaid orders")
+            Ok(orders) => {
+                self.records.remove(&id);
+                tracing::info!(activity = %id, orders, "sale cancelled with its unpaid orders");
+                Ok(self.view(record))
             }
-            Err(e) => {
-                tracing::warn!(activity = %id, error = %e, "unpaid orders of a cancelled sale left to expire")
-            }
+            Err(UpdateActivityError::Conflict) => Err(ChangeActivityError::Conflict),
+            Err(UpdateActivityError::Storage(e)) => Err(e.into()),
         }
-        Ok(self.view(record))
     }
 
     async fn change(

@@ -10,7 +10,7 @@ use crate::accounts::{
     BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
 };
 use crate::activities::{ChangeActivityError, CreateActivityError, GetActivityError};
-use crate::catalog::ProductError;
+use crate::catalog::{ProductError, ProductQueryError};
 use crate::order_actions::{CancelOrderError, PayError};
 use crate::orders::OrderQueryError;
 use crate::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -49,6 +49,7 @@ every_variant!(Unavailable {
 
 every_variant!(ActivityError {
     Self::WindowInPast => [Self::WindowInPast],
+    Self::FreeSale => [Self::FreeSale],
     Self::EndBeforeStart => [Self::EndBeforeStart],
     Self::BadPaymentWindow { .. } => [Self::BadPaymentWindow { min: 60, max: 86_400 }],
     Self::AlreadyStarted => [Self::AlreadyStarted],
@@ -86,14 +87,21 @@ every_variant!(BulkBuyersError {
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
 });
 
+every_variant!(ProductQueryError {
+    Self::NotFound => [Self::NotFound],
+    Self::Unavailable(_) => [Self::Unavailable(unavailable())],
+});
+
 every_variant!(ProductError {
     Self::NotFound => [Self::NotFound],
+    Self::OnSale(_) => [Self::OnSale("the product is on sale".to_owned())],
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
 });
 
 every_variant!(CreateActivityError {
     Self::ProductNotFound => [Self::ProductNotFound],
     Self::CurrencyMismatch { .. } => [Self::CurrencyMismatch { product: "USD".to_owned() }],
+    Self::PriceNotBelowProduct { .. } => [Self::PriceNotBelowProduct { product_minor: 1_000 }],
     Self::Rule(_) => ActivityError::every_variant().into_iter().map(Self::Rule),
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
 });
@@ -102,6 +110,7 @@ every_variant!(ChangeActivityError {
     Self::NotFound => [Self::NotFound],
     Self::ProductNotFound => [Self::ProductNotFound],
     Self::CurrencyMismatch { .. } => [Self::CurrencyMismatch { product: "USD".to_owned() }],
+    Self::PriceNotBelowProduct { .. } => [Self::PriceNotBelowProduct { product_minor: 1_000 }],
     Self::Rule(_) => ActivityError::every_variant().into_iter().map(Self::Rule),
     Self::Conflict => [Self::Conflict],
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
@@ -169,9 +178,10 @@ mod tests {
     fn nested_rules_are_expanded_into_each_of_theirs() {
         let rules = ActivityError::every_variant().len();
         let create = CreateActivityError::every_variant();
-        assert_eq!(create.len(), rules + 3);
+        // Every rule, and one example of each of the four other variants.
+        assert_eq!(create.len(), rules + 4);
         let kinds: HashSet<_> = create.iter().map(discriminant).collect();
-        assert_eq!(kinds.len(), 4);
+        assert_eq!(kinds.len(), 5);
     }
 
     #[test]

@@ -1,9 +1,10 @@
 //! What a buyer does with an order: pay it or withdraw from it.
 //!
 //! Paying charges first, then asks the database to move the order with ONE conditional update
-//! (pending and before its deadline). If the sweeper expired the order meanwhile, the update
-//! refuses, the charge is refunded, and the buyer hears "expired": an order ends paid or expired,
-//! never both, and its stock is counted once.
+//! (pending, before its deadline, its sale not cancelled). If the sweeper expired the order or
+//! the sale was called off meanwhile, the update refuses, the charge is refunded, and the buyer
+//! hears "expired" or "cancelled": an order ends paid or not, never both, and its stock is
+//! counted once.
 
 mod errors;
 
@@ -94,15 +95,17 @@ impl<A: Adapters> OrderActions<A> {
         }
     }
 
-    /// Orders of a called-off sale are not paid, even if they reached the database after the
-    /// sale's own cancellation swept its pending orders.
+    /// An early answer for an order of a called-off sale, so nobody is charged for it. It only
+    /// saves a charge: the decision is storage's, in the payment's own transaction (see
+    /// [`OrderRepository::pay`]), so a cancellation committing after this read still wins.
     async fn sale_cancelled(&self, order: &Order) -> Result<bool, Unavailable> {
         let record = self.adapters.activities().by_id(order.activity_id).await?;
         Ok(record.is_some_and(|r| r.activity.state == ActivityState::Cancelled))
     }
 
-    /// The answer for an order that can no longer be paid. A charge that lost the race is
-    /// refunded now (the order's release refunds it again if this fails, at most once).
+    /// The answer for an order that can no longer be paid. A charge that lost the race (to the
+    /// sweeper, the buyer's own cancellation, or the sale's) is refunded now; should that fail,
+    /// the order's release from the outbox refunds it (refunds are idempotent per order).
     async fn refused(&self, order: &Order) -> PayError {
         if let Err(e) = self.adapters.payments().refund(order.id).await {
             tracing::warn!(order = %order.id, error = %e, "refund postponed to the order's release");

@@ -1,5 +1,6 @@
-//! Returning the stock of cancelled and expired orders to the gate. The database move (held →
-//! available) happens first, in the transaction that cancels the order; the gate call follows.
+//! Returning the stock of cancelled and expired orders to the gate, and refunding any charge
+//! they took. The database move (held → available) happens first, in the transaction that
+//! cancels the order; the gate and refund calls follow.
 //! Orders whose stock is not yet back in the gate stay listed as unreleased (an outbox), so a node
 //! that dies between the two steps loses nothing: any node picks them up on its next pass. Giving
 //! back and refunding are both idempotent per order, so doing it twice is harmless.
@@ -111,7 +112,13 @@ impl<A: Adapters> StockReturns<A> {
 
     async fn release_one(&self, order: &Order) -> Result<(bool, bool), Unavailable> {
         let a = &self.adapters;
-        let returned = a.gate().give_back(&order.purchase()).await?;
+        // An order cancelled with its sale gives nothing back (the sale is off); it is
+        // released only to refund a charge a payment that lost the race may have taken.
+        let returned = if order.returns_stock_to_gate() {
+            a.gate().give_back(&order.purchase()).await?
+        } else {
+            false
+        };
         let refunded = a
             .payments()
             .refund(order.id)

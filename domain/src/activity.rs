@@ -45,6 +45,9 @@ pub enum ActivityError {
     /// Cancelled activities are final.
     #[error("the activity is cancelled")]
     Cancelled,
+    /// The sale price is zero: a flash sale sells, it does not give away.
+    #[error("the sale price must be above zero")]
+    FreeSale,
     /// The sale is over.
     #[error("the sale has ended")]
     Ended,
@@ -184,7 +187,8 @@ impl Activity {
     /// Plans a new sale as a draft.
     ///
     /// # Errors
-    /// [`ActivityError::WindowInPast`] when the window has already ended.
+    /// [`ActivityError::WindowInPast`] when the window has already ended,
+    /// [`ActivityError::FreeSale`] when the sale price is zero.
     pub fn plan(
         id: ActivityId,
         new: NewActivity,
@@ -192,6 +196,9 @@ impl Activity {
     ) -> Result<Self, ActivityError> {
         if new.window.has_ended(now) {
             return Err(ActivityError::WindowInPast);
+        }
+        if new.sale_price.amount_minor() == 0 {
+            return Err(ActivityError::FreeSale);
         }
         Ok(Self {
             id,
@@ -214,8 +221,8 @@ impl Activity {
     ///
     /// # Errors
     /// [`ActivityError::Cancelled`], [`ActivityError::AlreadyStarted`],
-    /// [`ActivityError::EndBeforeStart`], or [`ActivityError::WindowInPast`] when the new window
-    /// has already ended.
+    /// [`ActivityError::EndBeforeStart`], [`ActivityError::FreeSale`] for a price of zero, or
+    /// [`ActivityError::WindowInPast`] when the new window has already ended.
     pub fn edit(
         &mut self,
         changes: ActivityChanges,
@@ -227,6 +234,9 @@ impl Activity {
                 return Err(ActivityError::AlreadyStarted);
             }
             ActivityState::Published | ActivityState::Draft => {}
+        }
+        if changes.sale_price.is_some_and(|p| p.amount_minor() == 0) {
+            return Err(ActivityError::FreeSale);
         }
         let window = SaleWindow::new(
             changes.starts_at.unwrap_or(self.window.starts_at()),

@@ -5,6 +5,8 @@ use std::fmt;
 
 use crate::quantity::Quantity;
 
+mod iso4217;
+
 /// The largest amount a single price may carry, in minor units. Prices above it are refused so
 /// that price × quantity can never overflow.
 pub const MAX_AMOUNT_MINOR: i64 = 1_000_000_000_000;
@@ -18,8 +20,8 @@ pub enum MoneyError {
     /// The amount is above [`MAX_AMOUNT_MINOR`].
     #[error("amount must be at most {MAX_AMOUNT_MINOR} minor units")]
     TooLarge,
-    /// A currency is three upper-case ASCII letters (ISO 4217).
-    #[error("currency must be a three-letter ISO 4217 code such as USD")]
+    /// A currency is the ISO 4217 code of a currency in circulation.
+    #[error("currency must be the ISO 4217 code of a currency in circulation, such as USD")]
     BadCurrency,
 }
 
@@ -28,16 +30,34 @@ pub enum MoneyError {
 pub struct Currency([u8; 3]);
 
 impl Currency {
-    /// Parses a code like `USD`.
+    /// Parses a new code like `USD`: only currencies in circulation (see
+    /// [`Currency::ACCEPTED`]); not `XXX`, `XTS`, metals or fund units.
+    ///
+    /// # Errors
+    /// [`MoneyError::BadCurrency`] for any other text.
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        if iso4217::is_active(code) {
+            Self::from_stored(code)
+        } else {
+            Err(MoneyError::BadCurrency)
+        }
+    }
+
+    /// Reads a code stored or sent before the list of accepted codes was enforced: any three
+    /// upper-case ASCII letters, so an old product, sale, order or queued purchase stays
+    /// readable. Never for new input.
     ///
     /// # Errors
     /// [`MoneyError::BadCurrency`] unless the code is exactly three upper-case ASCII letters.
-    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+    pub fn from_stored(code: &str) -> Result<Self, MoneyError> {
         match code.as_bytes() {
             [a, b, c] if [a, b, c].iter().all(|x| x.is_ascii_uppercase()) => Ok(Self([*a, *b, *c])),
             _ => Err(MoneyError::BadCurrency),
         }
     }
+
+    /// Every code [`Currency::parse`] accepts, in ascending order.
+    pub const ACCEPTED: &'static [&'static str] = &iso4217::ACTIVE;
 
     /// The code as text.
     pub fn as_str(&self) -> &str {
@@ -108,7 +128,38 @@ mod tests {
         assert_eq!(usd().as_str(), "USD");
         for bad in ["usd", "US", "USDT", "U$D", ""] {
             assert_eq!(Currency::parse(bad), Err(MoneyError::BadCurrency), "{bad}");
+            assert_eq!(
+                Currency::from_stored(bad),
+                Err(MoneyError::BadCurrency),
+                "{bad}"
+            );
         }
+    }
+
+    #[test]
+    fn only_currencies_in_circulation_are_accepted() {
+        for good in [
+            "EUR", "JPY", "CHF", "XAF", "XOF", "XCD", "XPF", "ZWG", "VES",
+        ] {
+            assert_eq!(
+                Currency::parse(good).map(|c| c.to_string()),
+                Ok(good.to_owned())
+            );
+        }
+        for bad in [
+            "XXX", "XTS", "XAU", "XAG", "XDR", "XBA", "ABC", "USN", "CLF", "HRK", "ZZZ",
+        ] {
+            assert_eq!(Currency::parse(bad), Err(MoneyError::BadCurrency), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_code_stored_before_the_list_is_still_read() {
+        assert_eq!(
+            Currency::from_stored("XXX").map(|c| c.to_string()),
+            Ok("XXX".to_owned())
+        );
+        assert!(Currency::ACCEPTED.contains(&"USD"));
     }
 
     #[test]

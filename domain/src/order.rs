@@ -99,8 +99,10 @@ pub struct Order {
     pub paid_at: Option<DateTime<Utc>>,
     /// The payment provider's reference for the charge that paid it.
     pub payment_ref: Option<String>,
-    /// When it was cancelled.
+    /// When it was cancelled by its buyer or with its sale (never set by expiry).
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it expired unpaid (the sweeper's claim, at or after its deadline).
+    pub expired_at: Option<DateTime<Utc>>,
 }
 
 impl Order {
@@ -124,6 +126,7 @@ impl Order {
             paid_at: None,
             payment_ref: None,
             cancelled_at: None,
+            expired_at: None,
         }
     }
 
@@ -151,6 +154,16 @@ impl Order {
     /// Whether the order is unpaid and can no longer be paid: the sweeper's claim.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.status == OrderStatus::PendingPayment && now >= self.pay_deadline
+    }
+
+    /// Whether this order's stock goes back to the stock gate on release: an expired or
+    /// buyer-cancelled order. An order cancelled with its sale does not (the sale is off), though
+    /// it is still released, so that any charge it took is refunded.
+    pub fn returns_stock_to_gate(&self) -> bool {
+        matches!(
+            self.status,
+            OrderStatus::Cancelled(CancelReason::Expired | CancelReason::ByBuyer)
+        )
     }
 
     /// The accepted purchase this order was born from, as the stock gate holds it.
@@ -191,7 +204,9 @@ impl Order {
         if now < self.pay_deadline {
             return Err(OrderError::NotDue);
         }
-        self.cancel(CancelReason::Expired, now)
+        self.status = OrderStatus::Cancelled(CancelReason::Expired);
+        self.expired_at = Some(now);
+        Ok(())
     }
 
     fn cancel(&mut self, reason: CancelReason, now: DateTime<Utc>) -> Result<(), OrderError> {
@@ -289,6 +304,7 @@ mod tests {
         assert_eq!(o.expire(t(59)), Err(OrderError::NotDue));
         o.expire(t(60)).unwrap();
         assert_eq!(o.status, OrderStatus::Cancelled(CancelReason::Expired));
+        assert_eq!((o.expired_at, o.cancelled_at), (Some(t(60)), None));
         assert_eq!(
             o.pay(t(61), "ch_1"),
             Err(OrderError::Cancelled(CancelReason::Expired))
@@ -308,7 +324,7 @@ mod tests {
     fn a_cancelled_order_stays_cancelled() {
         let mut o = pending(60);
         o.cancel_by_buyer(t(1)).unwrap();
-        assert_eq!(o.cancelled_at, Some(t(1)));
+        assert_eq!((o.cancelled_at, o.expired_at), (Some(t(1)), None));
         assert_eq!(
             o.cancel_by_admin(t(2)),
             Err(OrderError::Cancelled(CancelReason::ByBuyer))
@@ -321,6 +337,23 @@ mod tests {
             o.pay(t(3), "ch_1"),
             Err(OrderError::Cancelled(CancelReason::ByBuyer))
         );
+    }
+
+    #[test]
+    fn only_expired_and_withdrawn_orders_return_stock_to_the_gate() {
+        let mut expired = pending(60);
+        expired.expire(t(60)).unwrap();
+        let mut withdrawn = pending(60);
+        withdrawn.cancel_by_buyer(t(1)).unwrap();
+        let mut called_off = pending(60);
+        called_off.cancel_by_admin(t(1)).unwrap();
+        let mut paid = pending(60);
+        paid.pay(t(1), "ch_1").unwrap();
+        assert!(expired.returns_stock_to_gate());
+        assert!(withdrawn.returns_stock_to_gate());
+        assert!(!called_off.returns_stock_to_gate());
+        assert!(!paid.returns_stock_to_gate());
+        assert!(!pending(60).returns_stock_to_gate());
     }
 
     #[test]

@@ -17,7 +17,7 @@ use seckiller_application::accounts::{
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
-use seckiller_application::catalog::ProductError;
+use seckiller_application::catalog::{ProductError, ProductQueryError};
 use seckiller_application::order_actions::{CancelOrderError, PayError};
 use seckiller_application::orders::OrderQueryError;
 use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -130,7 +130,7 @@ pub fn operations() -> Vec<(&'static str, Responses)> {
         op::<RefreshError>("refreshSession", &[Body]),
         op::<SignOutError>("signOut", &[SignedIn]),
         op::<MeError>("me", &[SignedIn]),
-        op::<ProductError>("getProduct", &[Params]),
+        op::<ProductQueryError>("getProduct", &[Params]),
         op::<Unavailable>("createProduct", &[Admin, Body, Rules]),
         op::<ProductError>("editProduct", &[Admin, Params, Body, Rules]),
         op::<Unavailable>("listActivities", &[Params]),

@@ -9,7 +9,7 @@ use seckiller_application::accounts::{
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
-use seckiller_application::catalog::ProductError;
+use seckiller_application::catalog::{ProductError, ProductQueryError};
 use seckiller_application::order_actions::{CancelOrderError, PayError};
 use seckiller_application::orders::OrderQueryError;
 use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -102,10 +102,20 @@ impl From<MeError> for ApiError {
     }
 }
 
+impl From<ProductQueryError> for ApiError {
+    fn from(e: ProductQueryError) -> Self {
+        match e {
+            ProductQueryError::NotFound => not_found("product"),
+            ProductQueryError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
 impl From<ProductError> for ApiError {
     fn from(e: ProductError) -> Self {
         match e {
             ProductError::NotFound => not_found("product"),
+            ProductError::OnSale(detail) => conflict("product_on_sale", detail),
             ProductError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
@@ -123,6 +133,7 @@ fn rule(e: ActivityError) -> ApiError {
         ActivityError::AlreadyPublished => conflict("already_published", detail),
         ActivityError::Cancelled => conflict("activity_cancelled", detail),
         ActivityError::Ended => conflict("ended", detail),
+        ActivityError::FreeSale => ApiError::invalid("sale_price.amount_minor", detail),
     }
 }
 
@@ -130,6 +141,13 @@ fn currency_mismatch(product: &str) -> ApiError {
     ApiError::invalid(
         "sale_price.currency",
         format!("must be the product's currency ({product})"),
+    )
+}
+
+fn price_not_below_product(product_minor: i64) -> ApiError {
+    ApiError::invalid(
+        "sale_price.amount_minor",
+        format!("must be below the product's price ({product_minor} minor units)"),
     )
 }
 
@@ -142,6 +160,9 @@ impl From<CreateActivityError> for ApiError {
         match e {
             CreateActivityError::ProductNotFound => unknown_product(),
             CreateActivityError::CurrencyMismatch { product } => currency_mismatch(&product),
+            CreateActivityError::PriceNotBelowProduct { product_minor } => {
+                price_not_below_product(product_minor)
+            }
             CreateActivityError::Rule(r) => rule(r),
             CreateActivityError::Unavailable(u) => ApiError::unavailable(u),
         }
@@ -154,6 +175,9 @@ impl From<ChangeActivityError> for ApiError {
             ChangeActivityError::NotFound => not_found("activity"),
             ChangeActivityError::ProductNotFound => unknown_product(),
             ChangeActivityError::CurrencyMismatch { product } => currency_mismatch(&product),
+            ChangeActivityError::PriceNotBelowProduct { product_minor } => {
+                price_not_below_product(product_minor)
+            }
             ChangeActivityError::Rule(r) => rule(r),
             ChangeActivityError::Conflict => conflict(
                 "edit_conflict",

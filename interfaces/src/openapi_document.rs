@@ -82,7 +82,7 @@ const EXAMPLES: &[(&str, &str)] = &[
             "unit_price": {"amount_minor": 9900, "currency": "USD"}, "total_minor": 9900,
             "status": "pending_payment", "created_at": "2026-11-26T12:00:00.120Z",
             "pay_deadline": "2026-11-26T12:15:00.120Z", "paid_at": null, "cancelled_at": null,
-            "payment_ref": null}"#,
+            "expired_at": null, "payment_ref": null}"#,
     ),
     (
         "ActivityStats",

@@ -1,7 +1,7 @@
 //! Setting the stage: a product, a sale opening in a moment, and the buyers (created in bulk by
 //! the admin, or registered and signed in one by one).
 
-use std::num::{NonZeroU32, NonZeroU64};
+use std::num::NonZeroU64;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -144,7 +144,7 @@ async fn bulk(admin: &Client, n: usize, bar: &ProgressBar) -> anyhow::Result<Vec
             left -= count;
             let admin = admin.clone();
             tasks.spawn(async move {
-                let count = NonZeroU32::new(u32::try_from(count)?).context("an empty chunk")?;
+                let count = NonZeroU64::new(u64::try_from(count)?).context("an empty chunk")?;
                 let made = admin
                     .create_buyers(&BulkBuyersRequest { count })
                     .await

@@ -17,6 +17,12 @@ pub enum CreateActivityError {
         /// The product's currency.
         product: String,
     },
+    /// The sale price is not below the product's regular price: no discount, no flash sale.
+    #[error("the sale price must be below the product's price ({product_minor} minor units)")]
+    PriceNotBelowProduct {
+        /// The product's regular price, in minor units.
+        product_minor: i64,
+    },
     /// A rule of the activity refused it.
     #[error(transparent)]
     Rule(#[from] ActivityError),
@@ -41,6 +47,12 @@ pub enum ChangeActivityError {
         /// The product's currency.
         product: String,
     },
+    /// The sale price is not below the product's regular price: no discount, no flash sale.
+    #[error("the sale price must be below the product's price ({product_minor} minor units)")]
+    PriceNotBelowProduct {
+        /// The product's regular price, in minor units.
+        product_minor: i64,
+    },
     /// A rule of the activity refused it.
     #[error(transparent)]
     Rule(#[from] ActivityError),
@@ -58,6 +70,9 @@ impl ChangeActivityError {
         match e {
             CreateActivityError::ProductNotFound => Self::ProductNotFound,
             CreateActivityError::CurrencyMismatch { product } => Self::CurrencyMismatch { product },
+            CreateActivityError::PriceNotBelowProduct { product_minor } => {
+                Self::PriceNotBelowProduct { product_minor }
+            }
             CreateActivityError::Rule(rule) => Self::Rule(rule),
             CreateActivityError::Unavailable(u) => Self::Unavailable(u),
         }

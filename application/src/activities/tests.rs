@@ -357,3 +357,54 @@ async fn a_cached_detail_read_still_judges_the_phase_now_and_forgets_on_change()
         "Edited"
     );
 }
+
+#[tokio::test]
+async fn a_sale_price_must_be_below_the_products_price_on_create_and_on_edit() {
+    let f = fixture().await;
+    for price in [1000, 1001] {
+        let mut dear = sale(f.product, 60, 60);
+        dear.sale_price = usd(price);
+        assert_eq!(
+            f.activities.create(&admin(), dear).await,
+            Err(CreateActivityError::PriceNotBelowProduct {
+                product_minor: 1000
+            }),
+            "a sale price of {price}"
+        );
+    }
+    let mut free = sale(f.product, 60, 60);
+    free.sale_price = usd(0);
+    assert_eq!(
+        f.activities.create(&admin(), free).await,
+        Err(CreateActivityError::Rule(ActivityError::FreeSale))
+    );
+    let mut cheapest = sale(f.product, 60, 60);
+    cheapest.sale_price = usd(999);
+    let id = f
+        .activities
+        .create(&admin(), cheapest)
+        .await
+        .unwrap()
+        .activity
+        .id;
+    let at_full_price = ActivityChanges {
+        sale_price: Some(usd(1000)),
+        ..Default::default()
+    };
+    assert_eq!(
+        f.activities.edit(&admin(), id, at_full_price).await,
+        Err(ChangeActivityError::PriceNotBelowProduct {
+            product_minor: 1000
+        })
+    );
+    let free = ActivityChanges {
+        sale_price: Some(usd(0)),
+        ..Default::default()
+    };
+    assert_eq!(
+        f.activities.edit(&admin(), id, free).await,
+        Err(ChangeActivityError::Rule(ActivityError::FreeSale))
+    );
+    let sale_price = f.activities.get_any(&admin(), id).await.unwrap();
+    assert_eq!(sale_price.activity.sale_price, usd(999));
+}

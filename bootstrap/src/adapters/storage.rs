@@ -67,6 +67,14 @@ impl<R: ActivityRepository> ActivityRepository for Guarded<R> {
         self.read(self.inner.by_id(id)).await
     }
 
+    async fn live_sales_of(
+        &self,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Activity>, StorageError> {
+        self.read(self.inner.live_sales_of(product, now)).await
+    }
+
     async fn list(
         &self,
         include_drafts: bool,
@@ -138,12 +146,15 @@ impl<R: OrderRepository> OrderRepository for Guarded<R> {
         self.heavy(self.inner.expire_due(now, limit)).await
     }
 
-    async fn cancel_pending_of_activity(
+    /// Unguarded: a conflict is an answer, not a failure, and admins are few.
+    async fn cancel_sale(
         &self,
-        activity: ActivityId,
+        activity: &Activity,
+        expected_version: i64,
         now: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
-        self.heavy(self.inner.cancel_pending_of_activity(activity, now))
+    ) -> Result<u64, UpdateActivityError> {
+        self.inner
+            .cancel_sale(activity, expected_version, now)
             .await
     }
 

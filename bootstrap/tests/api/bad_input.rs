@@ -108,6 +108,18 @@ async fn bad_product_fields_are_refused_and_nothing_changes(w: Wiring) {
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
         (
+            json!({"name": "X", "price": {"amount_minor": 1, "currency": "XXX"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"name": "X", "price": {"amount_minor": 1, "currency": "ABC"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            json!({"name": "X", "price": {"amount_minor": 1, "currency": "XAU"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
             json!({"name": "X", "price": {"amount_minor": 1, "currency": "USD"}, "image_url": "javascript:alert(1)"}),
             StatusCode::UNPROCESSABLE_ENTITY,
         ),
@@ -180,6 +192,25 @@ async fn bad_activity_fields_are_refused_and_nothing_is_created(w: Wiring) {
             with(
                 "sale_price",
                 json!({"amount_minor": 9_000_000_000_000_000_i64, "currency": "USD"}),
+            ),
+            "validation_failed",
+        ),
+        // Free, at the product's full price (49 900), above it.
+        (
+            with("sale_price", json!({"amount_minor": 0, "currency": "USD"})),
+            "validation_failed",
+        ),
+        (
+            with(
+                "sale_price",
+                json!({"amount_minor": 49_900, "currency": "USD"}),
+            ),
+            "validation_failed",
+        ),
+        (
+            with(
+                "sale_price",
+                json!({"amount_minor": 50_000, "currency": "USD"}),
             ),
             "validation_failed",
         ),
@@ -479,7 +510,14 @@ async fn the_document_states_the_rules_of_each_field() {
     let doc = openapi(&app).await;
     let schemas = &doc["components"]["schemas"];
     let field = |schema: &str, property: &str| schemas[schema]["properties"][property].clone();
-    assert_eq!(field("Money", "currency")["pattern"], "^[A-Z]{3}$");
+    let currencies = field("Money", "currency")["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(currencies.starts_with("^(AED|") && currencies.ends_with("|ZWG)$"));
+    assert!(currencies.contains("|USD|") && !currencies.contains("XXX"));
+    assert!(field("BulkBuyersRequest", "count")["minimum"] == 1.0);
+    assert!(field("BulkBuyersRequest", "count")["maximum"] == 1000.0);
     assert_eq!(field("Money", "amount_minor")["minimum"], 0.0);
     assert_eq!(field("Money", "amount_minor")["maximum"], 1e12);
     assert_eq!(

@@ -256,10 +256,10 @@ async fn unpaid_orders_expire_and_their_stock_sells_again(w: Wiring) {
         (Some(0), Some(60))
     );
     let (late, late_order) = &unpaid[0];
-    assert_eq!(
-        order(&app, &late.token, late_order).await["status"],
-        "expired"
-    );
+    let expired = order(&app, &late.token, late_order).await;
+    assert_eq!(expired["status"], "expired");
+    assert!(expired["expired_at"].is_string(), "{expired}");
+    assert!(expired["cancelled_at"].is_null(), "{expired}");
     assert_problem(
         pay(&app, &late.token, late_order).await,
         StatusCode::CONFLICT,

@@ -94,7 +94,49 @@ async fn product_admin_paths_need_the_admin_role(w: Wiring) {
     app.stop().await;
 }
 
+/// While a sale of a product is published and not over, the product's currency is frozen and its
+/// price must stay above the sale's; a draft sale holds nothing in place.
+async fn a_product_on_sale_keeps_its_currency_and_a_price_above_the_sale(w: Wiring) {
+    let app = spawn_app(w).await;
+    let admin = app.admin_token().await;
+    let draft = app.draft(&admin, 3600).await;
+    let product = draft["product_id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/admin/products/{product}");
+    let priced = |minor: i64, currency: &str| json!({"price": {"amount_minor": minor, "currency": currency}});
+    let resp = app.patch(&path, Some(&admin), &priced(49_900, "EUR")).await;
+    assert_eq!(resp.status(), StatusCode::OK, "a draft holds nothing");
+    app.patch(&path, Some(&admin), &priced(49_900, "USD")).await;
+    let published = app.publish(&admin, draft["id"].as_str().unwrap()).await;
+    assert_eq!(published.status(), StatusCode::OK);
+    for refused in [
+        priced(49_900, "EUR"),
+        priced(9_900, "USD"),
+        priced(100, "USD"),
+    ] {
+        let resp = app.patch(&path, Some(&admin), &refused).await;
+        assert_problem(resp, StatusCode::CONFLICT, "product_on_sale").await;
+    }
+    let product_now: Value = app
+        .get(&format!("/api/v1/products/{product}"), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        product_now["price"],
+        json!({"amount_minor": 49_900, "currency": "USD"})
+    );
+    let resp = app.patch(&path, Some(&admin), &priced(9_901, "USD")).await;
+    assert_eq!(
+        resp.status(),
+        StatusCode::OK,
+        "still above the sale's price"
+    );
+    app.stop().await;
+}
+
 both_wirings!(
     an_admin_creates_and_edits_a_product_that_anyone_can_read,
-    product_admin_paths_need_the_admin_role
+    product_admin_paths_need_the_admin_role,
+    a_product_on_sale_keeps_its_currency_and_a_price_above_the_sale
 );

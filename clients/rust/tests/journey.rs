@@ -5,7 +5,7 @@
 //! the server fails here.
 
 use std::net::TcpListener;
-use std::num::{NonZeroU32, NonZeroU64};
+use std::num::NonZeroU64;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -186,7 +186,7 @@ async fn an_admin_opens_a_sale_and_a_buyer_buys_and_pays_through_the_generated_c
 
     let buyers = admin
         .create_buyers(&BulkBuyersRequest {
-            count: NonZeroU32::new(3).context("count")?,
+            count: NonZeroU64::new(3).context("count")?,
         })
         .await?
         .into_inner()

@@ -177,3 +177,30 @@ fn states_round_trip_through_their_names() {
         assert_eq!(ActivityState::parse(s.as_str()), Some(s));
     }
 }
+
+#[test]
+fn a_sale_price_of_zero_is_refused_when_planned_and_when_edited() {
+    let free = Money::new(0, Currency::parse("USD").unwrap()).unwrap();
+    let result = Activity::plan(
+        ActivityId::from_uuid(Uuid::now_v7()),
+        NewActivity {
+            product_id: ProductId::from_uuid(Uuid::now_v7()),
+            title: Name::parse("Free").unwrap(),
+            sale_price: free,
+            total_stock: Quantity::ONE,
+            per_user_limit: Quantity::ONE,
+            window: SaleWindow::new(t(10), t(20)).unwrap(),
+            payment_window: PaymentWindow::DEFAULT,
+        },
+        t(0),
+    );
+    assert_eq!(result, Err(ActivityError::FreeSale));
+    let mut sale = draft(10, 20, 0);
+    let before = sale.clone();
+    let changes = ActivityChanges {
+        sale_price: Some(free),
+        ..ActivityChanges::default()
+    };
+    assert_eq!(sale.edit(changes, t(1)), Err(ActivityError::FreeSale));
+    assert_eq!(sale, before, "a refused edit changes nothing");
+}

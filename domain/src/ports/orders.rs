@@ -5,7 +5,8 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 
-use super::StorageError;
+use super::{StorageError, UpdateActivityError};
+use crate::activity::Activity;
 use crate::ids::{ActivityId, OrderId, PurchaseId, UserId};
 use crate::order::{CancelReason, Order};
 
@@ -155,6 +156,13 @@ pub trait OrderRepository: Send + Sync + 'static {
     /// Pays a pending order strictly before its deadline (`pay_deadline > now`), in one
     /// conditional update, moving its items held → sold in the same transaction.
     ///
+    /// The payment and its sale's cancellation ([`OrderRepository::cancel_sale`]) are one
+    /// decision: the payment reads the sale's state under a lock the cancellation's write of the
+    /// sale waits for (and waits for it in turn), so whichever commits second sees the first.
+    /// An order of a cancelled sale is never paid: it is refused, and if still pending it is
+    /// cancelled with its sale (reason: by admin) in the same transaction, and answered as
+    /// [`MoveOutcome::Refused`] in that state.
+    ///
     /// # Errors
     /// [`StorageError`] when storage fails; then nothing changed.
     fn pay(
@@ -165,9 +173,9 @@ pub trait OrderRepository: Send + Sync + 'static {
     ) -> impl Future<Output = Result<MoveOutcome, StorageError>> + Send;
 
     /// Cancels a pending order for `reason`, moving its items held → available in the same
-    /// transaction. The order then awaits its return to the stock gate (see
-    /// [`OrderRepository::unreleased`]), except an admin cancellation, which returns nothing to
-    /// sale and is released at once.
+    /// transaction. The order then awaits its release (see [`OrderRepository::unreleased`]):
+    /// its stock back to the stock gate (not for an admin cancellation: the sale is off) and
+    /// any charge refunded.
     ///
     /// # Errors
     /// [`StorageError`] when storage fails; then nothing changed.
@@ -190,20 +198,30 @@ pub trait OrderRepository: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
 
-    /// Cancels every pending order of a called-off activity (reason: by admin), moving their items
-    /// held → available; answers how many orders it cancelled.
+    /// Stores a sale's cancellation and cancels every one of its pending orders (reason: by
+    /// admin, items held → available) in ONE transaction; answers how many orders it cancelled.
+    /// `activity` is the sale as cancelled (state cancelled); it is written as
+    /// [`ActivityRepository::update`](super::ActivityRepository::update) writes it, only while the
+    /// stored version is still `expected_version`.
+    ///
+    /// Once this commits no order of the sale can be paid (see [`OrderRepository::pay`]); an
+    /// order paid before it stays paid and is not among those it cancelled. The cancelled orders
+    /// wait in the outbox ([`OrderRepository::unreleased`]) so any charge a losing payment took
+    /// is refunded; their stock does not go back to the gate.
     ///
     /// # Errors
-    /// [`StorageError`] when storage fails; then nothing changed.
-    fn cancel_pending_of_activity(
+    /// [`UpdateActivityError::Conflict`] when the stored version moved on or the sale is gone;
+    /// or a storage failure. Nothing is written then.
+    fn cancel_sale(
         &self,
-        activity: ActivityId,
+        activity: &Activity,
+        expected_version: i64,
         now: DateTime<Utc>,
-    ) -> impl Future<Output = Result<u64, StorageError>> + Send;
+    ) -> impl Future<Output = Result<u64, UpdateActivityError>> + Send;
 
-    /// Up to `limit` cancelled or expired orders whose stock has not yet been returned to the
-    /// stock gate, oldest first: an outbox, so a node dying between the database move and the
-    /// gate call loses no stock.
+    /// Up to `limit` cancelled or expired orders not yet released (stock back in the stock gate
+    /// where it is owed there, any charge refunded), oldest first: an outbox, so a node dying
+    /// between the database move and the gate or refund call loses nothing.
     ///
     /// # Errors
     /// [`StorageError`] when storage fails.
@@ -212,7 +230,7 @@ pub trait OrderRepository: Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<Order>, StorageError>> + Send;
 
-    /// Records that these orders' stock is back in the gate.
+    /// Records that these orders are released (stock back in the gate, charges refunded).
     ///
     /// # Errors
     /// [`StorageError`] when storage fails.

@@ -3,6 +3,8 @@
 
 use std::future::Future;
 
+use chrono::{DateTime, Utc};
+
 use crate::activity::Activity;
 use crate::ids::{ActivityId, ProductId, UserId};
 use crate::product::Product;
@@ -143,6 +145,17 @@ pub trait ActivityRepository: Send + Sync + 'static {
         &self,
         id: ActivityId,
     ) -> impl Future<Output = Result<Option<ActivityRecord>, StorageError>> + Send;
+
+    /// The published activities of `product` whose window has not ended at `now`: the sales
+    /// that hold the product's currency (and a ceiling under its price) in place.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails.
+    fn live_sales_of(
+        &self,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<Activity>, StorageError>> + Send;
 
     /// Activities, newest first; only published and cancelled ones unless `include_drafts`.
     ///

@@ -258,3 +258,54 @@ where
         Some(record)
     );
 }
+
+/// A product's live sales are its published activities whose window has not ended: not a draft,
+/// not a cancelled one, not one that is over, not another product's.
+pub async fn a_products_live_sales_are_its_published_unended_ones<P, A>(
+    products: &P,
+    activities: &A,
+) where
+    P: ProductRepository,
+    A: ActivityRepository,
+{
+    let product_id = a_stored_product(products).await;
+    let other_product = a_stored_product(products).await;
+    let now = whole_second_now();
+    let mut live = an_activity(product_id, now);
+    live.activity
+        .publish(now)
+        .expect("a draft can be published");
+    let draft = an_activity(product_id, now);
+    let mut cancelled = an_activity(product_id, now);
+    cancelled
+        .activity
+        .cancel(now)
+        .expect("a draft can be called off");
+    let mut elsewhere = an_activity(other_product, now);
+    elsewhere
+        .activity
+        .publish(now)
+        .expect("a draft can be published");
+    for record in [&live, &draft, &cancelled, &elsewhere] {
+        activities
+            .insert(record)
+            .await
+            .expect("a new activity is stored");
+    }
+    assert_eq!(
+        activities
+            .live_sales_of(product_id, now)
+            .await
+            .expect("live sales"),
+        vec![live.activity.clone()]
+    );
+    let over = live.activity.window.ends_at();
+    assert_eq!(
+        activities
+            .live_sales_of(product_id, over)
+            .await
+            .expect("live sales"),
+        vec![],
+        "a sale is over at its end"
+    );
+}

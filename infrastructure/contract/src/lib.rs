@@ -28,8 +28,9 @@ mod users;
 use seckiller_domain::ports::{ActivityRepository, ProductRepository, UserRepository};
 
 pub use activities::{
-    a_stale_version_is_a_conflict, an_activity_and_its_ledger_round_trip,
-    an_update_keeps_the_stored_stock_movements, an_update_of_a_missing_activity_is_a_conflict,
+    a_products_live_sales_are_its_published_unended_ones, a_stale_version_is_a_conflict,
+    an_activity_and_its_ledger_round_trip, an_update_keeps_the_stored_stock_movements,
+    an_update_of_a_missing_activity_is_a_conflict,
     an_update_overwrites_the_activity_and_its_ledger,
     the_total_cannot_change_once_stock_is_committed,
 };
@@ -52,8 +53,9 @@ pub use orders::{
     orders_are_found_by_id_purchase_and_buyer,
     paying_at_or_after_the_deadline_is_refused_and_changes_nothing,
     paying_before_the_deadline_sells_the_stock_once,
-    payments_racing_the_sweeper_settle_each_order_once, totals_count_orders_by_where_they_are,
-    two_sweepers_expire_every_due_order_exactly_once,
+    payments_racing_the_sweeper_settle_each_order_once,
+    payments_racing_their_sales_cancellation_settle_each_order_once,
+    totals_count_orders_by_where_they_are, two_sweepers_expire_every_due_order_exactly_once,
 };
 pub use products::{
     a_product_round_trips_and_updates, products_are_counted,
@@ -104,6 +106,7 @@ pub async fn every_check_in_turn<R: Repositories>(store: &R) {
     an_update_of_a_missing_activity_is_a_conflict(activities).await;
     an_update_keeps_the_stored_stock_movements(products, activities).await;
     the_total_cannot_change_once_stock_is_committed(products, activities).await;
+    a_products_live_sales_are_its_published_unended_ones(products, activities).await;
     drafts_are_listed_only_when_asked(products, activities).await;
     the_list_is_newest_first_and_paged(products, activities).await;
 }
@@ -133,6 +136,7 @@ macro_rules! repository_contract {
         $crate::repository_contract!(@check $open, an_update_of_a_missing_activity_is_a_conflict(activities));
         $crate::repository_contract!(@check $open, an_update_keeps_the_stored_stock_movements(products, activities));
         $crate::repository_contract!(@check $open, the_total_cannot_change_once_stock_is_committed(products, activities));
+        $crate::repository_contract!(@check $open, a_products_live_sales_are_its_published_unended_ones(products, activities));
         $crate::repository_contract!(@check $open, drafts_are_listed_only_when_asked(products, activities));
         $crate::repository_contract!(@check $open, the_list_is_newest_first_and_paged(products, activities));
 

@@ -40,6 +40,7 @@ pub use moves::{
 };
 pub use races::{
     payments_racing_the_sweeper_settle_each_order_once,
+    payments_racing_their_sales_cancellation_settle_each_order_once,
     two_sweepers_expire_every_due_order_exactly_once,
 };
 pub use recording::{
@@ -221,6 +222,7 @@ where
     calling_off_an_activity_cancels_only_its_pending_orders(store).await;
     two_sweepers_expire_every_due_order_exactly_once(store, spawn).await;
     payments_racing_the_sweeper_settle_each_order_once(store, spawn).await;
+    payments_racing_their_sales_cancellation_settle_each_order_once(store, spawn).await;
 }
 
 /// Expands to one `#[tokio::test]` per order check, each opening a fresh store with `$open` (an
@@ -270,6 +272,7 @@ macro_rules! order_contract {
         $crate::order_contract!(@check $open, calling_off_an_activity_cancels_only_its_pending_orders);
         $crate::order_contract!(@race $open, two_sweepers_expire_every_due_order_exactly_once);
         $crate::order_contract!(@race $open, payments_racing_the_sweeper_settle_each_order_once);
+        $crate::order_contract!(@race $open, payments_racing_their_sales_cancellation_settle_each_order_once);
 
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn every_order_check_passes_twice_on_one_shared_store() {

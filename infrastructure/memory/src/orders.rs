@@ -11,8 +11,11 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
     MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection, StorageError,
+    UpdateActivityError,
 };
-use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, OrderStatus, PurchaseId, UserId};
+use seckiller_domain::{
+    Activity, ActivityId, CancelReason, Order, OrderId, OrderStatus, PurchaseId, UserId,
+};
 
 use crate::repositories::{MemoryActivityRepository, lock};
 
@@ -20,8 +23,8 @@ use crate::repositories::{MemoryActivityRepository, lock};
 struct Books {
     orders: HashMap<PurchaseId, Order>,
     rejections: HashMap<PurchaseId, Rejection>,
-    /// Expired or buyer-cancelled orders whose stock is back in the stock gate. (An admin
-    /// cancellation owes the gate nothing and is never listed as unreleased.)
+    /// Cancelled and expired orders that are released: stock back in the stock gate where it
+    /// was owed there, any charge refunded.
     released: HashSet<OrderId>,
 }
 
@@ -196,12 +199,13 @@ impl OrderRepository for MemoryOrderRepository {
         self.expire_due_now(now, limit)
     }
 
-    async fn cancel_pending_of_activity(
+    async fn cancel_sale(
         &self,
-        activity: ActivityId,
+        activity: &Activity,
+        expected_version: i64,
         now: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
-        self.cancel_pending_now(activity, now)
+    ) -> Result<u64, UpdateActivityError> {
+        self.cancel_sale_now(activity, expected_version, now)
     }
 
     async fn unreleased(&self, limit: u32) -> Result<Vec<Order>, StorageError> {

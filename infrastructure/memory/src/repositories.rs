@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
     ActivityRecord, ActivityRepository, InsertUserError, ProductRepository, StorageError,
     UpdateActivityError, UserRepository,
@@ -87,28 +88,28 @@ impl ActivityRepository for MemoryActivityRepository {
         activity: &Activity,
         expected_version: i64,
     ) -> Result<(), UpdateActivityError> {
-        let mut records = lock(&self.0);
-        let Some(stored) = records.get_mut(&activity.id) else {
-            return Err(UpdateActivityError::Conflict);
-        };
-        if stored.activity.version != expected_version {
-            return Err(UpdateActivityError::Conflict);
-        }
-        let mut stock = stored.stock;
-        if stock.total() != activity.total_stock.get() {
-            stock
-                .resize(activity.total_stock.get())
-                .map_err(|_| UpdateActivityError::Conflict)?;
-        }
-        *stored = ActivityRecord {
-            activity: activity.clone(),
-            stock,
-        };
-        Ok(())
+        update_activity(&mut lock(&self.0), activity, expected_version)
     }
 
     async fn by_id(&self, id: ActivityId) -> Result<Option<ActivityRecord>, StorageError> {
         Ok(lock(&self.0).get(&id).cloned())
+    }
+
+    async fn live_sales_of(
+        &self,
+        product: ProductId,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Activity>, StorageError> {
+        Ok(lock(&self.0)
+            .values()
+            .map(|r| &r.activity)
+            .filter(|a| {
+                a.product_id == product
+                    && a.state == ActivityState::Published
+                    && !a.window.has_ended(now)
+            })
+            .cloned()
+            .collect())
     }
 
     async fn list(
@@ -130,5 +131,54 @@ impl ActivityRepository for MemoryActivityRepository {
             .skip(offset as usize)
             .take(limit as usize)
             .collect())
+    }
+}
+
+/// Overwrites `activity` in `records` if its stored version is still `expected_version`, its
+/// ledger resized only while nothing of it is committed, as the database adapter does.
+///
+/// # Errors
+/// [`UpdateActivityError::Conflict`] when the version moved on, the activity is missing, or the
+/// total changed after stock was committed.
+fn update_activity(
+    records: &mut HashMap<ActivityId, ActivityRecord>,
+    activity: &Activity,
+    expected_version: i64,
+) -> Result<(), UpdateActivityError> {
+    let Some(stored) = records.get_mut(&activity.id) else {
+        return Err(UpdateActivityError::Conflict);
+    };
+    if stored.activity.version != expected_version {
+        return Err(UpdateActivityError::Conflict);
+    }
+    let mut stock = stored.stock;
+    if stock.total() != activity.total_stock.get() {
+        stock
+            .resize(activity.total_stock.get())
+            .map_err(|_| UpdateActivityError::Conflict)?;
+    }
+    *stored = ActivityRecord {
+        activity: activity.clone(),
+        stock,
+    };
+    Ok(())
+}
+
+/// Overwrites `activity` in `records` if its stored version is still `expected_version`,
+/// leaving its ledger alone.
+///
+/// # Errors
+/// [`UpdateActivityError::Conflict`] when the version moved on or the activity is missing.
+pub(crate) fn write_activity(
+    records: &mut HashMap<ActivityId, ActivityRecord>,
+    activity: &Activity,
+    expected_version: i64,
+) -> Result<(), UpdateActivityError> {
+    match records.get_mut(&activity.id) {
+        Some(stored) if stored.activity.version == expected_version => {
+            stored.activity = activity.clone();
+            Ok(())
+        }
+        _ => Err(UpdateActivityError::Conflict),
     }
 }

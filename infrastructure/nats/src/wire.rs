@@ -40,7 +40,7 @@ pub(crate) fn decode(payload: &[u8]) -> Result<Purchase, String> {
         serde_json::from_slice(payload).map_err(|err| format!("not a purchase message: {err}"))?;
     let quantity = Quantity::new(message.quantity).map_err(|err| format!("bad quantity: {err}"))?;
     let currency =
-        Currency::parse(&message.currency).map_err(|err| format!("bad currency: {err}"))?;
+        Currency::from_stored(&message.currency).map_err(|err| format!("bad currency: {err}"))?;
     let unit_price = Money::new(message.unit_price_minor, currency)
         .map_err(|err| format!("bad unit price: {err}"))?;
     Ok(Purchase {

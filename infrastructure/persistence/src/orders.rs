@@ -15,8 +15,9 @@ use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use seckiller_domain::ports::{
     MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection, StorageError,
+    UpdateActivityError,
 };
-use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, PurchaseId, UserId};
+use seckiller_domain::{Activity, ActivityId, CancelReason, Order, OrderId, PurchaseId, UserId};
 
 use crate::database::Database;
 use crate::entities::{order, purchase_rejection};
@@ -33,7 +34,8 @@ use rows::{to_order, to_rejection};
 /// or buyer that is not stored is rejected rather than failing its whole batch.
 ///
 /// Every later move (payment, cancellation, expiry) is one transaction too: a conditional update
-/// of the order that applies only while it is pending, then the guarded ledger move. Payments,
+/// of the order that applies only while it is pending, then the guarded ledger move. A payment
+/// and its sale's cancellation meet at the sale's row (see the `moves` and `expiry` modules). Payments,
 /// cancellations and sweepers on several nodes may race for the same orders; each order moves
 /// once, and the ledger moves with it.
 #[derive(Debug, Clone)]
@@ -130,12 +132,13 @@ impl OrderRepository for SeaOrderRepository {
         expiry::expire_due(self.db.connection(), now, limit).await
     }
 
-    async fn cancel_pending_of_activity(
+    async fn cancel_sale(
         &self,
-        activity: ActivityId,
+        activity: &Activity,
+        expected_version: i64,
         now: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
-        expiry::cancel_pending_of_activity(self.db.connection(), activity, now).await
+    ) -> Result<u64, UpdateActivityError> {
+        expiry::cancel_sale(self.db.connection(), activity, expected_version, now).await
     }
 
     async fn unreleased(&self, limit: u32) -> Result<Vec<Order>, StorageError> {

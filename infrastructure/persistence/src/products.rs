@@ -74,7 +74,8 @@ fn to_row(product: &Product) -> product::ActiveModel {
 
 fn to_product(row: product::Model) -> Result<Product, StorageError> {
     let bad = |problem: String| corrupt("products", row.id, problem);
-    let currency = Currency::parse(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
+    let currency =
+        Currency::from_stored(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
     Ok(Product {
         id: ProductId::from_uuid(row.id),
         name: Name::parse(&row.name).map_err(|e| bad(format!("name: {e}")))?,

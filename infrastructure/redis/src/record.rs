@@ -53,7 +53,7 @@ pub(crate) fn decode(id: PurchaseId, record: &str) -> Result<Purchase, GateError
         .ok()
         .and_then(|n| Quantity::new(n).ok())
         .ok_or_else(|| bad("quantity"))?;
-    let currency = Currency::parse(currency).map_err(|_| bad("currency"))?;
+    let currency = Currency::from_stored(currency).map_err(|_| bad("currency"))?;
     let unit_price = price
         .parse::<i64>()
         .ok()

@@ -26,7 +26,8 @@ impl<A: Adapters> AdminBuyersApi<A> {
         body: Json<BulkBuyersRequest>,
     ) -> Result<BuyersCreated, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
-        let buyers = self.0.accounts.create_buyers(&admin, body.count).await?;
+        let count = body.count()?;
+        let buyers = self.0.accounts.create_buyers(&admin, count).await?;
         Ok(BuyersCreated::Created(Json(BulkBuyersDto {
             buyers: buyers.into_iter().map(Into::into).collect(),
         })))

@@ -5,13 +5,32 @@ use poem_openapi::Object;
 use seckiller_application::accounts::IssuedBuyer;
 use uuid::Uuid;
 
+use super::wire::Integer;
+use crate::problem::ApiError;
+
+/// The most buyers one request creates.
+pub(crate) const MAX_BULK_BUYERS: i64 = 1000;
+
 /// How many buyers to create.
 #[derive(Debug, Object)]
 #[oai(rename = "BulkBuyersRequest", deny_unknown_fields)]
 pub(crate) struct BulkBuyersRequest {
-    /// 1 to 1000.
-    #[oai(validator(minimum(value = "1"), maximum(value = "1000")))]
-    pub count: u32,
+    /// 1 to 1000. Out of range answers 422 `validation_failed`, like every other range rule of a
+    /// body (a validator here would answer 400 from the framework instead).
+    pub count: Integer<1, MAX_BULK_BUYERS>,
+}
+
+impl BulkBuyersRequest {
+    /// The count, once within its range.
+    ///
+    /// # Errors
+    /// 422 `validation_failed` naming `count` otherwise.
+    pub(crate) fn count(&self) -> Result<u32, ApiError> {
+        u32::try_from(self.count.get())
+            .ok()
+            .filter(|n| (1..=MAX_BULK_BUYERS).contains(&i64::from(*n)))
+            .ok_or_else(|| ApiError::invalid("count", format!("must be 1 to {MAX_BULK_BUYERS}")))
+    }
 }
 
 /// A buyer created in bulk, ready to act.

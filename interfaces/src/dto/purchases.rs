@@ -127,8 +127,10 @@ pub(crate) struct OrderDto {
     pub pay_deadline: DateTime<Utc>,
     /// When it was paid.
     pub paid_at: Option<DateTime<Utc>>,
-    /// When it was cancelled.
+    /// When it was cancelled by its buyer or with its sale; null for an expired order.
     pub cancelled_at: Option<DateTime<Utc>>,
+    /// When it expired unpaid (status `expired`).
+    pub expired_at: Option<DateTime<Utc>>,
     /// The payment provider's reference of the charge that paid it.
     pub payment_ref: Option<String>,
 }
@@ -148,6 +150,7 @@ impl From<Order> for OrderDto {
             pay_deadline: o.pay_deadline,
             paid_at: o.paid_at,
             cancelled_at: o.cancelled_at,
+            expired_at: o.expired_at,
             payment_ref: o.payment_ref,
         }
     }

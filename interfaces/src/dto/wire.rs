@@ -111,10 +111,20 @@ impl TextRule for PasswordText {
     const MAX_CHARS: Option<usize> = Some(128);
 }
 
-/// An ISO 4217 currency code (`seckiller_domain::Currency`): three upper-case letters.
+/// An ISO 4217 code of a currency in circulation (`seckiller_domain::Currency::ACCEPTED`,
+/// spelt out so clients and fuzzers see the same list; a test keeps the two equal).
 pub(crate) struct CurrencyText;
 impl TextRule for CurrencyText {
-    const PATTERN: Option<&'static str> = Some("^[A-Z]{3}$");
+    const PATTERN: Option<&'static str> = Some(concat!(
+        "^(AED|AFN|ALL|AMD|AOA|ARS|AUD|AWG|AZN|BAM|BBD|BDT|BHD|BIF|BMD|BND|BOB|BRL|BSD|BTN|",
+        "BWP|BYN|BZD|CAD|CDF|CHF|CLP|CNY|COP|CRC|CUP|CVE|CZK|DJF|DKK|DOP|DZD|EGP|ERN|ETB|EUR|",
+        "FJD|FKP|GBP|GEL|GHS|GIP|GMD|GNF|GTQ|GYD|HKD|HNL|HTG|HUF|IDR|ILS|INR|IQD|IRR|ISK|JMD|",
+        "JOD|JPY|KES|KGS|KHR|KMF|KPW|KRW|KWD|KYD|KZT|LAK|LBP|LKR|LRD|LSL|LYD|MAD|MDL|MGA|MKD|",
+        "MMK|MNT|MOP|MRU|MUR|MVR|MWK|MXN|MYR|MZN|NAD|NGN|NIO|NOK|NPR|NZD|OMR|PAB|PEN|PGK|PHP|",
+        "PKR|PLN|PYG|QAR|RON|RSD|RUB|RWF|SAR|SBD|SCR|SDG|SEK|SGD|SHP|SLE|SOS|SRD|SSP|STN|SVC|",
+        "SYP|SZL|THB|TJS|TMT|TND|TOP|TRY|TTD|TWD|TZS|UAH|UGX|USD|UYU|UZS|VED|VES|VND|VUV|WST|",
+        "XAF|XCD|XCG|XOF|XPF|YER|ZAR|ZMW|ZWG)$",
+    ));
 }
 
 /// A JSON string whose rule `R` the document states.
@@ -366,6 +376,21 @@ mod tests {
                 Currency::parse(&text).is_ok(),
                 "currency {shown}"
             );
+        }
+    }
+
+    #[test]
+    fn the_document_lists_exactly_the_accepted_currencies() {
+        let pattern = CurrencyText::PATTERN.unwrap();
+        let listed: Vec<&str> = pattern
+            .strip_prefix("^(")
+            .and_then(|p| p.strip_suffix(")$"))
+            .unwrap()
+            .split('|')
+            .collect();
+        assert_eq!(listed, Currency::ACCEPTED);
+        for (code, accepted) in [("EUR", true), ("XOF", true), ("XXX", false), ("XTS", false)] {
+            assert_eq!(matches::<CurrencyText>(code), accepted, "{code}");
         }
     }
 

@@ -699,8 +699,9 @@ export interface components {
          */
         BulkBuyersRequest: {
             /**
-             * Format: uint32
-             * @description 1 to 1000.
+             * Format: int64
+             * @description 1 to 1000. Out of range answers 422 `validation_failed`, like every other range rule of a
+             *     body (a validator here would answer 400 from the framework instead).
              */
             count: number;
         };
@@ -759,6 +760,7 @@ export interface components {
          *       "pay_deadline": "2026-11-26T12:15:00.120Z",
          *       "paid_at": null,
          *       "cancelled_at": null,
+         *       "expired_at": null,
          *       "payment_ref": null
          *     }
          */
@@ -809,9 +811,14 @@ export interface components {
             paid_at?: string | null;
             /**
              * Format: date-time
-             * @description When it was cancelled.
+             * @description When it was cancelled by its buyer or with its sale; null for an expired order.
              */
             cancelled_at?: string | null;
+            /**
+             * Format: date-time
+             * @description When it expired unpaid (status `expired`).
+             */
+            expired_at?: string | null;
             /** @description The payment provider's reference of the charge that paid it. */
             payment_ref?: string | null;
         };
@@ -1641,6 +1648,15 @@ export interface operations {
             };
             /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
             408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. Codes: `product_on_sale`. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,7 +3,9 @@
 //! gate waits in the outbox.
 
 use chrono::Duration;
-use seckiller_domain::ports::{MoveOutcome, OrderRepository, OrderTotals};
+use seckiller_domain::ports::{
+    ActivityRepository, MoveOutcome, OrderRepository, OrderTotals, UpdateActivityError,
+};
 use seckiller_domain::{CancelReason, Order, OrderStatus, StockLedger};
 
 use super::{
@@ -120,10 +122,11 @@ pub async fn expiry_takes_only_overdue_pending_orders_oldest_first<S: OrderRepos
     assert_eq!(counts(store, sale.activity.id).await, (100, 99, 0, 1));
 }
 
-/// Calling off a sale cancels its pending orders (by admin) and moves their items held →
-/// available; paid orders, orders cancelled before, and other sales' orders stay as they are.
-/// The cancelled orders owe nothing to the gate, so they never enter the outbox. Calling it off
-/// again finds nothing to cancel.
+/// Calling off a sale stores the sale cancelled and cancels its pending orders (by admin), moving
+/// their items held → available, in one step; paid orders, orders cancelled before, and other
+/// sales' orders stay as they are. The cancelled orders owe nothing to the gate but wait in the
+/// outbox (a charge may be owed a refund). A second call with the version read before the first
+/// is a conflict and changes nothing.
 pub async fn calling_off_an_activity_cancels_only_its_pending_orders<S: OrderRepositories>(
     store: &S,
 ) {
@@ -159,23 +162,39 @@ pub async fn calling_off_an_activity_cancels_only_its_pending_orders<S: OrderRep
     });
     release_everything(orders, before).await;
 
+    let mut cancelled_sale = sale.activity.clone();
+    cancelled_sale
+        .cancel(called_off_at)
+        .expect("a planned sale can be called off");
     assert_eq!(
         orders
-            .cancel_pending_of_activity(id, called_off_at)
+            .cancel_sale(&cancelled_sale, sale.activity.version, called_off_at)
             .await
             .expect("call off"),
         2
     );
+    assert_eq!(
+        store
+            .activities()
+            .by_id(id)
+            .await
+            .expect("lookup")
+            .map(|r| r.activity),
+        Some(cancelled_sale.clone()),
+        "the sale is stored cancelled with its orders"
+    );
 
+    let mut called_off = Vec::new();
     for order in [&first, &second] {
-        let mut called_off = order.clone();
-        called_off
+        let mut cancelled = order.clone();
+        cancelled
             .cancel_by_admin(called_off_at)
             .expect("pending orders are cancellable");
         assert_eq!(
             orders.by_id(order.id).await.expect("lookup"),
-            Some(called_off)
+            Some(cancelled.clone())
         );
+        called_off.push(cancelled);
     }
     assert_eq!(orders.by_id(paid.id).await.expect("lookup"), Some(paid));
     assert_eq!(
@@ -189,16 +208,16 @@ pub async fn calling_off_an_activity_cancels_only_its_pending_orders<S: OrderRep
     assert_eq!(counts(store, id).await, (100, 97, 0, 3));
     assert_eq!(counts(store, other_sale.activity.id).await, (100, 95, 5, 0));
     assert_eq!(
-        orders.unreleased(10).await.expect("outbox"),
-        vec![],
-        "an admin cancellation owes nothing to the gate"
+        by_id(orders.unreleased(10).await.expect("outbox")),
+        by_id(called_off),
+        "the called-off orders await their release"
     );
     assert_eq!(
         orders
-            .cancel_pending_of_activity(id, called_off_at)
-            .await
-            .expect("call off again"),
-        0
+            .cancel_sale(&cancelled_sale, sale.activity.version, called_off_at)
+            .await,
+        Err(UpdateActivityError::Conflict),
+        "the version moved on"
     );
     assert_eq!(counts(store, id).await, (100, 97, 0, 3));
 }

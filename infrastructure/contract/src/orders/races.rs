@@ -6,13 +6,14 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
-use seckiller_domain::ports::{MoveOutcome, OrderRepository, OrderTotals};
+use seckiller_domain::ports::{MoveOutcome, OrderRepository, OrderTotals, StorageError};
 use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, OrderStatus, StockLedger};
 
 use super::{
     OrderOutcome, OrderRepositories, SpawnOrderCall, a_day_ago, a_sale, an_order, counts,
     expire_everything_due, payment_window, record_new,
 };
+use crate::fixtures::whole_second_now;
 
 /// A sweeper's loop: expire what is due at `now`, `batch` orders at a time, until nothing more
 /// is found.
@@ -171,6 +172,108 @@ where
         assert_eq!(status, Some(expected));
     }
     assert_ledger_matches(store, sale.activity.id, &paid, &expired).await;
+}
+
+/// A hundred sales, each with two orders: its buyer pays the first on one node while an admin
+/// calls the sale off on another, all hundred pairs at once. The rule, exactly: the payment and
+/// the cancellation are one decision per order, so
+/// - an order ends paid if and only if its payment answered `Moved` (it committed before the
+///   cancellation), and then the cancellation left it alone: it cancelled only the other order;
+/// - otherwise the payment answered `Refused` with the order cancelled with its sale, and the
+///   cancellation (or the refused payment itself) cancelled it: no order of a cancelled sale is
+///   left pending, and none is paid after its sale's cancellation committed;
+/// - the ledger sold exactly the paid items and holds nothing;
+/// - a payment asked after the cancellation committed is refused.
+pub async fn payments_racing_their_sales_cancellation_settle_each_order_once<S, T>(
+    store: &S,
+    spawn: &T,
+) where
+    S: OrderRepositories,
+    T: SpawnOrderCall,
+{
+    let created = whole_second_now();
+    let at = created + Duration::seconds(1);
+    let mut sales = Vec::new();
+    for _ in 0..100 {
+        let (sale, buyer) = a_sale(store, StockLedger::new(10)).await;
+        let [paying, bystander] = [1, 2].map(|q| an_order(sale.activity.id, buyer, q, created));
+        record_new(store, &[paying.clone(), bystander.clone()]).await;
+        let mut cancelled = sale.activity.clone();
+        cancelled
+            .cancel(at)
+            .expect("a planned sale can be called off");
+        sales.push((sale, cancelled, paying, bystander));
+    }
+    let orders = store.orders();
+    let other_node = store.another_node().await;
+    let mut races = Vec::new();
+    for (i, (sale, cancelled, paying, _)) in sales.iter().enumerate() {
+        let (payer, id) = (orders.clone(), paying.id);
+        let pay = Box::pin(async move { payer.pay(id, &format!("ch_{id}"), at).await });
+        let (admin, cancelled, version) =
+            (other_node.clone(), cancelled.clone(), sale.activity.version);
+        let cancel = Box::pin(async move {
+            admin
+                .cancel_sale(&cancelled, version, at)
+                .await
+                .map_err(|e| StorageError(format!("the cancellation failed: {e}")))
+        });
+        // Half the pairs start with the payment, half with the cancellation.
+        races.push(if i % 2 == 0 {
+            let pay = spawn.spawn(pay);
+            (pay, spawn.spawn(cancel))
+        } else {
+            let cancel = spawn.spawn(cancel);
+            (spawn.spawn(pay), cancel)
+        });
+    }
+
+    for ((pay, cancel), (sale, _, paying, bystander)) in races.into_iter().zip(&sales) {
+        let paid = pay.await.expect("a payment never fails");
+        let cancelled_orders = cancel.await.expect("a cancellation never fails");
+        let stored = orders
+            .by_id(paying.id)
+            .await
+            .expect("lookup")
+            .expect("stored");
+        match paid {
+            MoveOutcome::Moved(order) => {
+                assert_eq!(order.status, OrderStatus::Paid);
+                assert_eq!(stored.status, OrderStatus::Paid);
+                assert_eq!(
+                    cancelled_orders, 1,
+                    "the cancellation saw the order paid and cancelled only the other"
+                );
+            }
+            MoveOutcome::Refused(order) => {
+                let called_off = OrderStatus::Cancelled(CancelReason::ByAdmin);
+                assert_eq!(order.status, called_off, "refused only for the sale");
+                assert_eq!(stored.status, called_off);
+                assert_eq!(cancelled_orders, 2, "the cancellation took both orders");
+            }
+            MoveOutcome::Missing => panic!("every order is stored"),
+        }
+        let late = orders.pay(bystander.id, "ch_late", at).await.expect("pay");
+        assert!(
+            matches!(
+                late,
+                MoveOutcome::Refused(Order {
+                    status: OrderStatus::Cancelled(CancelReason::ByAdmin),
+                    ..
+                })
+            ),
+            "a payment after the cancellation is refused: {late:?}"
+        );
+        let sold = if stored.status == OrderStatus::Paid {
+            1
+        } else {
+            0
+        };
+        assert_eq!(
+            counts(store, sale.activity.id).await,
+            (10, 10 - sold, 0, sold)
+        );
+    }
 }
 
 /// The order totals of `activity` are the `paid` and `expired` orders, and the ledger agrees: sold

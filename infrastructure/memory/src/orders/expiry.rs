@@ -5,20 +5,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use seckiller_domain::ports::{ActivityRecord, StorageError};
-use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, OrderStatus};
+use seckiller_domain::ports::{ActivityRecord, StorageError, UpdateActivityError};
+use seckiller_domain::{Activity, ActivityId, Order, OrderId, OrderStatus};
 
 use super::moves::{Destination, move_held};
 use super::{Books, MemoryOrderRepository};
-use crate::repositories::lock;
+use crate::repositories::{lock, write_activity};
 
-/// Whether `order` is cancelled in a way that owes its stock back to the gate. An admin
-/// cancellation does not: its sale is off.
-fn owed_to_gate(order: &Order) -> bool {
-    matches!(
-        order.status,
-        OrderStatus::Cancelled(CancelReason::Expired | CancelReason::ByBuyer)
-    )
+/// Whether `order` waits in the outbox until released: every cancelled or expired order (its
+/// stock may be owed to the gate, a charge may be owed a refund).
+fn awaits_release(order: &Order) -> bool {
+    matches!(order.status, OrderStatus::Cancelled(_))
 }
 
 impl MemoryOrderRepository {
@@ -47,51 +44,62 @@ impl MemoryOrderRepository {
         Ok(due)
     }
 
-    pub(super) fn cancel_pending_now(
+    /// The sale's cancellation and its pending orders' in one step under both locks, as the
+    /// database adapter's one transaction: a payment (which takes the same locks) comes wholly
+    /// before or wholly after it.
+    pub(super) fn cancel_sale_now(
         &self,
-        activity: ActivityId,
+        activity: &Activity,
+        expected_version: i64,
         now: DateTime<Utc>,
-    ) -> Result<u64, StorageError> {
+    ) -> Result<u64, UpdateActivityError> {
         let mut books = lock(&self.books);
         let mut records = lock(&self.activities.0);
+        let before = records.get(&activity.id).cloned();
+        write_activity(&mut records, activity, expected_version)?;
         let mut pending: Vec<Order> = books
             .orders
             .values()
-            .filter(|o| o.activity_id == activity && o.status == OrderStatus::PendingPayment)
+            .filter(|o| o.activity_id == activity.id && o.status == OrderStatus::PendingPayment)
             .cloned()
             .collect();
-        for order in &mut pending {
-            order
-                .cancel_by_admin(now)
-                .map_err(|e| StorageError(format!("a pending order would not cancel: {e}")))?;
+        let cancelled = pending.iter_mut().try_for_each(|o| {
+            o.cancel_by_admin(now)
+                .map_err(|e| StorageError(format!("a pending order would not cancel: {e}")))
+        });
+        if let Err(e) = cancelled.and_then(|()| release_all(&mut records, &pending)) {
+            // All or nothing, as the database's transaction: the sale is put back as it was.
+            if let Some(before) = before {
+                records.insert(activity.id, before);
+            }
+            return Err(e.into());
         }
-        release_all(&mut records, &pending)?;
         store(&mut books, &pending);
         Ok(pending.len() as u64)
     }
 
-    /// Expired and buyer-cancelled orders not yet released, oldest cancellation first.
+    /// Cancelled and expired orders not yet released, oldest cancellation first.
     pub(super) fn unreleased_now(&self, limit: u32) -> Vec<Order> {
         let books = lock(&self.books);
         let mut owed: Vec<Order> = books
             .orders
             .values()
-            .filter(|o| owed_to_gate(o) && !books.released.contains(&o.id))
+            .filter(|o| awaits_release(o) && !books.released.contains(&o.id))
             .cloned()
             .collect();
-        owed.sort_by_key(|o| (o.cancelled_at, o.id));
+        owed.sort_by_key(|o| (o.cancelled_at.or(o.expired_at), o.id));
         owed.truncate(limit as usize);
         owed
     }
 
-    /// Only orders owed to the gate are marked; a pending or paid order's id marks nothing.
+    /// Only cancelled and expired orders are marked; a pending or paid order's id marks nothing.
     pub(super) fn mark_released_now(&self, ids: &[OrderId]) {
         let asked: HashSet<OrderId> = ids.iter().copied().collect();
         let mut books = lock(&self.books);
         let owed: Vec<OrderId> = books
             .orders
             .values()
-            .filter(|o| asked.contains(&o.id) && owed_to_gate(o))
+            .filter(|o| asked.contains(&o.id) && awaits_release(o))
             .map(|o| o.id)
             .collect();
         books.released.extend(owed);

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{ActivityRecord, MoveOutcome, StorageError};
-use seckiller_domain::{ActivityId, CancelReason, Order, OrderError, OrderId};
+use seckiller_domain::{ActivityId, ActivityState, CancelReason, Order, OrderError, OrderId};
 
-use super::MemoryOrderRepository;
+use super::{Books, MemoryOrderRepository};
 use crate::repositories::lock;
 
 /// Where held items go when their order moves on.
@@ -45,24 +45,53 @@ pub(super) fn move_held(
 }
 
 impl MemoryOrderRepository {
+    /// As the database adapter: an order of a cancelled sale is never paid; if still pending it
+    /// is cancelled with its sale now and answered as refused. The sale's state is read under
+    /// the same locks [`MemoryOrderRepository::cancel_sale_now`] holds, so the two take turns.
     pub(super) fn pay_now(
         &self,
         id: OrderId,
         payment_ref: &str,
         now: DateTime<Utc>,
     ) -> Result<MoveOutcome, StorageError> {
-        self.move_one(id, |o| o.pay(now, payment_ref), Destination::Sold)
+        let mut books = lock(&self.books);
+        let mut records = lock(&self.activities.0);
+        let called_off = books.by_id_mut(id).is_some_and(|o| {
+            records
+                .get(&o.activity_id)
+                .is_some_and(|r| r.activity.state == ActivityState::Cancelled)
+        });
+        if called_off {
+            let outcome = move_one(
+                &mut books,
+                &mut records,
+                id,
+                |o| o.cancel_by_admin(now),
+                Destination::Available,
+            )?;
+            return Ok(match outcome {
+                MoveOutcome::Moved(cancelled) => MoveOutcome::Refused(cancelled),
+                outcome => outcome,
+            });
+        }
+        move_one(
+            &mut books,
+            &mut records,
+            id,
+            |o| o.pay(now, payment_ref),
+            Destination::Sold,
+        )
     }
 
-    /// An admin cancellation owes nothing to the gate (its sale is off), so the outbox never
-    /// lists it: see [`MemoryOrderRepository::unreleased_now`].
     pub(super) fn cancel_now(
         &self,
         id: OrderId,
         reason: CancelReason,
         now: DateTime<Utc>,
     ) -> Result<MoveOutcome, StorageError> {
-        self.move_one(
+        move_one(
+            &mut lock(&self.books),
+            &mut lock(&self.activities.0),
             id,
             |o| match reason {
                 CancelReason::Expired => o.expire(now),
@@ -72,24 +101,23 @@ impl MemoryOrderRepository {
             Destination::Available,
         )
     }
+}
 
-    fn move_one(
-        &self,
-        id: OrderId,
-        transition: impl FnOnce(&mut Order) -> Result<(), OrderError>,
-        to: Destination,
-    ) -> Result<MoveOutcome, StorageError> {
-        let mut books = lock(&self.books);
-        let mut records = lock(&self.activities.0);
-        let Some(stored) = books.by_id_mut(id) else {
-            return Ok(MoveOutcome::Missing);
-        };
-        let mut moved = stored.clone();
-        if transition(&mut moved).is_err() {
-            return Ok(MoveOutcome::Refused(stored.clone()));
-        }
-        move_held(&mut records, moved.activity_id, moved.quantity.get(), to)?;
-        *stored = moved.clone();
-        Ok(MoveOutcome::Moved(moved))
+fn move_one(
+    books: &mut Books,
+    records: &mut HashMap<ActivityId, ActivityRecord>,
+    id: OrderId,
+    transition: impl FnOnce(&mut Order) -> Result<(), OrderError>,
+    to: Destination,
+) -> Result<MoveOutcome, StorageError> {
+    let Some(stored) = books.by_id_mut(id) else {
+        return Ok(MoveOutcome::Missing);
+    };
+    let mut moved = stored.clone();
+    if transition(&mut moved).is_err() {
+        return Ok(MoveOutcome::Refused(stored.clone()));
     }
+    move_held(records, moved.activity_id, moved.quantity.get(), to)?;
+    *stored = moved.clone();
+    Ok(MoveOutcome::Moved(moved))
 }

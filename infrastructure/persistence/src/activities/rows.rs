@@ -61,7 +61,8 @@ fn to_activity(row: activity::Model) -> Result<Activity, StorageError> {
             .and_then(|n| Quantity::new(n).ok())
             .ok_or_else(|| bad(format!("{column} {value} is not a positive count")))
     };
-    let currency = Currency::parse(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
+    let currency =
+        Currency::from_stored(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
     Ok(Activity {
         id: ActivityId::from_uuid(id),
         product_id: ProductId::from_uuid(row.product_id),

@@ -19,6 +19,7 @@ pub struct Model {
     pub pay_deadline: DateTimeUtc,
     pub paid_at: Option<DateTimeUtc>,
     pub cancelled_at: Option<DateTimeUtc>,
+    pub expired_at: Option<DateTimeUtc>,
     pub payment_ref: Option<String>,
     /// Set once a cancelled or expired order's stock is back in the stock gate; never read into
     /// the domain, only by the outbox queries.

@@ -61,7 +61,8 @@ pub(super) fn to_purchase(row: gate_purchase::Model) -> Result<Purchase, GateErr
         .ok()
         .and_then(|n| Quantity::new(n).ok())
         .ok_or_else(|| corrupt(format!("quantity {}", row.quantity)))?;
-    let currency = Currency::parse(&row.currency).map_err(|e| corrupt(format!("currency: {e}")))?;
+    let currency =
+        Currency::from_stored(&row.currency).map_err(|e| corrupt(format!("currency: {e}")))?;
     let unit_price = Money::new(row.unit_price_minor, currency)
         .map_err(|e| corrupt(format!("unit price: {e}")))?;
     let accepted_at = DateTime::parse_from_rfc3339(&row.accepted_at)

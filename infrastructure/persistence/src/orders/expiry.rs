@@ -11,29 +11,32 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::sea_query::{Expr, Func, LockBehavior, LockType, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select,
+    ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, Order as SortOrder,
+    QueryFilter, QueryOrder, QuerySelect, Select,
 };
-use seckiller_domain::ports::StorageError;
-use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, OrderStatus};
+use seckiller_domain::ports::{StorageError, UpdateActivityError};
+use seckiller_domain::{Activity, ActivityId, CancelReason, Order, OrderId, OrderStatus};
 use uuid::Uuid;
 
 use super::ledger::{Destination, abandon, begin_write, move_held};
 use super::moves::status;
 use super::rows::to_order;
+use crate::activities::write_activity;
 use crate::entities::{order, stored};
 use crate::error::storage;
 
 /// How many ids go into one `IN (…)` list: far below every backend's bound-parameter limit.
 const IDS_PER_STATEMENT: usize = 500;
 
-/// Statuses of orders whose stock is owed back to the stock gate until released. An admin
-/// cancellation is not among them: its sale is off, so nothing goes back.
-const RETURNED_TO_GATE: [OrderStatus; 2] = [
+/// Statuses of orders that wait in the outbox until released: stock owed back to the stock
+/// gate (expired, withdrawn) and charges to refund (all three; a payment that lost the race
+/// against its sale's cancellation may have charged).
+const AWAITING_RELEASE: [OrderStatus; 3] = [
     OrderStatus::Cancelled(CancelReason::Expired),
     OrderStatus::Cancelled(CancelReason::ByBuyer),
+    OrderStatus::Cancelled(CancelReason::ByAdmin),
 ];
 
 fn pending() -> &'static str {
@@ -69,7 +72,7 @@ pub(super) async fn expire_due(
             order::Column::Status,
             status(OrderStatus::Cancelled(CancelReason::Expired)),
         )
-        .col_expr(order::Column::CancelledAt, Expr::value(now))
+        .col_expr(order::Column::ExpiredAt, Expr::value(now))
         .filter(order::Column::Id.is_in(claimed))
         .filter(order::Column::Status.eq(pending()))
         .exec_with_returning(&transaction)
@@ -101,38 +104,60 @@ fn claim(now: DateTime<Utc>, limit: u32) -> Select<order::Entity> {
         .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
 }
 
-/// Cancels every pending order of `activity` by admin and moves their items held → available;
-/// they are released at once (their sale is off). Answers how many orders it cancelled.
+/// Stores `activity`'s cancellation (if its version is still `expected_version`) and cancels
+/// every pending order of it by admin, moving their items held → available, in one transaction.
+/// Answers how many orders it cancelled.
 ///
-/// The orders are updated before the ledger is touched, like a payment does: a payment holding
-/// one of these orders while waiting for the ledger finishes first instead of deadlocking.
-pub(super) async fn cancel_pending_of_activity(
+/// The sale's row is written first: a payment of one of its orders holds that row `FOR SHARE`
+/// from before it touches the order until it commits, so this waits for it and then finds the
+/// order paid (each statement of a READ COMMITTED transaction sees what committed before it
+/// began). The orders are updated before the ledger, in the order every other move takes.
+pub(super) async fn cancel_sale(
     connection: &DatabaseConnection,
+    activity: &Activity,
+    expected_version: i64,
+    now: DateTime<Utc>,
+) -> Result<u64, UpdateActivityError> {
+    let now = stored(now);
+    let transaction = begin_write(connection).await?;
+    if let Err(e) = write_activity(&transaction, activity, expected_version).await {
+        if let Err(rollback) = transaction.rollback().await {
+            tracing::warn!(error = %rollback, "rolling back a refused sale cancellation");
+        }
+        return Err(e);
+    }
+    match cancel_pending_in(&transaction, activity.id, now).await {
+        Ok(cancelled) => {
+            transaction.commit().await.map_err(storage)?;
+            Ok(cancelled)
+        }
+        Err(e) => Err(abandon(transaction, e).await.into()),
+    }
+}
+
+/// Cancels the pending orders of `activity` by admin in `transaction` and moves their items
+/// held → available.
+async fn cancel_pending_in(
+    transaction: &DatabaseTransaction,
     activity: ActivityId,
     now: DateTime<Utc>,
 ) -> Result<u64, StorageError> {
-    let now = stored(now);
-    let transaction = begin_write(connection).await?;
     let rows = order::Entity::update_many()
         .col_expr(
             order::Column::Status,
             status(OrderStatus::Cancelled(CancelReason::ByAdmin)),
         )
         .col_expr(order::Column::CancelledAt, Expr::value(now))
-        .col_expr(order::Column::ReleasedAt, Expr::value(now))
         .filter(order::Column::ActivityId.eq(activity.as_uuid()))
         .filter(order::Column::Status.eq(pending()))
-        .exec_with_returning(&transaction)
+        .exec_with_returning(transaction)
         .await
         .map_err(storage)?;
     let cancelled = rows
         .into_iter()
         .map(to_order)
         .collect::<Result<Vec<_>, _>>()?;
-    if let Err(e) = release_held(&transaction, &cancelled).await {
-        return Err(abandon(transaction, e).await);
-    }
-    transaction.commit().await.map_err(storage)?;
+    release_held(transaction, &cancelled).await?;
     Ok(cancelled.len() as u64)
 }
 
@@ -153,15 +178,24 @@ async fn release_held(
     Ok(())
 }
 
-/// Up to `limit` expired or buyer-cancelled orders not yet released, oldest cancellation first.
+/// When an order was cancelled or expired, whichever it was.
+fn ended_at() -> SimpleExpr {
+    Func::coalesce([
+        Expr::col(order::Column::CancelledAt),
+        Expr::col(order::Column::ExpiredAt),
+    ])
+    .into()
+}
+
+/// Up to `limit` cancelled or expired orders not yet released, the longest ended first.
 pub(super) async fn unreleased(
     connection: &DatabaseConnection,
     limit: u32,
 ) -> Result<Vec<Order>, StorageError> {
     let rows = order::Entity::find()
-        .filter(order::Column::Status.is_in(RETURNED_TO_GATE.map(|s| s.as_str())))
+        .filter(order::Column::Status.is_in(AWAITING_RELEASE.map(|s| s.as_str())))
         .filter(order::Column::ReleasedAt.is_null())
-        .order_by_asc(order::Column::CancelledAt)
+        .order_by(ended_at(), SortOrder::Asc)
         .order_by_asc(order::Column::Id)
         .limit(u64::from(limit))
         .all(connection)
@@ -170,7 +204,7 @@ pub(super) async fn unreleased(
     rows.into_iter().map(to_order).collect()
 }
 
-/// Marks `ids` released at `now`. Only orders owed to the gate are marked, each once: an order
+/// Marks `ids` released at `now`. Only cancelled and expired orders are marked, each once: an order
 /// released before keeps its first time, and an id of a pending or paid order (a caller's
 /// mistake) marks nothing, so it still shows up once it is cancelled.
 pub(super) async fn mark_released(
@@ -187,7 +221,7 @@ pub(super) async fn mark_released(
         order::Entity::update_many()
             .col_expr(order::Column::ReleasedAt, Expr::value(now))
             .filter(order::Column::Id.is_in(chunk.iter().map(|id| id.as_uuid())))
-            .filter(order::Column::Status.is_in(RETURNED_TO_GATE.map(|s| s.as_str())))
+            .filter(order::Column::Status.is_in(AWAITING_RELEASE.map(|s| s.as_str())))
             .filter(order::Column::ReleasedAt.is_null())
             .exec(&transaction)
             .await

@@ -215,6 +215,7 @@ fn insertable(order: &Order) -> SelectStatement {
             Expr::val(order.paid_at.map(stored)),
             Expr::val(order.payment_ref.clone()),
             Expr::val(order.cancelled_at.map(stored)),
+            Expr::val(order.expired_at.map(stored)),
         ])
         .and_where(Expr::exists(exists_where(
             stock_ledger::Entity,
@@ -253,6 +254,7 @@ fn insert_into_orders(rows: SelectStatement) -> Result<InsertStatement, StorageE
             order::Column::PaidAt,
             order::Column::PaymentRef,
             order::Column::CancelledAt,
+            order::Column::ExpiredAt,
         ])
         .select_from(rows)
         .map_err(|e| StorageError(format!("building the order insert: {e}")))?

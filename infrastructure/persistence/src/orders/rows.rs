@@ -15,7 +15,8 @@ pub(super) fn to_order(row: order::Model) -> Result<Order, StorageError> {
         .ok()
         .and_then(|n| Quantity::new(n).ok())
         .ok_or_else(|| bad(format!("quantity {} is not a positive count", row.quantity)))?;
-    let currency = Currency::parse(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
+    let currency =
+        Currency::from_stored(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
     let unit_price =
         Money::new(row.unit_price_minor, currency).map_err(|e| bad(format!("unit price: {e}")))?;
     let status = OrderStatus::parse(&row.status)
@@ -33,6 +34,7 @@ pub(super) fn to_order(row: order::Model) -> Result<Order, StorageError> {
         paid_at: row.paid_at,
         payment_ref: row.payment_ref,
         cancelled_at: row.cancelled_at,
+        expired_at: row.expired_at,
     })
 }
 

@@ -36,7 +36,8 @@ pub(super) fn encode(purchase: &Purchase) -> Result<String, serde_json::Error> {
 pub(super) fn decode(payload: &str) -> Result<Purchase, String> {
     let message: PurchaseMessage =
         serde_json::from_str(payload).map_err(|e| format!("unreadable purchase: {e}"))?;
-    let currency = Currency::parse(&message.currency).map_err(|e| format!("currency: {e}"))?;
+    let currency =
+        Currency::from_stored(&message.currency).map_err(|e| format!("currency: {e}"))?;
     Ok(Purchase {
         id: PurchaseId::from_uuid(message.id),
         activity_id: ActivityId::from_uuid(message.activity_id),

@@ -4,10 +4,12 @@
 //! backends already; this adds order writers and several ledgers to the mix, on Postgres, where
 //! rows are locked one by one.)
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
 use seckiller_contract::a_purchase_of;
 use seckiller_contract::fixtures::whole_second_now;
-use seckiller_domain::ports::{MoveOutcome, OrderRepository};
+use seckiller_domain::ports::{
+    ActivityRecord, ActivityRepository, MoveOutcome, OrderRepository, UpdateActivityError,
+};
 use seckiller_domain::{ActivityId, CancelReason, Order, OrderId, StockLedger};
 use seckiller_persistence::{SeaOrderRepository, connect};
 use uuid::Uuid;
@@ -55,11 +57,18 @@ async fn a_move_the_ledger_cannot_cover_changes_nothing(store: Store) {
     }
     let expiry = store.orders.expire_due(order.pay_deadline, 10).await;
     assert!(expiry.is_err(), "{expiry:?}");
-    let calling_off = store
-        .orders
-        .cancel_pending_of_activity(sale.activity.id, in_time)
-        .await;
+    let calling_off = call_off(&store, &sale, in_time).await;
     assert!(calling_off.is_err(), "{calling_off:?}");
+    assert_eq!(
+        store
+            .activities
+            .by_id(sale.activity.id)
+            .await
+            .expect("lookup")
+            .map(|r| r.activity),
+        Some(sale.activity.clone()),
+        "the sale's cancellation is rolled back with its orders'"
+    );
     assert_eq!(
         store.orders.by_id(order.id).await.expect("lookup"),
         Some(order.clone())
@@ -161,9 +170,7 @@ async fn nodes_recording_paying_cancelling_and_sweeping_at_once_never_deadlock()
     let (written, paid) = tokio::join!(writer_and_sweeper, payer);
     written.expect("the writer and sweeper did not panic");
     paid.expect("the payer did not panic");
-    store
-        .orders
-        .cancel_pending_of_activity(first.activity.id, sweep_at)
+    call_off(&store, &first, created)
         .await
         .expect("calling off never fails");
 
@@ -187,4 +194,20 @@ async fn nodes_recording_paying_cancelling_and_sweeping_at_once_never_deadlock()
         0,
         "the called-off sale has nothing pending"
     );
+}
+
+/// Calls `sale` off at `at` with the version it was stored with.
+async fn call_off(
+    store: &Store,
+    sale: &ActivityRecord,
+    at: DateTime<Utc>,
+) -> Result<u64, UpdateActivityError> {
+    let mut cancelled = sale.activity.clone();
+    cancelled
+        .cancel(at)
+        .expect("a sale not yet over can be called off");
+    store
+        .orders
+        .cancel_sale(&cancelled, sale.activity.version, at)
+        .await
 }
