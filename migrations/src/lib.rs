@@ -23,6 +23,7 @@ mod m20251125_000006_create_settings;
 mod m20251126_000007_create_purchase_tables;
 mod m20251127_000008_order_lifecycle;
 mod m20251127_000009_database_gate;
+mod m20261128_000010_idempotency_keys;
 
 /// Applies the schema, in order; `Migrator::up(db, None)` is safe to run on every start because
 /// applied migrations are recorded and skipped.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20251126_000007_create_purchase_tables::Migration),
             Box::new(m20251127_000008_order_lifecycle::Migration),
             Box::new(m20251127_000009_database_gate::Migration),
+            Box::new(m20261128_000010_idempotency_keys::Migration),
         ]
     }
 }

@@ -4,10 +4,10 @@
 use std::path::PathBuf;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, Statement};
-use seckiller_contract::{FeedStore, OrderRepositories, Repositories};
+use seckiller_contract::{FeedStore, IdempotencyStores, OrderRepositories, Repositories};
 use seckiller_persistence::{
-    Database, QueueSettings, SeaActivityRepository, SeaOrderRepository, SeaProductRepository,
-    SeaUserRepository, SqlitePurchaseQueue, connect,
+    Database, QueueSettings, SeaActivityRepository, SeaIdempotencyStore, SeaOrderRepository,
+    SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect,
 };
 use uuid::Uuid;
 
@@ -20,6 +20,7 @@ pub struct Store {
     pub products: SeaProductRepository,
     pub activities: SeaActivityRepository,
     pub orders: SeaOrderRepository,
+    pub keys: SeaIdempotencyStore,
     pub db: Database,
     /// Where the database is, for tests that open more connections to it (more nodes).
     pub url: String,
@@ -70,6 +71,7 @@ impl Store {
             products: SeaProductRepository::new(&db),
             activities: SeaActivityRepository::new(&db),
             orders: SeaOrderRepository::new(&db),
+            keys: SeaIdempotencyStore::new(&db),
             raw: raw_connection(&url).await.expect("open a raw connection"),
             db,
             url,
@@ -91,6 +93,14 @@ impl Repositories for Store {
     }
     fn activities(&self) -> &Self::Activities {
         &self.activities
+    }
+}
+
+impl IdempotencyStores for Store {
+    type Keys = SeaIdempotencyStore;
+
+    fn keys(&self) -> &Self::Keys {
+        &self.keys
     }
 }
 

@@ -50,10 +50,12 @@ mod sqlite {
     seckiller_contract::repository_contract!(crate::harness::sqlite());
     seckiller_contract::order_contract!(crate::harness::sqlite());
     seckiller_contract::feed_contract!(crate::harness::sqlite_queue());
+    seckiller_contract::idempotency_contract!(crate::harness::sqlite());
 }
 
 mod postgres {
     seckiller_contract::repository_contract!(crate::harness::postgres());
     seckiller_contract::order_contract!(crate::harness::postgres());
     seckiller_contract::feed_contract!(crate::harness::postgres_queue());
+    seckiller_contract::idempotency_contract!(crate::harness::postgres());
 }
