@@ -12,6 +12,7 @@ pub mod caller;
 pub mod catalog;
 pub mod demo;
 pub mod gate_loader;
+pub mod idempotency;
 pub mod ledger_check;
 pub mod order_actions;
 pub mod order_writer;

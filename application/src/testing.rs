@@ -10,9 +10,9 @@ use seckiller_domain::ports::{
 };
 use seckiller_domain::{ActivityId, Password, PasswordHash, Role, UserId};
 use seckiller_memory::{
-    LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryOrderRepository,
-    MemoryProductRepository, MemoryPurchaseQueue, MemoryStockGate, MemoryUserRepository,
-    PaymentMode, SimulatedPaymentProvider, UuidV7Source,
+    LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryIdempotencyStore,
+    MemoryOrderRepository, MemoryProductRepository, MemoryPurchaseQueue, MemoryStockGate,
+    MemoryUserRepository, PaymentMode, SimulatedPaymentProvider, UuidV7Source,
 };
 
 use crate::Adapters;
@@ -142,6 +142,7 @@ pub struct TestAdapters<
     pub restock: LocalRestockNotifier,
     pub payments: SimulatedPaymentProvider,
     pub clock: ManualClock,
+    pub idempotency: MemoryIdempotencyStore,
 }
 
 impl TestAdapters {
@@ -158,6 +159,7 @@ impl TestAdapters {
             restock: LocalRestockNotifier::default(),
             payments: SimulatedPaymentProvider::new(PaymentMode::Approve),
             clock: ManualClock::new(t0()),
+            idempotency: MemoryIdempotencyStore::default(),
         }
     }
 }
@@ -183,6 +185,7 @@ where
     type Payments = SimulatedPaymentProvider;
     type Clock = ManualClock;
     type Ids = UuidV7Source;
+    type Idempotency = MemoryIdempotencyStore;
 
     fn users(&self) -> &U {
         &self.users
@@ -220,6 +223,9 @@ where
     fn ids(&self) -> &UuidV7Source {
         &UuidV7Source
     }
+    fn idempotency(&self) -> &MemoryIdempotencyStore {
+        &self.idempotency
+    }
 }
 
 impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
@@ -236,6 +242,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 
@@ -252,6 +259,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 
@@ -268,6 +276,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 
@@ -284,6 +293,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 }

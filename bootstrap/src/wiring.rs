@@ -24,8 +24,9 @@ use seckiller_memory::{
 };
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
-    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaOrderRepository,
-    SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect, connect_with_deadline,
+    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaIdempotencyStore,
+    SeaOrderRepository, SeaProductRepository, SeaUserRepository, SqlitePurchaseQueue, connect,
+    connect_with_deadline,
 };
 use seckiller_redis::RedisStockGate;
 
@@ -40,6 +41,7 @@ pub struct NodeAdapters {
     products: Guarded<SeaProductRepository>,
     activities: Guarded<SeaActivityRepository>,
     orders: Guarded<SeaOrderRepository>,
+    idempotency: Guarded<SeaIdempotencyStore>,
     database_guard: Option<DependencyGuard>,
     hasher: Argon2PasswordHasher,
     tokens: JwtTokenService,
@@ -103,6 +105,7 @@ impl Adapters for NodeAdapters {
     type Payments = SimulatedPaymentProvider;
     type Clock = SystemClock;
     type Ids = UuidV7Source;
+    type Idempotency = Guarded<SeaIdempotencyStore>;
 
     fn users(&self) -> &Guarded<SeaUserRepository> {
         &self.users
@@ -139,6 +142,9 @@ impl Adapters for NodeAdapters {
     }
     fn ids(&self) -> &UuidV7Source {
         &UuidV7Source
+    }
+    fn idempotency(&self) -> &Guarded<SeaIdempotencyStore> {
+        &self.idempotency
     }
 }
 
@@ -375,6 +381,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
             database_guard.clone(),
         ),
         orders: Guarded::new(SeaOrderRepository::new(&database), database_guard.clone()),
+        idempotency: Guarded::new(SeaIdempotencyStore::new(&database), database_guard.clone()),
         database_guard,
         hasher: Argon2PasswordHasher::default(),
         tokens: JwtTokenService::new(secret.as_bytes()),

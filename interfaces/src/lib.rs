@@ -14,6 +14,7 @@ mod dto;
 mod error_mapping;
 mod flow_control;
 mod hot_answers;
+mod idempotency;
 mod load_shedding;
 mod metrics;
 mod openapi_document;

@@ -8,12 +8,13 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
-    ActivityRecord, ActivityRepository, InsertUserError, MoveOutcome, OrderRepository, OrderTotals,
-    ProductRepository, RecordOutcome, Rejection, StorageError, UpdateActivityError, UserRepository,
+    ActivityRecord, ActivityRepository, Claim, IdempotencyStore, InsertUserError, KeyClaim,
+    MoveOutcome, OrderRepository, OrderTotals, ProductRepository, RecordOutcome, Rejection,
+    StorageError, UpdateActivityError, UserRepository,
 };
 use seckiller_domain::{
-    Activity, ActivityId, CancelReason, Order, OrderId, Product, ProductId, PurchaseId, User,
-    UserId, Username,
+    Activity, ActivityId, CancelReason, ClaimHolder, IdempotencyKey, IdempotencyScope, Order,
+    OrderId, Product, ProductId, PurchaseId, RecordedAnswer, User, UserId, Username,
 };
 
 use super::guard::DependencyGuard;
@@ -185,5 +186,35 @@ impl<R: ProductRepository> ProductRepository for Guarded<R> {
 
     async fn count(&self) -> Result<u64, StorageError> {
         self.read(self.inner.count()).await
+    }
+}
+
+impl<R: IdempotencyStore> IdempotencyStore for Guarded<R> {
+    async fn claim(&self, claim: &KeyClaim) -> Result<Claim, StorageError> {
+        self.read(self.inner.claim(claim)).await
+    }
+
+    async fn complete(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        holder: ClaimHolder,
+        answer: &RecordedAnswer,
+    ) -> Result<bool, StorageError> {
+        self.heavy(self.inner.complete(scope, key, holder, answer))
+            .await
+    }
+
+    async fn release(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        holder: ClaimHolder,
+    ) -> Result<(), StorageError> {
+        self.heavy(self.inner.release(scope, key, holder)).await
+    }
+
+    async fn sweep(&self, now: DateTime<Utc>, limit: u32) -> Result<u64, StorageError> {
+        self.heavy(self.inner.sweep(now, limit)).await
     }
 }

@@ -13,6 +13,7 @@ mod connections;
 mod crowd;
 mod flow_control;
 mod health;
+mod idempotency;
 mod lifecycle;
 mod metrics;
 mod products;
