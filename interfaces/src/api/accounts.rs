@@ -32,7 +32,10 @@ impl<A: Adapters> AccountsApi<A> {
         /// included) gets the first answer back and creates nothing more. The same key with
         /// another body answers 422 `idempotency_key_reused`; while the first request still
         /// runs, 409 `idempotency_key_in_use` with `Retry-After`. Keys last 24 hours.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<UserCreated>, ApiError> {
         // No account yet: the key is scoped to "anonymous", and the body (password included)
@@ -56,8 +59,10 @@ impl<A: Adapters> AccountsApi<A> {
         .await
     }
 
-    /// Sign in and receive a bearer token. Changes no durable state, so it takes no
-    /// `Idempotency-Key`: signing in again simply issues another token.
+    /// Sign in and receive a bearer token.
+    ///
+    /// Changes no durable state, so it takes no `Idempotency-Key`: signing in again simply
+    /// issues another token.
     #[oai(path = "/sessions", method = "post", operation_id = "signIn")]
     async fn sign_in(&self, body: Json<SignInRequest>) -> Result<SessionCreated, ApiError> {
         let session = self

@@ -34,7 +34,10 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         /// and plans no second one. The same key with another body or path answers 422
         /// `idempotency_key_reused`; while the first request still runs, 409
         /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<ActivityCreated>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
@@ -134,7 +137,10 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         /// and replays that publication. The same key with another body or path answers 422
         /// `idempotency_key_reused`; while the first request still runs, 409
         /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<Json<ActivityDto>>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
@@ -167,7 +173,10 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         /// and replays that cancellation. The same key with another body or path answers 422
         /// `idempotency_key_reused`; while the first request still runs, 409
         /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<Json<ActivityDto>>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;

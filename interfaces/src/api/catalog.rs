@@ -52,7 +52,10 @@ impl<A: Adapters> CatalogApi<A> {
         /// and adds no second one. The same key with another body or path answers 422
         /// `idempotency_key_reused`; while the first request still runs, 409
         /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<ProductCreated>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;

@@ -67,7 +67,10 @@ impl<A: Adapters> OrdersApi<A> {
         /// too) without asking the provider again. The key on another order answers 422
         /// `idempotency_key_reused`; while the first payment still runs, 409
         /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<Json<OrderDto>>, ApiError> {
         let caller = caller(&self.0.accounts, &auth)?;
@@ -99,7 +102,10 @@ impl<A: Adapters> OrdersApi<A> {
         /// Cancel safely again: a retry with the same key replays the first answer. The key on
         /// another order answers 422 `idempotency_key_reused`; while the first request still
         /// runs, 409 `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
-        #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
         idempotency_key: Header<Option<String>>,
     ) -> Result<Idempotent<Json<OrderDto>>, ApiError> {
         let caller = caller(&self.0.accounts, &auth)?;

@@ -30,7 +30,11 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in and receive a bearer token. */
+        /**
+         * Sign in and receive a bearer token.
+         * @description Changes no durable state, so it takes no `Idempotency-Key`: signing in again simply
+         *     issues another token.
+         */
         post: operations["signIn"];
         delete?: never;
         options?: never;
@@ -1016,7 +1020,15 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Register safely again: a retry with the same key and the very same body (password
+                 *     included) gets the first answer back and creates nothing more. The same key with
+                 *     another body answers 422 `idempotency_key_reused`; while the first request still
+                 *     runs, 409 `idempotency_key_in_use` with `Retry-After`. Keys last 24 hours.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1588,7 +1600,15 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Add a product safely again: a retry with the same key and body replays the first answer
+                 *     and adds no second one. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2893,7 +2913,15 @@ export interface operations {
     payOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Pay safely again: a retry with the same key replays the first answer (a decline
+                 *     too) without asking the provider again. The key on another order answers 422
+                 *     `idempotency_key_reused`; while the first payment still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3035,7 +3063,14 @@ export interface operations {
     cancelOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Cancel safely again: a retry with the same key replays the first answer. The key on
+                 *     another order answers 422 `idempotency_key_reused`; while the first request still
+                 *     runs, 409 `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3324,7 +3359,15 @@ export interface operations {
     createActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Plan a sale safely again: a retry with the same key and body replays the first answer
+                 *     and plans no second one. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -3757,7 +3800,15 @@ export interface operations {
     publishActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Publish safely again: a retry with the same key replays the first answer
+                 *     and replays that publication. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -3899,7 +3950,15 @@ export interface operations {
     cancelActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Call off safely again: a retry with the same key replays the first answer
+                 *     and replays that cancellation. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -4183,7 +4242,15 @@ export interface operations {
     createBuyers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Create buyers safely again: a retry with the same key and body replays the first answer
+                 *     and creates no more buyers (the same tokens come back). The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
