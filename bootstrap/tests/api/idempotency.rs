@@ -360,6 +360,50 @@ async fn an_answer_that_changed_nothing_is_not_remembered(w: Wiring) {
     app.stop().await;
 }
 
+async fn a_retry_while_the_first_runs_is_told_to_come_back(w: Wiring) {
+    let app = spawn_app_with(w, |s| s.payment_latency_millis = 800).await;
+    let admin = app.admin_token().await;
+    let won = orders(&app, &admin, 1).await;
+    let (alice, order) = &won[0];
+    let path = format!("/api/v1/orders/{order}/payment");
+
+    // Four tries at once while the provider takes its time: one runs, the others are told to
+    // come back (or, arriving after it finished, get its answer).
+    let attempt = || keyed_post(&app, &path, Some(&alice.token), "slow-pay", "{}");
+    let (a, b, c, d) = tokio::join!(attempt(), attempt(), attempt(), attempt());
+    let (mut ran, mut waits, mut replays) = (Vec::new(), 0, Vec::new());
+    for answer in [a, b, c, d] {
+        if answer.status() == StatusCode::CONFLICT {
+            let retry_after = answer
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            assert!(
+                retry_after.is_some_and(|s| (1..=60).contains(&s)),
+                "{retry_after:?}"
+            );
+            assert_problem(answer, StatusCode::CONFLICT, "idempotency_key_in_use").await;
+            waits += 1;
+        } else {
+            let answer = seen(answer).await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            match answer.replayed() {
+                true => replays.push(answer.body),
+                false => ran.push(answer.body),
+            }
+        }
+    }
+    assert_eq!(ran.len(), 1, "exactly one try ran");
+    assert!(waits >= 1, "a try during the payment was told to wait");
+    assert!(replays.iter().all(|body| *body == ran[0]));
+    let after = seen(keyed_post(&app, &path, Some(&alice.token), "slow-pay", "{}").await).await;
+    assert_eq!(after.body, ran[0]);
+    assert!(after.replayed());
+    assert_eq!(app.payments().charges(), 1);
+    app.stop().await;
+}
+
 /// The header's rule is in the document (a pattern), so the framework refuses it like any other
 /// unreadable parameter.
 async fn a_key_that_is_not_printable_ascii_is_refused(w: Wiring) {
@@ -389,5 +433,6 @@ both_wirings!(
     two_callers_with_one_key_do_not_see_each_others_answers,
     a_registration_replays_only_to_the_identical_request,
     an_answer_that_changed_nothing_is_not_remembered,
+    a_retry_while_the_first_runs_is_told_to_come_back,
     a_key_that_is_not_printable_ascii_is_refused,
 );
