@@ -64,11 +64,6 @@ impl IdempotencyScope {
         Self("anonymous".to_owned())
     }
 
-    /// A scope as stored (see [`Self::as_str`]).
-    pub fn from_stored(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
     /// The scope as stored: `user:<uuid>` or `anonymous`.
     pub fn as_str(&self) -> &str {
         &self.0
