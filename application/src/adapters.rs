@@ -2,9 +2,9 @@
 //! a dozen, and monomorphised per wiring: no dynamic dispatch on request paths.
 
 use seckiller_domain::ports::{
-    ActivityRepository, Clock, IdSource, OrderRepository, PasswordHasher, PaymentProvider,
-    ProductRepository, PurchaseFeed, PurchaseQueue, PurchaseTokenService, RestockNotifier,
-    SessionStore, StockGate, TokenService, UserRepository,
+    ActivityRepository, Clock, IdSource, IdempotencyStore, OrderRepository, PasswordHasher,
+    PaymentProvider, ProductRepository, PurchaseFeed, PurchaseQueue, PurchaseTokenService,
+    RestockNotifier, SessionStore, StockGate, TokenService, UserRepository,
 };
 
 /// The adapters a wiring plugs into the use cases.
@@ -35,6 +35,8 @@ pub trait Adapters: Send + Sync + 'static {
     type Clock: Clock;
     /// Fresh ids.
     type Ids: IdSource;
+    /// Keyed requests and their answers.
+    type Idempotency: IdempotencyStore;
 
     /// Accounts storage.
     fn users(&self) -> &Self::Users;
@@ -62,4 +64,6 @@ pub trait Adapters: Send + Sync + 'static {
     fn clock(&self) -> &Self::Clock;
     /// Fresh ids.
     fn ids(&self) -> &Self::Ids;
+    /// Keyed requests and their answers.
+    fn idempotency(&self) -> &Self::Idempotency;
 }

@@ -11,6 +11,7 @@ use crate::accounts::{
 };
 use crate::activities::{ChangeActivityError, CreateActivityError, GetActivityError};
 use crate::catalog::{ProductError, ProductQueryError};
+use crate::idempotency::IdempotencyError;
 use crate::order_actions::{CancelOrderError, PayError};
 use crate::orders::OrderQueryError;
 use crate::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -84,6 +85,12 @@ every_variant!(MeError {
 
 every_variant!(BulkBuyersError {
     Self::BadCount { .. } => [Self::BadCount { max: 1000 }],
+    Self::Unavailable(_) => [Self::Unavailable(unavailable())],
+});
+
+every_variant!(IdempotencyError {
+    Self::KeyReused => [Self::KeyReused],
+    Self::InProgress { .. } => [Self::InProgress { retry_after: std::time::Duration::from_secs(1) }],
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
 });
 

@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod demo;
 pub mod every_variant;
 pub mod gate_loader;
+pub mod idempotency;
 pub mod ledger_check;
 pub mod order_actions;
 pub mod order_writer;

@@ -10,9 +10,9 @@ use seckiller_domain::ports::{
 };
 use seckiller_domain::{ActivityId, Password, PasswordHash, Role, SessionId, UserId};
 use seckiller_memory::{
-    LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryOrderRepository,
-    MemoryProductRepository, MemoryPurchaseQueue, MemorySessionStore, MemoryStockGate,
-    MemoryUserRepository, PaymentMode, SimulatedPaymentProvider, UuidV7Source,
+    LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryIdempotencyStore,
+    MemoryOrderRepository, MemoryProductRepository, MemoryPurchaseQueue, MemorySessionStore,
+    MemoryStockGate, MemoryUserRepository, PaymentMode, SimulatedPaymentProvider, UuidV7Source,
 };
 
 use crate::Adapters;
@@ -161,6 +161,7 @@ pub struct TestAdapters<
     pub restock: LocalRestockNotifier,
     pub payments: SimulatedPaymentProvider,
     pub clock: ManualClock,
+    pub idempotency: MemoryIdempotencyStore,
 }
 
 impl TestAdapters {
@@ -178,6 +179,7 @@ impl TestAdapters {
             restock: LocalRestockNotifier::default(),
             payments: SimulatedPaymentProvider::new(PaymentMode::Approve),
             clock: ManualClock::new(t0()),
+            idempotency: MemoryIdempotencyStore::default(),
         }
     }
 }
@@ -204,6 +206,7 @@ where
     type Payments = SimulatedPaymentProvider;
     type Clock = ManualClock;
     type Ids = UuidV7Source;
+    type Idempotency = MemoryIdempotencyStore;
 
     fn users(&self) -> &U {
         &self.users
@@ -244,6 +247,9 @@ where
     fn ids(&self) -> &UuidV7Source {
         &UuidV7Source
     }
+    fn idempotency(&self) -> &MemoryIdempotencyStore {
+        &self.idempotency
+    }
 }
 
 impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
@@ -261,6 +267,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 
@@ -278,6 +285,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 
@@ -295,6 +303,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 
@@ -312,6 +321,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            idempotency: t.idempotency,
         }
     }
 }

@@ -27,9 +27,9 @@ use seckiller_memory::{
 };
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
-    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaOrderRepository,
-    SeaProductRepository, SeaSessionStore, SeaUserRepository, SqlitePurchaseQueue, connect,
-    connect_with_deadline,
+    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaIdempotencyStore,
+    SeaOrderRepository, SeaProductRepository, SeaSessionStore, SeaUserRepository,
+    SqlitePurchaseQueue, connect, connect_with_deadline,
 };
 use seckiller_redis::RedisStockGate;
 
@@ -45,6 +45,7 @@ pub struct NodeAdapters {
     activities: Guarded<SeaActivityRepository>,
     orders: Guarded<SeaOrderRepository>,
     sessions: Guarded<SeaSessionStore>,
+    idempotency: Guarded<SeaIdempotencyStore>,
     database_guard: Option<DependencyGuard>,
     hasher: Argon2PasswordHasher,
     tokens: JwtTokenService,
@@ -109,6 +110,7 @@ impl Adapters for NodeAdapters {
     type Payments = SimulatedPaymentProvider;
     type Clock = SystemClock;
     type Ids = UuidV7Source;
+    type Idempotency = Guarded<SeaIdempotencyStore>;
 
     fn users(&self) -> &Guarded<SeaUserRepository> {
         &self.users
@@ -148,6 +150,9 @@ impl Adapters for NodeAdapters {
     }
     fn ids(&self) -> &UuidV7Source {
         &UuidV7Source
+    }
+    fn idempotency(&self) -> &Guarded<SeaIdempotencyStore> {
+        &self.idempotency
     }
 }
 
@@ -399,6 +404,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         ),
         orders: Guarded::new(SeaOrderRepository::new(&database), database_guard.clone()),
         sessions: Guarded::new(SeaSessionStore::new(&database), database_guard.clone()),
+        idempotency: Guarded::new(SeaIdempotencyStore::new(&database), database_guard.clone()),
         database_guard,
         hasher: Argon2PasswordHasher::default(),
         tokens: JwtTokenService::with_keys(keys),

@@ -1,5 +1,5 @@
-//! The node's background work: the order writer, the preheater, the expiry sweeper, the
-//! reconciler, and the restock listener that clears sold-out flags. All of them stop when the
+//! The node's background work: the order writer, the preheater, the expiry sweeper (which also
+//! forgets expired idempotency keys), the reconciler, and the restock listener that clears sold-out flags. All of them stop when the
 //! node shuts down.
 
 use std::sync::Arc;
@@ -64,6 +64,8 @@ impl Workers {
             StockReturns::new(node.adapters.clone(), flags.clone()),
             settings.sweep_batch_size,
         ));
+        let idempotency = node.services.idempotency.clone();
+        let forget_batch = settings.sweep_batch_size;
         let reconciler = Arc::new(Reconciler::new(
             node.adapters.clone(),
             ChronoDuration::seconds(i64::from(settings.reconcile_grace_seconds)),
@@ -96,8 +98,14 @@ impl Workers {
                 stopped.clone(),
                 move || {
                     let sweeper = sweeper.clone();
+                    let idempotency = idempotency.clone();
                     async move {
                         let report = sweeper.run_once().await?;
+                        // Idempotency keys past their retention go with the same pass.
+                        let forgotten = idempotency.sweep(forget_batch).await?;
+                        if forgotten > 0 {
+                            tracing::debug!(forgotten, "forgot expired idempotency keys");
+                        }
                         if report.expired > 0 || report.release.released > 0 {
                             tracing::info!(
                                 expired = report.expired,

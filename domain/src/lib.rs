@@ -5,6 +5,7 @@
 //! client, a message broker or a web framework: every rule here is testable with plain values.
 
 pub mod activity;
+pub mod idempotency;
 pub mod ids;
 pub mod money;
 pub mod order;
@@ -19,6 +20,10 @@ pub mod user;
 pub use activity::{
     Activity, ActivityChanges, ActivityError, ActivityState, NewActivity, PaymentWindow, Phase,
     SaleWindow,
+};
+pub use idempotency::{
+    ClaimHolder, IdempotencyKey, IdempotencyKeyError, IdempotencyScope, RecordedAnswer,
+    RequestFingerprint,
 };
 pub use ids::{ActivityId, OrderId, ProductId, PurchaseId, SessionId, UserId};
 pub use money::{Currency, Money, MoneyError};

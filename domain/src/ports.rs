@@ -6,6 +6,7 @@
 
 mod credentials;
 mod gate;
+mod idempotency;
 mod orders;
 mod payment;
 mod queue;
@@ -19,6 +20,7 @@ pub use credentials::{
     TokenError, TokenService,
 };
 pub use gate::{GateDecision, GateError, StockGate};
+pub use idempotency::{Claim, IdempotencyStore, KeyClaim};
 pub use orders::{MoveOutcome, OrderRepository, OrderTotals, RecordOutcome, Rejection};
 pub use payment::{PaymentError, PaymentProvider, PaymentReceipt};
 pub use queue::{
@@ -35,6 +37,8 @@ pub use time::{Clock, IdSource};
 
 #[cfg(feature = "mocks")]
 pub use credentials::{MockPasswordHasher, MockPurchaseTokenService, MockTokenService};
+#[cfg(feature = "mocks")]
+pub use idempotency::MockIdempotencyStore;
 #[cfg(feature = "mocks")]
 pub use orders::MockOrderRepository;
 #[cfg(feature = "mocks")]

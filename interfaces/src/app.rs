@@ -17,6 +17,7 @@ use seckiller_application::Adapters;
 use seckiller_application::accounts::Accounts;
 use seckiller_application::activities::Activities;
 use seckiller_application::catalog::Catalog;
+use seckiller_application::idempotency::Idempotency;
 use seckiller_application::order_actions::OrderActions;
 use seckiller_application::orders::Orders;
 use seckiller_application::purchases::Purchases;
@@ -59,6 +60,8 @@ pub struct Services<A: Adapters> {
     pub order_actions: OrderActions<A>,
     /// Sale statistics.
     pub stats: Stats<A>,
+    /// State-changing requests under the client's `Idempotency-Key`.
+    pub idempotency: Idempotency<A>,
     /// Settled purchases on this node, for long polls.
     pub order_events: OrderEvents,
     /// This node's circuit breakers and their states, for the admin stats.
@@ -78,6 +81,7 @@ impl<A: Adapters> Clone for Services<A> {
             orders: self.orders.clone(),
             order_actions: self.order_actions.clone(),
             stats: self.stats.clone(),
+            idempotency: self.idempotency.clone(),
             order_events: self.order_events.clone(),
             breakers: self.breakers.clone(),
         }
@@ -101,6 +105,7 @@ impl<A: Adapters> Services<A> {
             activities,
             purchases,
             orders: Orders::new(adapters.clone()),
+            idempotency: Idempotency::new(adapters.clone()),
             stats: Stats::new(adapters),
             order_events,
             breakers: Arc::new(Vec::new),

@@ -18,6 +18,7 @@ use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
 use seckiller_application::catalog::{ProductError, ProductQueryError};
+use seckiller_application::idempotency::IdempotencyError;
 use seckiller_application::order_actions::{CancelOrderError, PayError};
 use seckiller_application::orders::OrderQueryError;
 use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -42,6 +43,9 @@ enum Edge {
     Admin,
     /// Behind a rate limit of `flow_control`: 429.
     RateLimited,
+    /// Takes an `Idempotency-Key` (`idempotency`): 400 for an unreadable key, 409 while a request
+    /// under it runs, 422 when it names another request.
+    Keyed,
 }
 
 /// The error answers of one operation: each status with the codes it may carry.
@@ -88,6 +92,9 @@ impl Responses {
                 .with(401, "token_expired"),
             Edge::Admin => self.at_the_edge(Edge::SignedIn).with(403, "forbidden"),
             Edge::RateLimited => self.with(429, "rate_limited"),
+            Edge::Keyed => self
+                .at_the_edge(Edge::Params)
+                .fails_with::<IdempotencyError>(),
         }
     }
 
@@ -123,15 +130,15 @@ fn op<E: EveryVariant + Into<ApiError>>(
 /// single-item reads.
 #[rustfmt::skip]
 pub fn operations() -> Vec<(&'static str, Responses)> {
-    use Edge::{Admin, Body, Params, RateLimited, Rules, SignedIn};
+    use Edge::{Admin, Body, Keyed, Params, RateLimited, Rules, SignedIn};
     vec![
-        op::<RegisterError>("register", &[Body, Rules, RateLimited]),
+        op::<RegisterError>("register", &[Body, Rules, RateLimited, Keyed]),
         op::<SignInError>("signIn", &[Body, RateLimited]),
         op::<RefreshError>("refreshSession", &[Body]),
         op::<SignOutError>("signOut", &[SignedIn]),
         op::<MeError>("me", &[SignedIn]),
         op::<ProductQueryError>("getProduct", &[Params]),
-        op::<Unavailable>("createProduct", &[Admin, Body, Rules]),
+        op::<Unavailable>("createProduct", &[Admin, Body, Rules, Keyed]),
         op::<ProductError>("editProduct", &[Admin, Params, Body, Rules]),
         op::<Unavailable>("listActivities", &[Params]),
         op::<GetActivityError>("getActivity", &[Params]),
@@ -140,16 +147,16 @@ pub fn operations() -> Vec<(&'static str, Responses)> {
         op::<PurchaseStatusError>("getPurchase", &[SignedIn, Params]),
         op::<Unavailable>("listOrders", &[SignedIn, Params]),
         op::<OrderQueryError>("getOrder", &[SignedIn, Params]),
-        op::<PayError>("payOrder", &[SignedIn, Params]),
-        op::<CancelOrderError>("cancelOrder", &[SignedIn, Params]),
-        op::<CreateActivityError>("createActivity", &[Admin, Body, Rules]),
+        op::<PayError>("payOrder", &[SignedIn, Params, Keyed]),
+        op::<CancelOrderError>("cancelOrder", &[SignedIn, Params, Keyed]),
+        op::<CreateActivityError>("createActivity", &[Admin, Body, Rules, Keyed]),
         op::<Unavailable>("adminListActivities", &[Admin, Params]),
         op::<GetActivityError>("adminGetActivity", &[Admin, Params]),
         op::<ChangeActivityError>("editActivity", &[Admin, Params, Body, Rules]),
-        op::<ChangeActivityError>("publishActivity", &[Admin, Params]),
-        op::<ChangeActivityError>("cancelActivity", &[Admin, Params]),
+        op::<ChangeActivityError>("publishActivity", &[Admin, Params, Keyed]),
+        op::<ChangeActivityError>("cancelActivity", &[Admin, Params, Keyed]),
         op::<GetActivityError>("activityStats", &[Admin, Params]),
-        op::<BulkBuyersError>("createBuyers", &[Admin, Body]),
+        op::<BulkBuyersError>("createBuyers", &[Admin, Body, Keyed]),
         op::<GetActivityError>("setActivityRateLimit", &[Admin, Params, Body, Rules]),
     ]
 }

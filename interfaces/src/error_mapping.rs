@@ -10,6 +10,7 @@ use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
 };
 use seckiller_application::catalog::{ProductError, ProductQueryError};
+use seckiller_application::idempotency::IdempotencyError;
 use seckiller_application::order_actions::{CancelOrderError, PayError};
 use seckiller_application::orders::OrderQueryError;
 use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
@@ -306,6 +307,24 @@ impl From<CancelOrderError> for ApiError {
                 conflict("order_cancelled", "the order was cancelled with its sale")
             }
             CancelOrderError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+impl From<IdempotencyError> for ApiError {
+    fn from(e: IdempotencyError) -> Self {
+        match e {
+            IdempotencyError::KeyReused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for another request; use a new key for a new request",
+            ),
+            // The edge adds `Retry-After` (see `idempotency.rs`).
+            IdempotencyError::InProgress { .. } => conflict(
+                "idempotency_key_in_use",
+                "a request with this Idempotency-Key is still running; retry after Retry-After seconds",
+            ),
+            IdempotencyError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
 }

@@ -19,6 +19,7 @@ mod flow_control;
 #[cfg(feature = "fuzzing")]
 pub mod fuzzing;
 mod hot_answers;
+mod idempotency;
 mod load_shedding;
 mod metrics;
 mod no_sniff;

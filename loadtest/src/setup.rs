@@ -70,34 +70,40 @@ fn usd(amount_minor: i64) -> anyhow::Result<Money> {
 /// be reached.
 pub async fn sale(admin: &Client, spec: &SaleSpec) -> anyhow::Result<Sale> {
     let product = admin
-        .create_product(&ProductRequest {
-            name: "Crowd phone".parse()?,
-            description: None,
-            image_url: None,
-            price: usd(49_900)?,
-        })
+        .create_product(
+            None,
+            &ProductRequest {
+                name: "Crowd phone".parse()?,
+                description: None,
+                image_url: None,
+                price: usd(49_900)?,
+            },
+        )
         .await
         .answer("product")?;
     let starts_at = Utc::now() + chrono::Duration::from_std(spec.opens_in)?;
     let draft = admin
-        .create_activity(&ActivityRequest {
-            product_id: product.id,
-            title: "Crowd sale".parse()?,
-            sale_price: usd(9_900)?,
-            total_stock: NonZeroU64::new(spec.stock.into()).context("activity: no stock")?,
-            per_user_limit: NonZeroU64::new(spec.limit.into())
-                .context("activity: a per-user limit of 0")?,
-            starts_at,
-            ends_at: starts_at + chrono::Duration::hours(1),
-            payment_window_seconds: Some(
-                NonZeroU64::new(spec.payment_window.as_secs())
-                    .context("activity: a payment window under a second")?,
-            ),
-        })
+        .create_activity(
+            None,
+            &ActivityRequest {
+                product_id: product.id,
+                title: "Crowd sale".parse()?,
+                sale_price: usd(9_900)?,
+                total_stock: NonZeroU64::new(spec.stock.into()).context("activity: no stock")?,
+                per_user_limit: NonZeroU64::new(spec.limit.into())
+                    .context("activity: a per-user limit of 0")?,
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+                payment_window_seconds: Some(
+                    NonZeroU64::new(spec.payment_window.as_secs())
+                        .context("activity: a payment window under a second")?,
+                ),
+            },
+        )
         .await
         .answer("activity")?;
     let published = admin
-        .publish_activity(&draft.id)
+        .publish_activity(&draft.id, None)
         .await
         .answer("publication")?;
     // The service's clock decides when the sale opens; counting down against it keeps a crowd
@@ -146,7 +152,7 @@ async fn bulk(admin: &Client, n: usize, bar: &ProgressBar) -> anyhow::Result<Vec
             tasks.spawn(async move {
                 let count = NonZeroU64::new(u64::try_from(count)?).context("an empty chunk")?;
                 let made = admin
-                    .create_buyers(&BulkBuyersRequest { count })
+                    .create_buyers(None, &BulkBuyersRequest { count })
                     .await
                     .answer("bulk buyers")?;
                 anyhow::Ok(
@@ -185,10 +191,13 @@ async fn register(anonymous: &Client, n: usize, bar: &ProgressBar) -> anyhow::Re
             next += 1;
             tasks.spawn(async move {
                 anonymous
-                    .register(&RegisterRequest {
-                        username: username.parse()?,
-                        password: BUYER_PASSWORD.parse()?,
-                    })
+                    .register(
+                        None,
+                        &RegisterRequest {
+                            username: username.parse()?,
+                            password: BUYER_PASSWORD.parse()?,
+                        },
+                    )
                     .await
                     .answer("register")?;
                 client::sign_in(&anonymous, &username, BUYER_PASSWORD).await

@@ -156,7 +156,7 @@ impl Api {
             price: usd(49_900)?,
         };
         let product = admin
-            .create_product(&product)
+            .create_product(None, &product)
             .await
             .context("creating the product")?
             .into_inner();
@@ -174,12 +174,12 @@ impl Api {
             payment_window_seconds: None,
         };
         let draft = admin
-            .create_activity(&activity)
+            .create_activity(None, &activity)
             .await
             .context("creating the sale")?
             .into_inner();
         admin
-            .publish_activity(&draft.id)
+            .publish_activity(&draft.id, None)
             .await
             .context("publishing the sale")?;
         Ok(draft.id)

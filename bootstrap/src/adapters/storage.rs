@@ -8,13 +8,14 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
-    ActivityRecord, ActivityRepository, InsertUserError, MoveOutcome, NewSession, OrderRepository,
-    OrderTotals, ProductRepository, RecordOutcome, RefreshGrant, Rejection, Rotation, SessionStore,
-    StorageError, TokenDigest, UpdateActivityError, UserRepository,
+    ActivityRecord, ActivityRepository, Claim, IdempotencyStore, InsertUserError, KeyClaim,
+    MoveOutcome, NewSession, OrderRepository, OrderTotals, ProductRepository, RecordOutcome,
+    RefreshGrant, Rejection, Rotation, SessionStore, StorageError, TokenDigest,
+    UpdateActivityError, UserRepository,
 };
 use seckiller_domain::{
-    Activity, ActivityId, CancelReason, Order, OrderId, Product, ProductId, PurchaseId, SessionId,
-    User, UserId, Username,
+    Activity, ActivityId, CancelReason, ClaimHolder, IdempotencyKey, IdempotencyScope, Order,
+    OrderId, Product, ProductId, PurchaseId, RecordedAnswer, SessionId, User, UserId, Username,
 };
 
 use super::guard::DependencyGuard;
@@ -225,5 +226,35 @@ impl<R: SessionStore> SessionStore for Guarded<R> {
 
     async fn revoke_all(&self, user: UserId, now: DateTime<Utc>) -> Result<u64, StorageError> {
         self.heavy(self.inner.revoke_all(user, now)).await
+    }
+}
+
+impl<R: IdempotencyStore> IdempotencyStore for Guarded<R> {
+    async fn claim(&self, claim: &KeyClaim) -> Result<Claim, StorageError> {
+        self.read(self.inner.claim(claim)).await
+    }
+
+    async fn complete(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        holder: ClaimHolder,
+        answer: &RecordedAnswer,
+    ) -> Result<bool, StorageError> {
+        self.heavy(self.inner.complete(scope, key, holder, answer))
+            .await
+    }
+
+    async fn release(
+        &self,
+        scope: &IdempotencyScope,
+        key: &IdempotencyKey,
+        holder: ClaimHolder,
+    ) -> Result<(), StorageError> {
+        self.heavy(self.inner.release(scope, key, holder)).await
+    }
+
+    async fn sweep(&self, now: DateTime<Utc>, limit: u32) -> Result<u64, StorageError> {
+        self.heavy(self.inner.sweep(now, limit)).await
     }
 }

@@ -15,6 +15,7 @@ mod crowd;
 mod flow_control;
 mod health;
 mod http_manners;
+mod idempotency;
 mod lifecycle;
 mod metrics;
 mod products;

@@ -159,35 +159,44 @@ async fn an_admin_opens_a_sale_and_a_buyer_buys_and_pays_through_the_generated_c
     let admin = server.client(Some(&session.token))?;
 
     let product = admin
-        .create_product(&ProductRequest {
-            name: "Client phone".parse()?,
-            description: Some("A phone sold through the generated client".parse()?),
-            image_url: None,
-            price: usd(49_900)?,
-        })
+        .create_product(
+            None,
+            &ProductRequest {
+                name: "Client phone".parse()?,
+                description: Some("A phone sold through the generated client".parse()?),
+                image_url: None,
+                price: usd(49_900)?,
+            },
+        )
         .await?
         .into_inner();
     let starts_at = Utc::now() - chrono::Duration::seconds(1);
     let draft = admin
-        .create_activity(&ActivityRequest {
-            product_id: product.id,
-            title: "Client flash sale".parse()?,
-            sale_price: usd(9_900)?,
-            total_stock: NonZeroU64::new(10).context("stock")?,
-            per_user_limit: NonZeroU64::new(2).context("limit")?,
-            starts_at,
-            ends_at: starts_at + chrono::Duration::hours(1),
-            payment_window_seconds: NonZeroU64::new(900),
-        })
+        .create_activity(
+            None,
+            &ActivityRequest {
+                product_id: product.id,
+                title: "Client flash sale".parse()?,
+                sale_price: usd(9_900)?,
+                total_stock: NonZeroU64::new(10).context("stock")?,
+                per_user_limit: NonZeroU64::new(2).context("limit")?,
+                starts_at,
+                ends_at: starts_at + chrono::Duration::hours(1),
+                payment_window_seconds: NonZeroU64::new(900),
+            },
+        )
         .await?
         .into_inner();
-    let sale = admin.publish_activity(&draft.id).await?.into_inner();
+    let sale = admin.publish_activity(&draft.id, None).await?.into_inner();
     assert_eq!(sale.phase, Phase::Open);
 
     let buyers = admin
-        .create_buyers(&BulkBuyersRequest {
-            count: NonZeroU64::new(3).context("count")?,
-        })
+        .create_buyers(
+            None,
+            &BulkBuyersRequest {
+                count: NonZeroU64::new(3).context("count")?,
+            },
+        )
         .await?
         .into_inner()
         .buyers;
@@ -226,7 +235,7 @@ async fn an_admin_opens_a_sale_and_a_buyer_buys_and_pays_through_the_generated_c
     }
     let order_id = order_id.context("the purchase was not ordered after the long polls")?;
 
-    let paid = buyer.pay_order(&order_id).await?.into_inner();
+    let paid = buyer.pay_order(&order_id, None).await?.into_inner();
     assert_eq!(paid.id, order_id);
     assert_eq!(paid.status, "paid");
     assert!(paid.paid_at.is_some(), "a paid order says when");

@@ -19,6 +19,7 @@ mod activities;
 mod feed;
 pub mod fixtures;
 pub mod gate;
+mod idempotency;
 mod listing;
 mod orders;
 mod products;
@@ -40,6 +41,13 @@ pub use feed::{
     a_published_purchase_is_fetched_intact, a_purchase, a_purchase_of,
     acked_purchases_are_not_fetched_again, concurrent_publishes_are_all_stored_once,
     fetch_waits_for_a_publish, lag_counts_unacked_purchases, publishing_twice_stores_once,
+};
+pub use idempotency::{
+    ClaimCall, IdempotencyStores, a_new_key_runs_once_and_its_answer_replays,
+    a_released_key_runs_again_and_a_completed_one_stays,
+    a_running_key_is_in_progress_until_its_lease_lapses, every_idempotency_check_in_turn,
+    expired_records_are_forgotten_and_swept, racing_claims_let_exactly_one_run,
+    the_same_key_in_two_scopes_is_two_keys, the_same_key_on_another_request_is_a_mismatch,
 };
 pub use listing::{drafts_are_listed_only_when_asked, the_list_is_newest_first_and_paged};
 pub use orders::{

@@ -1,11 +1,13 @@
 //! In-process adapters: the system clock and id source every wiring uses, a settable clock for
 //! tests, the in-process stock gate and restock announcements of the embedded default, and
-//! in-memory repositories, sessions and queue that let use cases be tested fast without a database.
+//! in-memory repositories, sessions, queue and idempotency keys that let use cases be tested fast
+//! without a database.
 //!
 //! This crate depends on the domain only; it never touches a network or a file.
 
 mod clock;
 mod gate;
+mod idempotency;
 mod ids;
 mod orders;
 mod payment;
@@ -16,6 +18,7 @@ mod sessions;
 
 pub use clock::{ManualClock, SystemClock};
 pub use gate::MemoryStockGate;
+pub use idempotency::MemoryIdempotencyStore;
 pub use ids::UuidV7Source;
 pub use orders::MemoryOrderRepository;
 pub use payment::{

@@ -75,3 +75,21 @@ mod orders {
 
     seckiller_contract::order_contract!(async { MemoryStore::default() });
 }
+
+mod idempotency {
+    use seckiller_contract::IdempotencyStores;
+    use seckiller_memory::MemoryIdempotencyStore;
+
+    #[derive(Default)]
+    struct MemoryKeys(MemoryIdempotencyStore);
+
+    impl IdempotencyStores for MemoryKeys {
+        type Keys = MemoryIdempotencyStore;
+
+        fn keys(&self) -> &MemoryIdempotencyStore {
+            &self.0
+        }
+    }
+
+    seckiller_contract::idempotency_contract!(async { MemoryKeys::default() });
+}

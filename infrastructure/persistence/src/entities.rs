@@ -5,6 +5,7 @@ pub(crate) mod activity;
 pub(crate) mod dead_purchase;
 pub(crate) mod gate_purchase;
 pub(crate) mod gate_stock;
+pub(crate) mod idempotency_key;
 pub(crate) mod order;
 pub(crate) mod product;
 pub(crate) mod purchase_rejection;

@@ -1,17 +1,19 @@
 //! Running sales: `POST /admin/activities`, `PATCH /admin/activities/{id}`, publication,
 //! cancellation, and the admin's own listing (drafts included).
 
+use poem::Request;
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use seckiller_application::Adapters;
-use seckiller_domain::ActivityId;
+use seckiller_domain::{ActivityId, IdempotencyScope};
 use uuid::Uuid;
 
 use super::{ApiTags, created, page};
 use crate::app::Services;
 use crate::auth::{BearerAuth, admin};
 use crate::dto::{ActivityDto, ActivityPatch, ActivityRequest, BreakerDto, PhaseDto, StatsDto};
+use crate::idempotency::{Idempotent, canonical, keyed};
 use crate::problem::ApiError;
 
 created!(ActivityCreated, ActivityDto);
@@ -27,10 +29,31 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         &self,
         auth: BearerAuth,
         body: Json<ActivityRequest>,
-    ) -> Result<ActivityCreated, ApiError> {
+        req: &Request,
+        /// Plan a sale safely again: a retry with the same key and body replays the first answer
+        /// and plans no second one. The same key with another body or path answers 422
+        /// `idempotency_key_reused`; while the first request still runs, 409
+        /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
+        idempotency_key: Header<Option<String>>,
+    ) -> Result<Idempotent<ActivityCreated>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
-        let view = self.0.activities.create(&admin, body.parse()?).await?;
-        Ok(ActivityCreated::Created(Json(view.into())))
+        let scope = IdempotencyScope::caller(admin.user_id());
+        keyed(
+            &self.0.idempotency,
+            req,
+            idempotency_key.0,
+            scope,
+            canonical(&body.0),
+        )?
+        .run(|| async {
+            let view = self.0.activities.create(&admin, body.parse()?).await?;
+            Ok(ActivityCreated::Created(Json(view.into())))
+        })
+        .await
     }
 
     /// All sales, drafts included, newest first.
@@ -109,15 +132,30 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         &self,
         auth: BearerAuth,
         id: Path<Uuid>,
-    ) -> Result<Json<ActivityDto>, ApiError> {
+        req: &Request,
+        /// Publish safely again: a retry with the same key replays the first answer
+        /// and replays that publication. The same key with another body or path answers 422
+        /// `idempotency_key_reused`; while the first request still runs, 409
+        /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
+        idempotency_key: Header<Option<String>>,
+    ) -> Result<Idempotent<Json<ActivityDto>>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
-        Ok(Json(
-            self.0
-                .activities
-                .publish(&admin, ActivityId::from_uuid(id.0))
-                .await?
-                .into(),
-        ))
+        let scope = IdempotencyScope::caller(admin.user_id());
+        keyed(&self.0.idempotency, req, idempotency_key.0, scope, None)?
+            .run(|| async {
+                Ok(Json(
+                    self.0
+                        .activities
+                        .publish(&admin, ActivityId::from_uuid(id.0))
+                        .await?
+                        .into(),
+                ))
+            })
+            .await
     }
 
     /// Call a sale off.
@@ -130,15 +168,30 @@ impl<A: Adapters> AdminActivitiesApi<A> {
         &self,
         auth: BearerAuth,
         id: Path<Uuid>,
-    ) -> Result<Json<ActivityDto>, ApiError> {
+        req: &Request,
+        /// Call off safely again: a retry with the same key replays the first answer
+        /// and replays that cancellation. The same key with another body or path answers 422
+        /// `idempotency_key_reused`; while the first request still runs, 409
+        /// `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+        #[oai(
+            name = "Idempotency-Key",
+            validator(max_length = 255, pattern = r"^[!-~]([ -~]*[!-~])?$")
+        )]
+        idempotency_key: Header<Option<String>>,
+    ) -> Result<Idempotent<Json<ActivityDto>>, ApiError> {
         let admin = admin(&self.0.accounts, &auth)?;
-        Ok(Json(
-            self.0
-                .activities
-                .cancel(&admin, ActivityId::from_uuid(id.0))
-                .await?
-                .into(),
-        ))
+        let scope = IdempotencyScope::caller(admin.user_id());
+        keyed(&self.0.idempotency, req, idempotency_key.0, scope, None)?
+            .run(|| async {
+                Ok(Json(
+                    self.0
+                        .activities
+                        .cancel(&admin, ActivityId::from_uuid(id.0))
+                        .await?
+                        .into(),
+                ))
+            })
+            .await
     }
 
     /// A sale's numbers: sold, held and available in the database and in the gate, queue lag,

@@ -30,7 +30,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Sign in: a short-lived bearer (access) token and a refresh token. */
+        /**
+         * Sign in: a short-lived bearer (access) token and a refresh token.
+         * @description Takes no `Idempotency-Key`: signing in again simply opens another session.
+         */
         post: operations["signIn"];
         delete?: never;
         options?: never;
@@ -1102,7 +1105,15 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Register safely again: a retry with the same key and the very same body (password
+                 *     included) gets the first answer back and creates nothing more. The same key with
+                 *     another body answers 422 `idempotency_key_reused`; while the first request still
+                 *     runs, 409 `idempotency_key_in_use` with `Retry-After`. Keys last 24 hours.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1139,7 +1150,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. Codes: `username_taken`. */
+            /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use`, `username_taken`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1166,7 +1177,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1494,7 +1505,15 @@ export interface operations {
     createProduct: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Add a product safely again: a retry with the same key and body replays the first answer
+                 *     and adds no second one. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1549,6 +1568,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
@@ -1567,7 +1595,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2213,7 +2241,15 @@ export interface operations {
     payOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Pay safely again: a retry with the same key replays the first answer (a decline
+                 *     too) without asking the provider again. The key on another order answers 422
+                 *     `idempotency_key_reused`; while the first payment still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2265,8 +2301,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. Codes: `order_cancelled`, `order_expired`. */
+            /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use`, `order_cancelled`, `order_expired`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2288,7 +2333,14 @@ export interface operations {
     cancelOrder: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Cancel safely again: a retry with the same key replays the first answer. The key on
+                 *     another order answers 422 `idempotency_key_reused`; while the first request still
+                 *     runs, 409 `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2331,8 +2383,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. Codes: `order_cancelled`, `order_expired`, `order_paid`. */
+            /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use`, `order_cancelled`, `order_expired`, `order_paid`. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2416,7 +2477,15 @@ export interface operations {
     createActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Plan a sale safely again: a retry with the same key and body replays the first answer
+                 *     and plans no second one. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2471,7 +2540,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `ended`. */
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `ended`, `idempotency_key_in_use`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2498,7 +2567,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2702,7 +2771,15 @@ export interface operations {
     publishActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Publish safely again: a retry with the same key replays the first answer
+                 *     and replays that publication. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2754,7 +2831,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`. */
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`, `idempotency_key_in_use`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2763,7 +2840,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2786,7 +2863,15 @@ export interface operations {
     cancelActivity: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Call off safely again: a retry with the same key replays the first answer
+                 *     and replays that cancellation. The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path: {
                 id: string;
             };
@@ -2838,7 +2923,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`. */
+            /** @description The request conflicts with the current state. Codes: `activity_cancelled`, `already_published`, `already_started`, `edit_conflict`, `ended`, `idempotency_key_in_use`. */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2847,7 +2932,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -2936,7 +3021,15 @@ export interface operations {
     createBuyers: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Create buyers safely again: a retry with the same key and body replays the first answer
+                 *     and creates no more buyers (the same tokens come back). The same key with another body or path answers 422
+                 *     `idempotency_key_reused`; while the first request still runs, 409
+                 *     `idempotency_key_in_use` with `Retry-After`. A 503 is not remembered.
+                 */
+                "Idempotency-Key"?: string;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2991,6 +3084,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The request conflicts with the current state. Codes: `idempotency_key_in_use`. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
             413: {
                 headers: {
@@ -3009,7 +3111,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;

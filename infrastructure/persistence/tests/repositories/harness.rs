@@ -4,10 +4,12 @@
 use std::path::PathBuf;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, Statement};
-use seckiller_contract::{FeedStore, OrderRepositories, Repositories, SessionRepositories};
+use seckiller_contract::{
+    FeedStore, IdempotencyStores, OrderRepositories, Repositories, SessionRepositories,
+};
 use seckiller_persistence::{
-    Database, QueueSettings, SeaActivityRepository, SeaOrderRepository, SeaProductRepository,
-    SeaSessionStore, SeaUserRepository, SqlitePurchaseQueue, connect,
+    Database, QueueSettings, SeaActivityRepository, SeaIdempotencyStore, SeaOrderRepository,
+    SeaProductRepository, SeaSessionStore, SeaUserRepository, SqlitePurchaseQueue, connect,
 };
 use uuid::Uuid;
 
@@ -21,6 +23,7 @@ pub struct Store {
     pub activities: SeaActivityRepository,
     pub orders: SeaOrderRepository,
     pub sessions: SeaSessionStore,
+    pub keys: SeaIdempotencyStore,
     pub db: Database,
     /// Where the database is, for tests that open more connections to it (more nodes).
     pub url: String,
@@ -72,6 +75,7 @@ impl Store {
             activities: SeaActivityRepository::new(&db),
             orders: SeaOrderRepository::new(&db),
             sessions: SeaSessionStore::new(&db),
+            keys: SeaIdempotencyStore::new(&db),
             raw: raw_connection(&url).await.expect("open a raw connection"),
             db,
             url,
@@ -101,6 +105,14 @@ impl SessionRepositories for Store {
 
     fn sessions(&self) -> &Self::Sessions {
         &self.sessions
+    }
+}
+
+impl IdempotencyStores for Store {
+    type Keys = SeaIdempotencyStore;
+
+    fn keys(&self) -> &Self::Keys {
+        &self.keys
     }
 }
 

@@ -54,6 +54,7 @@ mod sqlite {
     }
     seckiller_contract::order_contract!(crate::harness::sqlite());
     seckiller_contract::feed_contract!(crate::harness::sqlite_queue());
+    seckiller_contract::idempotency_contract!(crate::harness::sqlite());
 }
 
 mod postgres {
@@ -63,4 +64,5 @@ mod postgres {
     }
     seckiller_contract::order_contract!(crate::harness::postgres());
     seckiller_contract::feed_contract!(crate::harness::postgres_queue());
+    seckiller_contract::idempotency_contract!(crate::harness::postgres());
 }
