@@ -61,7 +61,7 @@ done
 SECKILLER_LISTEN="127.0.0.1:$PORT" \
   SECKILLER_DATA_DIR="$WORK/data" \
   SECKILLER_ADMIN_USERNAME=admin \
-  SECKILLER_ADMIN_PASSWORD=admin-password \
+  SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-42 \
   SECKILLER_TOKEN_SECRET=schemathesis-token-secret-0123456789abcdef \
   SECKILLER_SEED_DEMO=true \
   SECKILLER_LOG=warn \
@@ -100,7 +100,7 @@ TOML
 
 TOKEN=$(curl -fsS -X POST "$BASE/api/v1/sessions" \
   -H 'content-type: application/json' \
-  -d '{"username":"admin","password":"admin-password"}' |
+  -d '{"username":"admin","password":"quiet-harbor-lantern-42"}' |
   "$VENV/bin/python" -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 
 log "schemathesis $SCHEMATHESIS_VERSION: $MAX_EXAMPLES examples per operation, seed $SEED"

@@ -2,6 +2,9 @@
 //! secret-holding credential adapters. Any repository can be swapped for a mockall mock to make a
 //! dependency fail on cue.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use chrono::{DateTime, TimeZone, Utc};
 use seckiller_domain::ports::{
     ActivityRepository, CredentialError, OrderRepository, PasswordHasher, ProductRepository,
@@ -25,11 +28,29 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap()
 }
 
-/// "Hashes" by prefixing; fast and deterministic.
-pub struct PlainHasher;
+/// "Hashes" by prefixing; fast and deterministic. Counts its calls (shared by its clones), so a
+/// test can tell how much hashing work a use case did.
+#[derive(Debug, Clone, Default)]
+pub struct PlainHasher {
+    hashes: Arc<AtomicUsize>,
+    verifies: Arc<AtomicUsize>,
+}
+
+impl PlainHasher {
+    /// Passwords hashed so far.
+    pub fn hashes(&self) -> usize {
+        self.hashes.load(Ordering::SeqCst)
+    }
+
+    /// Passwords verified so far.
+    pub fn verifies(&self) -> usize {
+        self.verifies.load(Ordering::SeqCst)
+    }
+}
 
 impl PasswordHasher for PlainHasher {
     async fn hash(&self, password: Password) -> Result<PasswordHash, CredentialError> {
+        self.hashes.fetch_add(1, Ordering::SeqCst);
         Ok(PasswordHash::new(format!("plain:{}", password.expose())))
     }
 
@@ -38,6 +59,7 @@ impl PasswordHasher for PlainHasher {
         password: Password,
         hash: PasswordHash,
     ) -> Result<bool, CredentialError> {
+        self.verifies.fetch_add(1, Ordering::SeqCst);
         Ok(hash.as_str() == format!("plain:{}", password.expose()))
     }
 }
@@ -142,6 +164,7 @@ pub struct TestAdapters<
     pub restock: LocalRestockNotifier,
     pub payments: SimulatedPaymentProvider,
     pub clock: ManualClock,
+    pub hasher: PlainHasher,
 }
 
 impl TestAdapters {
@@ -158,6 +181,7 @@ impl TestAdapters {
             restock: LocalRestockNotifier::default(),
             payments: SimulatedPaymentProvider::new(PaymentMode::Approve),
             clock: ManualClock::new(t0()),
+            hasher: PlainHasher::default(),
         }
     }
 }
@@ -197,7 +221,7 @@ where
         &self.orders
     }
     fn hasher(&self) -> &PlainHasher {
-        &PlainHasher
+        &self.hasher
     }
     fn tokens(&self) -> &PlainTokens {
         &PlainTokens
@@ -236,6 +260,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            hasher: t.hasher,
         }
     }
 
@@ -252,6 +277,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            hasher: t.hasher,
         }
     }
 
@@ -268,6 +294,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            hasher: t.hasher,
         }
     }
 
@@ -284,6 +311,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             restock: t.restock,
             payments: t.payments,
             clock: t.clock,
+            hasher: t.hasher,
         }
     }
 }

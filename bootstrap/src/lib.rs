@@ -9,6 +9,7 @@ pub mod connections;
 pub mod flow;
 pub mod metrics_listener;
 pub mod open_files;
+pub mod operator;
 pub mod process_figures;
 pub mod readiness;
 pub mod server;

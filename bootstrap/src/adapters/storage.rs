@@ -12,8 +12,8 @@ use seckiller_domain::ports::{
     ProductRepository, RecordOutcome, Rejection, StorageError, UpdateActivityError, UserRepository,
 };
 use seckiller_domain::{
-    Activity, ActivityId, CancelReason, Order, OrderId, Product, ProductId, PurchaseId, User,
-    UserId, Username,
+    Activity, ActivityId, CancelReason, Order, OrderId, PasswordHash, Product, ProductId,
+    PurchaseId, User, UserId, Username,
 };
 
 use super::guard::DependencyGuard;
@@ -167,6 +167,14 @@ impl<R: UserRepository> UserRepository for Guarded<R> {
 
     async fn by_username(&self, username: &Username) -> Result<Option<User>, StorageError> {
         self.read(self.inner.by_username(username)).await
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<bool, StorageError> {
+        self.heavy(self.inner.set_password_hash(id, hash)).await
     }
 }
 

@@ -1,17 +1,25 @@
-//! `POST /users`, `POST /sessions`, `GET /me`.
+//! `POST /users`, `POST /sessions`, `GET /me`, `POST /me/password`.
 
-use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
 use seckiller_application::Adapters;
 
 use super::{ApiTags, created};
 use crate::app::Services;
 use crate::auth::{BearerAuth, caller};
-use crate::dto::{RegisterRequest, SessionDto, SignInRequest, UserDto};
+use crate::dto::{ChangePasswordRequest, RegisterRequest, SessionDto, SignInRequest, UserDto};
 use crate::problem::ApiError;
 
 created!(UserCreated, UserDto);
 created!(SessionCreated, SessionDto);
+
+/// "No content": the password was changed.
+#[derive(ApiResponse)]
+pub(crate) enum PasswordChanged {
+    /// Changed; sign in with the new password from now on.
+    #[oai(status = 204)]
+    Changed,
+}
 
 /// Accounts and sessions.
 pub(crate) struct AccountsApi<A: Adapters>(pub Services<A>);
@@ -42,5 +50,27 @@ impl<A: Adapters> AccountsApi<A> {
     async fn me(&self, auth: BearerAuth) -> Result<Json<UserDto>, ApiError> {
         let caller = caller(&self.0.accounts, &auth)?;
         Ok(Json(self.0.accounts.me(&caller).await?.into()))
+    }
+
+    /// Change the signed-in account's password, proven by the current one. 403
+    /// `wrong_password` when `current_password` is wrong; 422 `weak_password` (saying why)
+    /// when the new one is too easy to guess.
+    #[oai(
+        path = "/me/password",
+        method = "post",
+        operation_id = "changePassword"
+    )]
+    async fn change_password(
+        &self,
+        auth: BearerAuth,
+        body: Json<ChangePasswordRequest>,
+    ) -> Result<PasswordChanged, ApiError> {
+        let caller = caller(&self.0.accounts, &auth)?;
+        let new = body.new_password()?;
+        self.0
+            .accounts
+            .change_password(&caller, body.current_password.as_str(), new)
+            .await?;
+        Ok(PasswordChanged::Changed)
     }
 }
