@@ -141,7 +141,7 @@ up() {
 }
 
 log "crowd: $BUYERS buyers, stock $STOCK, $DURATION s; $FAULT down for $DOWN s every $EVERY s"
-"$BIN/seckiller-crowd" --url "$URLS" --quiet-harbor-lantern-42 quiet-harbor-lantern-42 \
+"$BIN/seckiller-crowd" --url "$URLS" --admin-password quiet-harbor-lantern-42 \
   --buyers "$BUYERS" --stock "$STOCK" --limit 2 --seconds "$DURATION" --opens-in 3 \
   --pay-probability 0.7 --payment-window 10 --settle-timeout 60 --quiet \
   --json "$OUT/report.json" --html "$OUT/report.html" >"$OUT/crowd.out" 2>&1 &

@@ -97,7 +97,7 @@ log "server ready on $BASE"
 status=0
 timeout 50 "$CROWD" \
   --url "$BASE" \
-  --quiet-harbor-lantern-42 quiet-harbor-lantern-42 \
+  --admin-password quiet-harbor-lantern-42 \
   --buyers 200 --stock 50 --limit 1 --seconds 3 --opens-in 2 \
   --pay-probability 0.5 --payment-window 2 --settle-timeout 20 --seed 7 \
   --quiet --json "$OUT/report.json" --html "$OUT/report.html" \

@@ -55,6 +55,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the signed-in account's password, proven by the current one. 403
+         *     `wrong_password` when `current_password` is wrong; 422 `weak_password` (saying why)
+         *     when the new one is too easy to guess.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{id}": {
         parameters: {
             query?: never;
@@ -664,6 +685,19 @@ export interface components {
             count: number;
         };
         /**
+         * ChangePasswordRequest
+         * @description A new password for the signed-in account, proven by the current one.
+         */
+        ChangePasswordRequest: {
+            /** @description The account's password now. */
+            current_password: string;
+            /**
+             * @description 8–128 characters, hard enough to guess (buyers: 8+ characters and zxcvbn score 2+;
+             *     admins: 12+ and 4); no control characters. A weak one gets 422 `weak_password` saying why.
+             */
+            new_password: string;
+        };
+        /**
          * IssuedBuyer
          * @description A buyer created in bulk, ready to act.
          */
@@ -945,7 +979,10 @@ export interface components {
         RegisterRequest: {
             /** @description 3–32 letters, digits, `_`, `.` or `-`; case-insensitive. */
             username: string;
-            /** @description 8–128 characters. */
+            /**
+             * @description 8–128 characters, hard enough to guess (8+ characters and zxcvbn score 2+); no control
+             *     characters. A weak one gets 422 `weak_password` saying why.
+             */
             password: string;
         };
         /**
@@ -1319,6 +1356,149 @@ export interface operations {
                 content: {
                     "application/json; charset=utf-8": components["schemas"]["User"];
                 };
+            };
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The payment provider declined the charge; nothing was taken. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Nothing with that id (visible to the caller). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sale is over or was called off. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the service accepts. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too early: the sale has not started; retry at its start. */
+            425: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`.
+             */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Any other status the framework itself produced (e.g. 415). */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed; sign in with the new password from now on. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The request could not be read (malformed JSON, wrong types, unknown fields). */
             400: {
