@@ -46,13 +46,13 @@ STATIC=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$NGINX_PORT/sta
 echo "   $STATIC requests/s"
 
 echo "== SecKiller (embedded): a sold-out sale"
-SECKILLER_LISTEN=127.0.0.1:$PORT SECKILLER_ADMIN_PASSWORD=bench-password SECKILLER_SEED_DEMO=false \
+SECKILLER_LISTEN=127.0.0.1:$PORT SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-42 SECKILLER_SEED_DEMO=false \
   SECKILLER_LOG=warn SECKILLER_DATA_DIR="$WORK/data" "$BIN/seckiller" >"$WORK/node.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 api() { curl -fsS -H 'content-type: application/json' "$@"; }
 token() { api "http://127.0.0.1:$PORT/api/v1/sessions" -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
-ADMIN=$(token admin bench-password)
+ADMIN=$(token admin quiet-harbor-lantern-42)
 PRODUCT=$(api -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/admin/products" \
   -d '{"name":"Bench phone","price":{"amount_minor":100,"currency":"USD"}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 START=$(date -u -d '-1 sec' +%FT%TZ); END=$(date -u -d '+1 hour' +%FT%TZ)
@@ -61,9 +61,9 @@ SALE=$(api -H "authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/admi
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 api -H "authorization: Bearer $ADMIN" -X POST "http://127.0.0.1:$PORT/api/v1/admin/activities/$SALE/publication" >/dev/null
 for who in first second; do
-  api "http://127.0.0.1:$PORT/api/v1/users" -d "{\"username\":\"$who\",\"password\":\"bench-password\"}" >/dev/null
+  api "http://127.0.0.1:$PORT/api/v1/users" -d "{\"username\":\"$who\",\"password\":\"quiet-harbor-lantern-42\"}" >/dev/null
 done
-FIRST=$(token first bench-password); SECOND=$(token second bench-password)
+FIRST=$(token first quiet-harbor-lantern-42); SECOND=$(token second quiet-harbor-lantern-42)
 buy() {
   local t; t=$(api -H "authorization: Bearer $1" -X POST "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchase-tokens" \
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

@@ -76,7 +76,7 @@ PG=$(pgbench -h 127.0.0.1 -U postgres -n -c 64 -j 2 -T "$SECONDS_PER_RUN" -f "$W
 echo "   $PG updates/s"
 
 start_node() {
-  SECKILLER_LISTEN=127.0.0.1:$PORT SECKILLER_ADMIN_PASSWORD=bench-password SECKILLER_SEED_DEMO=false \
+  SECKILLER_LISTEN=127.0.0.1:$PORT SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-42 SECKILLER_SEED_DEMO=false \
     SECKILLER_LOG=warn SECKILLER_DATA_DIR="$WORK/data" "$@" "$BIN/seckiller" >"$WORK/node.log" 2>&1 &
   server=$!
   for _ in $(seq 1 100); do
@@ -94,7 +94,7 @@ stop_node() {
 crowd() {
   local name=$1 buyers=$2
   ulimit -n 65536 2>/dev/null || true
-  SECKILLER_ADMIN_PASSWORD=bench-password "$BIN/seckiller-crowd" --url "http://127.0.0.1:$PORT" --quiet \
+  SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-42 "$BIN/seckiller-crowd" --url "http://127.0.0.1:$PORT" --quiet \
     --buyers "$buyers" --stock 1000000 --limit 1000 --seconds "$SECONDS_PER_RUN" \
     --pay-probability 0 --no-wait-expiry --follow-after-rush --settle-timeout 300 --json "$WORK/$name.json" --html "$WORK/$name.html" >/dev/null
 }

@@ -98,7 +98,7 @@ start_node() { # index
     SECKILLER_DATA_DIR="$WORK" \
     SECKILLER_REDIS_URL="redis://127.0.0.1:$REDIS_PORT" \
     SECKILLER_NATS_URL="nats://127.0.0.1:$NATS_PORT" \
-    SECKILLER_ADMIN_USERNAME=admin SECKILLER_ADMIN_PASSWORD=admin-password \
+    SECKILLER_ADMIN_USERNAME=admin SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-42 \
     SECKILLER_TOKEN_SECRET=outages-secret-outages-secret-outages \
     SECKILLER_SEED_DEMO=false SECKILLER_LOG=warn \
     "$BIN/seckiller" serve >>"$OUT/node$i.log" 2>&1 &
@@ -141,7 +141,7 @@ up() {
 }
 
 log "crowd: $BUYERS buyers, stock $STOCK, $DURATION s; $FAULT down for $DOWN s every $EVERY s"
-"$BIN/seckiller-crowd" --url "$URLS" --admin-password admin-password \
+"$BIN/seckiller-crowd" --url "$URLS" --admin-password quiet-harbor-lantern-42 \
   --buyers "$BUYERS" --stock "$STOCK" --limit 2 --seconds "$DURATION" --opens-in 3 \
   --pay-probability 0.7 --payment-window 10 --settle-timeout 60 --quiet \
   --json "$OUT/report.json" --html "$OUT/report.html" >"$OUT/crowd.out" 2>&1 &

@@ -61,7 +61,7 @@ start_server() {
   SECKILLER_LISTEN="127.0.0.1:$port" \
     SECKILLER_DATA_DIR="$WORK/data" \
     SECKILLER_ADMIN_USERNAME=admin \
-    SECKILLER_ADMIN_PASSWORD=admin-password \
+    SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-42 \
     SECKILLER_SEED_DEMO=false \
     SECKILLER_SWEEP_INTERVAL_MILLIS=200 \
     SECKILLER_LOG=warn \
@@ -97,7 +97,7 @@ log "server ready on $BASE"
 status=0
 timeout 50 "$CROWD" \
   --url "$BASE" \
-  --admin-password admin-password \
+  --admin-password quiet-harbor-lantern-42 \
   --buyers 200 --stock 50 --limit 1 --seconds 3 --opens-in 2 \
   --pay-probability 0.5 --payment-window 2 --settle-timeout 20 --seed 7 \
   --quiet --json "$OUT/report.json" --html "$OUT/report.html" \

@@ -7,7 +7,8 @@ use seckiller_domain::ActivityError;
 
 use crate::Unavailable;
 use crate::accounts::{
-    BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
+    BulkBuyersError, ChangePasswordError, MeError, RefreshError, RegisterError, SignInError,
+    SignOutError, WeakPassword,
 };
 use crate::activities::{ChangeActivityError, CreateActivityError, GetActivityError};
 use crate::catalog::{ProductError, ProductQueryError};
@@ -59,6 +60,13 @@ every_variant!(ActivityError {
     Self::Ended => [Self::Ended],
 });
 
+every_variant!(ChangePasswordError {
+    Self::WrongPassword => [Self::WrongPassword],
+    Self::WeakPassword(_) => [Self::WeakPassword(WeakPassword::OnlyWhitespace)],
+    Self::Gone => [Self::Gone],
+    Self::Unavailable(_) => [Self::Unavailable(unavailable())],
+});
+
 every_variant!(RefreshError {
     Self::Refused => [Self::Refused],
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
@@ -70,6 +78,7 @@ every_variant!(SignOutError {
 
 every_variant!(RegisterError {
     Self::UsernameTaken => [Self::UsernameTaken],
+    Self::WeakPassword(_) => [Self::WeakPassword(WeakPassword::OnlyWhitespace)],
     Self::Unavailable(_) => [Self::Unavailable(unavailable())],
 });
 

@@ -2,6 +2,9 @@
 //! secret-holding credential adapters. Any repository can be swapped for a mockall mock to make a
 //! dependency fail on cue.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use chrono::{DateTime, TimeZone, Utc};
 use seckiller_domain::ports::{
     ActivityRepository, CredentialError, OrderRepository, PasswordHasher, ProductRepository,
@@ -25,11 +28,29 @@ pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2030, 1, 1, 12, 0, 0).unwrap()
 }
 
-/// "Hashes" by prefixing; fast and deterministic.
-pub struct PlainHasher;
+/// "Hashes" by prefixing; fast and deterministic. Counts its calls (shared by its clones), so a
+/// test can tell how much hashing work a use case did.
+#[derive(Debug, Clone, Default)]
+pub struct PlainHasher {
+    hashes: Arc<AtomicUsize>,
+    verifies: Arc<AtomicUsize>,
+}
+
+impl PlainHasher {
+    /// Passwords hashed so far.
+    pub fn hashes(&self) -> usize {
+        self.hashes.load(Ordering::SeqCst)
+    }
+
+    /// Passwords verified so far.
+    pub fn verifies(&self) -> usize {
+        self.verifies.load(Ordering::SeqCst)
+    }
+}
 
 impl PasswordHasher for PlainHasher {
     async fn hash(&self, password: Password) -> Result<PasswordHash, CredentialError> {
+        self.hashes.fetch_add(1, Ordering::SeqCst);
         Ok(PasswordHash::new(format!("plain:{}", password.expose())))
     }
 
@@ -38,6 +59,7 @@ impl PasswordHasher for PlainHasher {
         password: Password,
         hash: PasswordHash,
     ) -> Result<bool, CredentialError> {
+        self.verifies.fetch_add(1, Ordering::SeqCst);
         Ok(hash.as_str() == format!("plain:{}", password.expose()))
     }
 }
@@ -162,6 +184,7 @@ pub struct TestAdapters<
     pub payments: SimulatedPaymentProvider,
     pub clock: ManualClock,
     pub idempotency: MemoryIdempotencyStore,
+    pub hasher: PlainHasher,
 }
 
 impl TestAdapters {
@@ -180,6 +203,7 @@ impl TestAdapters {
             payments: SimulatedPaymentProvider::new(PaymentMode::Approve),
             clock: ManualClock::new(t0()),
             idempotency: MemoryIdempotencyStore::default(),
+            hasher: PlainHasher::default(),
         }
     }
 }
@@ -224,7 +248,7 @@ where
         &self.sessions
     }
     fn hasher(&self) -> &PlainHasher {
-        &PlainHasher
+        &self.hasher
     }
     fn tokens(&self) -> &PlainTokens {
         &PlainTokens
@@ -268,6 +292,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             payments: t.payments,
             clock: t.clock,
             idempotency: t.idempotency,
+            hasher: t.hasher,
         }
     }
 
@@ -286,6 +311,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             payments: t.payments,
             clock: t.clock,
             idempotency: t.idempotency,
+            hasher: t.hasher,
         }
     }
 
@@ -304,6 +330,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             payments: t.payments,
             clock: t.clock,
             idempotency: t.idempotency,
+            hasher: t.hasher,
         }
     }
 
@@ -322,6 +349,7 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             payments: t.payments,
             clock: t.clock,
             idempotency: t.idempotency,
+            hasher: t.hasher,
         }
     }
 }

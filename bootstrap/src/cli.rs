@@ -1,5 +1,5 @@
 //! The command line: `seckiller [serve]`, `seckiller migrate`, `seckiller openapi`,
-//! `seckiller check`.
+//! `seckiller check`, `seckiller admin set-password <username>`.
 
 use std::path::PathBuf;
 
@@ -34,4 +34,22 @@ pub enum Command {
     /// the orders, the gate matches the database once the queue is drained), print each sale's
     /// books, and exit non-zero when any is out of balance.
     Check,
+    /// Manage accounts on the configured database.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+/// The `admin` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Set an account's password. The password is read from SECKILLER_NEW_PASSWORD when set,
+    /// else from the first line of standard input — never from the command line. It must reach
+    /// the account's floor (buyers: 8+ characters, zxcvbn score 2+; admins: 12+, score 4).
+    SetPassword {
+        /// The account.
+        username: String,
+    },
 }

@@ -10,6 +10,7 @@ pub mod data_files;
 pub mod flow;
 pub mod metrics_listener;
 pub mod open_files;
+pub mod operator;
 pub mod process_figures;
 pub mod readiness;
 pub mod server;

@@ -5,8 +5,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use seckiller::cli::{Cli, Command};
+use seckiller::cli::{AdminCommand, Cli, Command};
 use seckiller::config::Settings;
+use seckiller::operator::{NEW_PASSWORD_VARIABLE, read_new_password, set_password};
 use seckiller::server::serve;
 use seckiller::spec::openapi_document;
 use seckiller::telemetry::init_telemetry;
@@ -44,6 +45,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             open_database(&settings, true).await?.close().await?;
             tracing::info!("migrations applied");
+        }
+        Command::Admin {
+            command: AdminCommand::SetPassword { username },
+        } => {
+            let password = read_new_password(
+                std::env::var(NEW_PASSWORD_VARIABLE).ok(),
+                &mut std::io::stdin().lock(),
+            )?;
+            let said = set_password(&settings, &username, &password).await?;
+            writeln!(std::io::stdout(), "{said}")?;
         }
         Command::Openapi => {
             write!(std::io::stdout(), "{}", openapi_document().await?)?;

@@ -20,7 +20,7 @@ pub async fn openapi_document() -> Result<String, WiringError> {
         redis_url: None,
         nats_url: None,
         seed_demo: false,
-        admin_password: Some("spec-only-password".into()),
+        admin_password: Some("spec-only-harbor-lantern-42".into()),
         token_secret: Some("spec-only-secret-spec-only-secret!".into()),
         ..Settings::default()
     };

@@ -9,7 +9,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use seckiller_application::Adapters;
-use seckiller_application::accounts::Accounts;
+use seckiller_application::accounts::{Accounts, AdminAccount, RegisterError};
 use seckiller_application::activities::Activities;
 use seckiller_application::activity_cache::ActivityCache;
 use seckiller_application::demo::seed_demo;
@@ -463,6 +463,9 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
     })
 }
 
+/// The configured admin account: created when missing; with a configured password, that
+/// password applied when it changed (a generated one only ever makes a new account). Then the
+/// sign-in's stand-in hash is made, so no request pays for it.
 async fn ensure_admin(
     settings: &Settings,
     accounts: &Accounts<NodeAdapters>,
@@ -475,21 +478,44 @@ async fn ensure_admin(
     };
     let password = Password::parse(&password)
         .map_err(|e| WiringError::Config(format!("admin_password: {e}")))?;
-    let created = accounts
-        .ensure_admin(username.clone(), password.clone())
-        .await
-        .map_err(|e| WiringError::Seed(e.to_string()))?;
-    if created && generated {
-        tracing::warn!(
+    let outcome = match generated {
+        true => {
+            accounts
+                .ensure_admin(username.clone(), password.clone())
+                .await
+        }
+        false => {
+            accounts
+                .apply_admin_password(username.clone(), password.clone())
+                .await
+        }
+    }
+    .map_err(|e| match e {
+        RegisterError::WeakPassword(weak) => WiringError::Config(format!("admin_password: {weak}")),
+        other => WiringError::Seed(other.to_string()),
+    })?;
+    match outcome {
+        AdminAccount::Created if generated => tracing::warn!(
             username = username.as_str(),
             password = password.expose(),
             "created the first admin account with a generated password; it is shown only this once"
-        );
-    } else if created {
-        tracing::info!(
+        ),
+        AdminAccount::Created => tracing::info!(
             username = username.as_str(),
             "created the first admin account"
-        );
+        ),
+        AdminAccount::PasswordChanged => tracing::warn!(
+            username = username.as_str(),
+            "the configured admin password differs from the stored one: the admin's password was changed to it"
+        ),
+        AdminAccount::TakenByBuyer => tracing::warn!(
+            username = username.as_str(),
+            "admin_username names a buyer account: it was left alone and no admin was created"
+        ),
+        AdminAccount::Unchanged => {}
     }
-    Ok(())
+    accounts
+        .prepare()
+        .await
+        .map_err(|e| WiringError::Seed(e.to_string()))
 }

@@ -30,6 +30,7 @@ use crate::api::{
     AccountsApi, ActivitiesApi, AdminActivitiesApi, AdminBuyersApi, AdminRateLimitsApi, CatalogApi,
     OrdersApi, PurchasesApi,
 };
+use crate::authentication::{Authentication, ProtectedRoutes};
 use crate::body_limit::BodyLimit;
 use crate::compression::JsonCompression;
 use crate::content_security::{ConnectSources, DOCUMENT_POLICY, page_policy, security_headers};
@@ -227,8 +228,8 @@ pub fn build_app<A: Adapters>(
     };
     let flow_control = FlowControl {
         limits: settings.flow.clone(),
-        accounts: services.accounts.clone(),
     };
+    let accounts = services.accounts.clone();
     let api = api_service(
         services,
         (settings.flow.clone(), settings.sale_limits.clone()),
@@ -254,6 +255,10 @@ pub fn build_app<A: Adapters>(
         .filter(|(path, _)| settings.serve_metrics || *path != "/metrics")
         .collect();
     let allowed = AllowedMethods::new(&document, &pages);
+    let authentication = Authentication {
+        accounts,
+        routes: ProtectedRoutes::new(&document),
+    };
     let http_metrics = HttpMetrics {
         metrics: settings.metrics.clone(),
         routes: RouteTemplates::new(&document, pages.iter().map(|(path, _)| *path)),
@@ -284,6 +289,8 @@ pub fn build_app<A: Adapters>(
             max_bytes: settings.max_body_bytes,
             read_timeout: settings.body_read_timeout,
         })
+        // Who is calling is settled before the body is read or any rule about it applied.
+        .with(authentication)
         .with(ProblemCatcher)
         .with(allowed)
         .with(Tracing)

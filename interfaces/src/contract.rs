@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use seckiller_application::EveryVariant;
 use seckiller_application::Unavailable;
 use seckiller_application::accounts::{
-    BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
+    BulkBuyersError, ChangePasswordError, MeError, RefreshError, RegisterError, SignInError,
+    SignOutError,
 };
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
@@ -137,6 +138,7 @@ pub fn operations() -> Vec<(&'static str, Responses)> {
         op::<RefreshError>("refreshSession", &[Body]),
         op::<SignOutError>("signOut", &[SignedIn]),
         op::<MeError>("me", &[SignedIn]),
+        op::<ChangePasswordError>("changePassword", &[SignedIn, Body, RateLimited]),
         op::<ProductQueryError>("getProduct", &[Params]),
         op::<Unavailable>("createProduct", &[Admin, Body, Rules, Keyed]),
         op::<ProductError>("editProduct", &[Admin, Params, Body, Rules]),

@@ -10,7 +10,9 @@ mod purchases;
 mod rate_limits;
 mod wire;
 
-pub(crate) use accounts::{RefreshRequest, RegisterRequest, SessionDto, SignInRequest, UserDto};
+pub(crate) use accounts::{
+    ChangePasswordRequest, RefreshRequest, RegisterRequest, SessionDto, SignInRequest, UserDto,
+};
 pub(crate) use activities::{ActivityDto, ActivityPatch, ActivityRequest, PhaseDto};
 pub(crate) use bulk_buyers::{BulkBuyersDto, BulkBuyersRequest};
 pub(crate) use money::MoneyDto;

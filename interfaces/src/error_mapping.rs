@@ -4,7 +4,8 @@
 use poem::http::StatusCode;
 use seckiller_application::Unavailable;
 use seckiller_application::accounts::{
-    BulkBuyersError, MeError, RefreshError, RegisterError, SignInError, SignOutError,
+    BulkBuyersError, ChangePasswordError, MeError, RefreshError, RegisterError, SignInError,
+    SignOutError, WeakPassword,
 };
 use seckiller_application::activities::{
     ChangeActivityError, CreateActivityError, GetActivityError,
@@ -40,7 +41,44 @@ impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
             RegisterError::UsernameTaken => conflict("username_taken", "that username is taken"),
+            RegisterError::WeakPassword(weak) => weak.into(),
             RegisterError::Unavailable(u) => ApiError::unavailable(u),
+        }
+    }
+}
+
+/// 422 `weak_password`, saying which rule the password breaks and how to do better.
+impl From<WeakPassword> for ApiError {
+    fn from(e: WeakPassword) -> Self {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+            format!("password: {e}"),
+        )
+    }
+}
+
+impl From<ChangePasswordError> for ApiError {
+    fn from(e: ChangePasswordError) -> Self {
+        match e {
+            // 403, not 401: the bearer token is good (a client must not sign in again), the
+            // proof of the current password is not.
+            ChangePasswordError::WrongPassword => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "wrong_password",
+                "current_password is not the account's password",
+            ),
+            ChangePasswordError::WeakPassword(weak) => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "weak_password",
+                format!("new_password: {weak}"),
+            ),
+            ChangePasswordError::Gone => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "the account no longer exists",
+            ),
+            ChangePasswordError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
 }

@@ -8,6 +8,11 @@
 //!
 //! The checks run from the narrowest key to the widest, so a buyer or address over its own
 //! limit is turned away without spending the sale's or the node's allowance.
+//!
+//! The buyer is the one the edge's authentication proved (it runs first), so a purchase's token
+//! is verified once, not once here and again in the handler. Changing one's password
+//! (`POST /api/v1/me/password`, which verifies the current one) is an account attempt too,
+//! counted per address and per account, so a stolen token cannot guess the password behind it.
 
 mod client_ip;
 mod keyed_limit;
@@ -21,13 +26,11 @@ use governor::DefaultDirectRateLimiter;
 use governor::clock::{Clock, DefaultClock};
 use poem::http::{Method, StatusCode};
 use poem::{Endpoint, Error, IntoResponse, Middleware, Request, Response, Result};
-use seckiller_application::Adapters;
-use seckiller_application::accounts::Accounts;
 use seckiller_domain::{ActivityId, UserId};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use crate::auth::bearer_token;
+use crate::authentication::Authenticated;
 use crate::canned_answer::CannedAnswer;
 use crate::hot_answers::purchase_of;
 use crate::problem::ApiError;
@@ -142,37 +145,44 @@ impl FlowLimits {
 }
 
 /// Rate-limits the purchase path and account attempts.
-pub(crate) struct FlowControl<A: Adapters> {
+pub(crate) struct FlowControl {
     /// The node's limits.
     pub limits: FlowLimits,
-    /// Verifies bearer tokens, to count a buyer's requests under its own name.
-    pub accounts: Accounts<A>,
 }
 
-impl<A: Adapters, E: Endpoint> Middleware<E> for FlowControl<A> {
-    type Output = FlowControlEndpoint<A, E>;
+impl<E: Endpoint> Middleware<E> for FlowControl {
+    type Output = FlowControlEndpoint<E>;
 
     fn transform(&self, inner: E) -> Self::Output {
         FlowControlEndpoint {
             inner,
             limits: self.limits.clone(),
-            accounts: self.accounts.clone(),
             limited: OnceCell::new(),
         }
     }
 }
 
 /// The wrapped application.
-pub(crate) struct FlowControlEndpoint<A: Adapters, E> {
+pub(crate) struct FlowControlEndpoint<E> {
     inner: E,
     limits: FlowLimits,
-    accounts: Accounts<A>,
     limited: OnceCell<CannedAnswer>,
 }
 
-/// Whether the request signs in or registers.
+/// Whether the request signs in, registers or changes a password.
 fn is_account_attempt(req: &Request) -> bool {
-    req.method() == Method::POST && matches!(req.uri().path(), "/api/v1/sessions" | "/api/v1/users")
+    req.method() == Method::POST
+        && matches!(
+            req.uri().path(),
+            "/api/v1/sessions" | "/api/v1/users" | "/api/v1/me/password"
+        )
+}
+
+/// The caller the edge proved, if any.
+fn proven_caller(req: &Request) -> Option<UserId> {
+    req.extensions()
+        .get::<Authenticated>()
+        .map(|Authenticated(caller, _)| caller.user_id)
 }
 
 /// The `username` of a sign-in or registration body, when it has one that is text, lowercased
@@ -195,7 +205,7 @@ fn retry_after_seconds(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
-impl<A: Adapters, E: Endpoint> FlowControlEndpoint<A, E> {
+impl<E: Endpoint> FlowControlEndpoint<E> {
     async fn limited(&self, wait: Duration) -> Response {
         self.limited
             .get_or_init(|| {
@@ -209,14 +219,18 @@ impl<A: Adapters, E: Endpoint> FlowControlEndpoint<A, E> {
             .response_retry_after(retry_after_seconds(wait))
     }
 
-    /// Counts an account attempt by address, then by name; the body is read (it is small: the
-    /// body limit is in front) and put back for the handler.
+    /// Counts an account attempt by address, then by name (or, signed in, by account); the body
+    /// is read (it is small: the body limit is in front) and put back for the handler.
     async fn check_account(&self, req: &mut Request) -> Result<Result<(), Duration>> {
         let limits = &self.limits.0;
         if let Some(ip) = self.limits.client(req)
             && let Err(wait) = limits.account_ips.check(&ip)
         {
             return Ok(Err(wait));
+        }
+        if let Some(account) = proven_caller(req) {
+            // Usernames never hold ':', so an account's key cannot meet a name's.
+            return Ok(limits.account_names.check(&format!("account:{account}")));
         }
         let body = req
             .take_body()
@@ -232,16 +246,13 @@ impl<A: Adapters, E: Endpoint> FlowControlEndpoint<A, E> {
     }
 }
 
-impl<A: Adapters, E: Endpoint> Endpoint for FlowControlEndpoint<A, E> {
+impl<E: Endpoint> Endpoint for FlowControlEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
         let verdict = if let Some(activity) = purchase_of(&req) {
-            let buyer = bearer_token(req.headers())
-                .and_then(|token| self.accounts.authenticate(token).ok())
-                .map(|caller| caller.user_id);
             self.limits
-                .check_purchase(self.limits.client(&req), buyer, activity)
+                .check_purchase(self.limits.client(&req), proven_caller(&req), activity)
         } else if is_account_attempt(&req) {
             self.check_account(&mut req).await?
         } else {

@@ -8,6 +8,7 @@ mod allowed_methods;
 mod api;
 mod app;
 mod auth;
+mod authentication;
 mod body_limit;
 mod canned_answer;
 mod compression;

@@ -23,7 +23,7 @@ const BULK_IN_FLIGHT: usize = 4;
 /// Registrations in flight at once (password hashing is slow on purpose).
 const REGISTER_IN_FLIGHT: usize = 16;
 /// Every registered buyer's password.
-const BUYER_PASSWORD: &str = "crowd-password";
+const BUYER_PASSWORD: &str = "crowd-maple-otter-47";
 
 /// The sale under test.
 pub struct Sale {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 /// The administrator every node creates at start.
 pub const ADMIN: &str = "admin";
 /// Its password.
-pub const ADMIN_PASSWORD: &str = "admin-password";
+pub const ADMIN_PASSWORD: &str = "quiet-harbor-lantern-42";
 /// The key nodes sign bearer tokens with, so buyers can be given tokens without signing in.
 pub const TOKEN_SECRET: &str = "e2e-secret-e2e-secret-e2e-secret-e2e!";
 

@@ -15,7 +15,8 @@ use seckiller_domain::ports::{
 };
 use seckiller_domain::{
     Activity, ActivityId, CancelReason, ClaimHolder, IdempotencyKey, IdempotencyScope, Order,
-    OrderId, Product, ProductId, PurchaseId, RecordedAnswer, SessionId, User, UserId, Username,
+    OrderId, PasswordHash, Product, ProductId, PurchaseId, RecordedAnswer, SessionId, User, UserId,
+    Username,
 };
 
 use super::guard::DependencyGuard;
@@ -180,6 +181,14 @@ impl<R: UserRepository> UserRepository for Guarded<R> {
 
     async fn by_username(&self, username: &Username) -> Result<Option<User>, StorageError> {
         self.read(self.inner.by_username(username)).await
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<bool, StorageError> {
+        self.heavy(self.inner.set_password_hash(id, hash)).await
     }
 }
 

@@ -2,7 +2,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::both_wirings;
-use crate::helpers::{ADMIN, TOKEN_SECRET, Wiring, assert_problem, spawn_app};
+use crate::helpers::{
+    ADMIN, ADMIN_PASSWORD, TOKEN_SECRET, Wiring, assert_problem, spawn_app, spawn_app_with,
+};
 
 /// A token as the service signs them, with `secret` named as its key.
 fn mint(sub: &str, role: &str, exp: i64, secret: &str) -> String {
@@ -21,7 +23,7 @@ async fn a_buyer_registers_signs_in_and_sees_itself(w: Wiring) {
         .post(
             "/api/v1/users",
             None,
-            &json!({"username": "Alice", "password": "password1"}),
+            &json!({"username": "Alice", "password": "maple-otter-47"}),
         )
         .await;
     assert_eq!(resp.status(), StatusCode::CREATED);
@@ -30,7 +32,7 @@ async fn a_buyer_registers_signs_in_and_sees_itself(w: Wiring) {
     assert_eq!(user["role"], "buyer");
     assert!(user.get("password").is_none() && user.get("password_hash").is_none());
 
-    let token = app.sign_in("alice", "password1").await;
+    let token = app.sign_in("alice", "maple-otter-47").await;
     let me: Value = app
         .get("/api/v1/me", Some(&token))
         .await
@@ -43,12 +45,12 @@ async fn a_buyer_registers_signs_in_and_sees_itself(w: Wiring) {
 
 async fn a_duplicate_username_is_refused_whatever_its_case(w: Wiring) {
     let app = spawn_app(w).await;
-    let body = json!({"username": "bob", "password": "password1"});
+    let body = json!({"username": "bob", "password": "maple-otter-47"});
     assert_eq!(
         app.post("/api/v1/users", None, &body).await.status(),
         StatusCode::CREATED
     );
-    let again = json!({"username": "BOB", "password": "password2"});
+    let again = json!({"username": "BOB", "password": "birch-heron-58"});
     assert_problem(
         app.post("/api/v1/users", None, &again).await,
         StatusCode::CONFLICT,
@@ -56,8 +58,8 @@ async fn a_duplicate_username_is_refused_whatever_its_case(w: Wiring) {
     )
     .await;
     // The first account still signs in with its own password.
-    app.sign_in("bob", "password1").await;
-    let taken_admin = json!({"username": ADMIN, "password": "password2"});
+    app.sign_in("bob", "maple-otter-47").await;
+    let taken_admin = json!({"username": ADMIN, "password": "birch-heron-58"});
     assert_problem(
         app.post("/api/v1/users", None, &taken_admin).await,
         StatusCode::CONFLICT,
@@ -193,3 +195,197 @@ async fn an_admin_creates_buyers_in_bulk_for_load_tests(w: Wiring) {
 }
 
 both_wirings!(an_admin_creates_buyers_in_bulk_for_load_tests);
+
+async fn weak_passwords_are_refused_saying_why(w: Wiring) {
+    let app = spawn_app(w).await;
+    for weak in ["12345678", "password", "        ", "\0\0\0\0\0\0\0\0"] {
+        let body = json!({"username": "ivy", "password": weak});
+        let problem = assert_problem(
+            app.post("/api/v1/users", None, &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "weak_password",
+        )
+        .await;
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.starts_with("password: "), "{weak:?}: {detail}");
+    }
+    let problem = assert_problem(
+        app.post(
+            "/api/v1/users",
+            None,
+            &json!({"username": "ivy", "password": "password"}),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+    )
+    .await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("common password"),
+        "{problem}"
+    );
+    // Nothing was created: the name is still free.
+    let strong = json!({"username": "ivy", "password": "maple-otter-47"});
+    assert_eq!(
+        app.post("/api/v1/users", None, &strong).await.status(),
+        StatusCode::CREATED
+    );
+    app.stop().await;
+}
+
+async fn a_signed_in_account_changes_its_password_with_the_current_one(w: Wiring) {
+    let app = spawn_app(w).await;
+    let body = json!({"username": "jack", "password": "maple-otter-47"});
+    assert_eq!(
+        app.post("/api/v1/users", None, &body).await.status(),
+        StatusCode::CREATED
+    );
+    let token = app.sign_in("jack", "maple-otter-47").await;
+    let change =
+        |current: &str, new: &str| json!({"current_password": current, "new_password": new});
+    assert_problem(
+        app.post(
+            "/api/v1/me/password",
+            Some(&token),
+            &change("birch-heron-58", "copper-kettle-19"),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "wrong_password",
+    )
+    .await;
+    let weak = assert_problem(
+        app.post(
+            "/api/v1/me/password",
+            Some(&token),
+            &change("maple-otter-47", "12345678"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+    )
+    .await;
+    assert!(
+        weak["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("new_password: ")
+    );
+    assert_problem(
+        app.post(
+            "/api/v1/me/password",
+            None,
+            &change("maple-otter-47", "copper-kettle-19"),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    )
+    .await;
+    let resp = app
+        .post(
+            "/api/v1/me/password",
+            Some(&token),
+            &change("maple-otter-47", "copper-kettle-19"),
+        )
+        .await;
+    assert_eq!(resp.status(), StatusCode::NO_CONTENT);
+    assert_problem(
+        app.post(
+            "/api/v1/sessions",
+            None,
+            &json!({"username": "jack", "password": "maple-otter-47"}),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    app.sign_in("jack", "copper-kettle-19").await;
+    // An admin's new password must reach the admin's floor: fine for a buyer is not enough.
+    let admin = app.admin_token().await;
+    assert_problem(
+        app.post(
+            "/api/v1/me/password",
+            Some(&admin),
+            &change(ADMIN_PASSWORD, "admin-password"),
+        )
+        .await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "weak_password",
+    )
+    .await;
+    app.stop().await;
+}
+
+async fn a_changed_configured_admin_password_is_applied_at_the_next_start(w: Wiring) {
+    let mut app = spawn_app(w).await;
+    app.admin_token().await;
+    let rotated = "copper kettle meadow 19";
+    app.restart_with(|s| s.admin_password = Some(rotated.into()))
+        .await;
+    assert_problem(
+        app.post(
+            "/api/v1/sessions",
+            None,
+            &json!({"username": ADMIN, "password": ADMIN_PASSWORD}),
+        )
+        .await,
+        StatusCode::UNAUTHORIZED,
+        "bad_credentials",
+    )
+    .await;
+    app.sign_in(ADMIN, rotated).await;
+    app.stop().await;
+}
+
+async fn an_operator_sets_a_password_from_the_command_line_library(w: Wiring) {
+    let app = spawn_app(w).await;
+    let body = json!({"username": "kate", "password": "maple-otter-47"});
+    assert_eq!(
+        app.post("/api/v1/users", None, &body).await.status(),
+        StatusCode::CREATED
+    );
+    let weak = seckiller::operator::set_password(app.settings(), "kate", "password").await;
+    assert!(weak.is_err(), "{weak:?}");
+    let said = seckiller::operator::set_password(app.settings(), "KATE", "copper-kettle-19")
+        .await
+        .unwrap();
+    assert!(said.contains("kate (buyer)"), "{said}");
+    app.sign_in("kate", "copper-kettle-19").await;
+    let unknown =
+        seckiller::operator::set_password(app.settings(), "nobody", "copper-kettle-19").await;
+    assert!(unknown.is_err(), "{unknown:?}");
+    app.stop().await;
+}
+
+async fn registrations_from_one_address_are_rate_limited(w: Wiring) {
+    let app = spawn_app_with(w, |s| {
+        s.rate_limit_sign_in_per_minute = 0;
+        s.rate_limit_sign_in_ip_per_minute = 2;
+    })
+    .await;
+    for name in ["leo", "mia"] {
+        let body = json!({"username": name, "password": "maple-otter-47"});
+        assert_eq!(
+            app.post("/api/v1/users", None, &body).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let farmed = json!({"username": "ned", "password": "maple-otter-47"});
+    let resp = app.post("/api/v1/users", None, &farmed).await;
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_problem(resp, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    app.stop().await;
+}
+
+both_wirings!(
+    weak_passwords_are_refused_saying_why,
+    a_signed_in_account_changes_its_password_with_the_current_one,
+    a_changed_configured_admin_password_is_applied_at_the_next_start,
+    an_operator_sets_a_password_from_the_command_line_library,
+    registrations_from_one_address_are_rate_limited,
+);

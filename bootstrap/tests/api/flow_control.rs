@@ -46,7 +46,7 @@ async fn the_attempt_past_the_sign_in_limit_of_a_username_is_told_when_to_retry(
         .post(
             "/api/v1/users",
             None,
-            &json!({"username": "mallory", "password": "password1"}),
+            &json!({"username": "mallory", "password": "maple-otter-47"}),
         )
         .await;
     assert_rate_limited(register).await;

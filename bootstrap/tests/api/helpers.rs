@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 pub const ADMIN: &str = "admin";
-pub const ADMIN_PASSWORD: &str = "admin-password";
+pub const ADMIN_PASSWORD: &str = "quiet-harbor-lantern-42";
 /// The signing key test servers use, so tests can mint expired or foreign tokens.
 pub const TOKEN_SECRET: &str = "test-secret-test-secret-test-secret!";
 
@@ -255,11 +255,11 @@ impl TestApp {
             .post(
                 "/api/v1/users",
                 None,
-                &json!({"username": name, "password": "buyer-password"}),
+                &json!({"username": name, "password": "maple-otter-canoe-47"}),
             )
             .await;
         assert_eq!(resp.status(), StatusCode::CREATED);
-        self.sign_in(&name, "buyer-password").await
+        self.sign_in(&name, "maple-otter-canoe-47").await
     }
 
     /// Creates a USD product and returns its id.
@@ -323,6 +323,18 @@ impl TestApp {
             ))
             .await;
         }
+    }
+
+    /// Stops the node and starts it again over the same storage with some settings changed, as
+    /// an operator's restart with a new configuration would.
+    pub async fn restart_with(&mut self, tweak: impl FnOnce(&mut Settings)) {
+        if let Some(server) = self.server.take() {
+            server.stop().await.unwrap();
+        }
+        tweak(&mut self.settings);
+        let server = start(&self.settings, true).await.expect("the app restarts");
+        self.base = format!("http://{}", server.addr);
+        self.server = Some(server);
     }
 
     /// Stops the server and removes its database.

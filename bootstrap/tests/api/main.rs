@@ -8,6 +8,7 @@ mod helpers;
 
 mod accounts;
 mod activities;
+mod authorization;
 mod bad_input;
 mod connections;
 mod contract;

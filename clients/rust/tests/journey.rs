@@ -22,7 +22,7 @@ use tokio::time::Instant;
 use uuid::Uuid;
 
 const ADMIN: &str = "admin";
-const ADMIN_PASSWORD: &str = "admin-password";
+const ADMIN_PASSWORD: &str = "quiet-harbor-lantern-42";
 
 /// Longer than the longest long poll (`wait=5`) the journey asks for.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

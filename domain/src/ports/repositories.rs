@@ -9,7 +9,7 @@ use crate::activity::Activity;
 use crate::ids::{ActivityId, ProductId, UserId};
 use crate::product::Product;
 use crate::stock::StockLedger;
-use crate::user::{User, Username};
+use crate::user::{PasswordHash, User, Username};
 
 /// Storage could not be reached or failed; the operation may be retried. The text is for logs,
 /// never for clients.
@@ -77,6 +77,16 @@ pub trait UserRepository: Send + Sync + 'static {
         &self,
         username: &Username,
     ) -> impl Future<Output = Result<Option<User>, StorageError>> + Send;
+
+    /// Replaces the account's password hash. False when no account has this id.
+    ///
+    /// # Errors
+    /// [`StorageError`] when storage fails.
+    fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+    ) -> impl Future<Output = Result<bool, StorageError>> + Send;
 }
 
 /// The catalogue.

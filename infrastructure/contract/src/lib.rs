@@ -76,6 +76,7 @@ pub use sessions::{
     unknown_and_expired_refresh_tokens_are_refused,
 };
 pub use users::{
+    a_password_hash_is_replaced_for_its_account_only,
     a_taken_username_is_refused_case_insensitively, a_user_is_found_by_id_and_by_name,
     unknown_ids_find_nothing,
 };
@@ -104,6 +105,7 @@ pub async fn every_check_in_turn<R: Repositories>(store: &R) {
     let (users, products, activities) = (store.users(), store.products(), store.activities());
     a_user_is_found_by_id_and_by_name(users).await;
     a_taken_username_is_refused_case_insensitively(users).await;
+    a_password_hash_is_replaced_for_its_account_only(users).await;
     unknown_ids_find_nothing(users, products, activities).await;
     a_product_round_trips_and_updates(products).await;
     updating_a_missing_product_changes_nothing(products).await;
@@ -134,6 +136,7 @@ macro_rules! repository_contract {
     ($open:expr) => {
         $crate::repository_contract!(@check $open, a_user_is_found_by_id_and_by_name(users));
         $crate::repository_contract!(@check $open, a_taken_username_is_refused_case_insensitively(users));
+        $crate::repository_contract!(@check $open, a_password_hash_is_replaced_for_its_account_only(users));
         $crate::repository_contract!(@check $open, unknown_ids_find_nothing(users, products, activities));
         $crate::repository_contract!(@check $open, a_product_round_trips_and_updates(products));
         $crate::repository_contract!(@check $open, updating_a_missing_product_changes_nothing(products));

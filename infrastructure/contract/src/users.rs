@@ -3,7 +3,7 @@
 use seckiller_domain::ports::{
     ActivityRepository, InsertUserError, ProductRepository, UserRepository,
 };
-use seckiller_domain::{ActivityId, ProductId, Role, User, UserId, Username};
+use seckiller_domain::{ActivityId, PasswordHash, ProductId, Role, User, UserId, Username};
 use uuid::Uuid;
 
 use crate::fixtures::{a_user, unique_username};
@@ -59,6 +59,39 @@ pub async fn a_taken_username_is_refused_case_insensitively<U: UserRepository>(u
     assert_eq!(
         users.by_username(&shouted).await.expect("lookup by name"),
         Some(first)
+    );
+}
+
+/// A new password hash replaces the old one for that account only; an unknown id changes nothing.
+pub async fn a_password_hash_is_replaced_for_its_account_only<U: UserRepository>(users: &U) {
+    let changed = a_user(Role::Buyer);
+    let other = a_user(Role::Buyer);
+    users.insert(&changed).await.expect("a new user is stored");
+    users.insert(&other).await.expect("a new user is stored");
+    let new_hash = PasswordHash::new("$argon2id$v=19$m=19456,t=2,p=1$bmV3$bmV3aGFzaA".to_owned());
+
+    assert!(
+        users
+            .set_password_hash(changed.id, &new_hash)
+            .await
+            .expect("the hash is replaced")
+    );
+    assert_eq!(
+        users.by_id(changed.id).await.expect("lookup by id"),
+        Some(User {
+            password_hash: new_hash.clone(),
+            ..changed.clone()
+        })
+    );
+    assert_eq!(
+        users.by_id(other.id).await.expect("lookup by id"),
+        Some(other)
+    );
+    assert!(
+        !users
+            .set_password_hash(UserId::from_uuid(Uuid::now_v7()), &new_hash)
+            .await
+            .expect("an unknown id is not a failure")
     );
 }
 

@@ -10,7 +10,7 @@ use seckiller_domain::ports::{
     UpdateActivityError, UserRepository,
 };
 use seckiller_domain::{
-    Activity, ActivityId, ActivityState, Product, ProductId, User, UserId, Username,
+    Activity, ActivityId, ActivityState, PasswordHash, Product, ProductId, User, UserId, Username,
 };
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -40,6 +40,20 @@ impl UserRepository for MemoryUserRepository {
             .values()
             .find(|u| &u.username == username)
             .cloned())
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<bool, StorageError> {
+        Ok(match lock(&self.0).get_mut(&id) {
+            Some(user) => {
+                user.password_hash = hash.clone();
+                true
+            }
+            None => false,
+        })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Accounts in the `users` table.
 
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, SqlErr};
 use seckiller_domain::ports::{InsertUserError, StorageError, UserRepository};
 use seckiller_domain::{PasswordHash, Role, User, UserId, Username};
@@ -63,6 +64,23 @@ impl UserRepository for SeaUserRepository {
             .await
             .map_err(storage)?;
         row.map(to_user).transpose()
+    }
+
+    async fn set_password_hash(
+        &self,
+        id: UserId,
+        hash: &PasswordHash,
+    ) -> Result<bool, StorageError> {
+        let updated = user::Entity::update_many()
+            .col_expr(
+                user::Column::PasswordHash,
+                Expr::value(hash.as_str().to_owned()),
+            )
+            .filter(user::Column::Id.eq(id.as_uuid()))
+            .exec(self.db.connection())
+            .await
+            .map_err(storage)?;
+        Ok(updated.rows_affected > 0)
     }
 }
 

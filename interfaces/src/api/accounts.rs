@@ -1,17 +1,19 @@
 //! `POST /users`, `POST /sessions` (sign in), `POST /sessions/refresh`,
-//! `POST /sessions/current/revocation` (sign out), `GET /me`.
+//! `POST /sessions/current/revocation` (sign out), `GET /me`, `POST /me/password`.
 
 use poem::Request;
-use poem_openapi::OpenApi;
 use poem_openapi::param::Header;
 use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
 use seckiller_application::Adapters;
 use seckiller_domain::IdempotencyScope;
 
 use super::{ApiTags, created};
 use crate::app::Services;
 use crate::auth::{BearerAuth, caller, caller_session};
-use crate::dto::{RefreshRequest, RegisterRequest, SessionDto, SignInRequest, UserDto};
+use crate::dto::{
+    ChangePasswordRequest, RefreshRequest, RegisterRequest, SessionDto, SignInRequest, UserDto,
+};
 use crate::idempotency::{Idempotent, keyed};
 use crate::problem::ApiError;
 
@@ -19,12 +21,20 @@ created!(UserCreated, UserDto);
 created!(SessionCreated, SessionDto);
 
 /// A session ended.
-#[derive(poem_openapi::ApiResponse)]
+#[derive(ApiResponse)]
 pub(crate) enum SignedOut {
     /// Signed out: the session's refresh tokens no longer work. Its access tokens stay valid
     /// until they expire (at most the access-token lifetime), since checking them takes no IO.
     #[oai(status = 204)]
     NoContent,
+}
+
+/// "No content": the password was changed.
+#[derive(ApiResponse)]
+pub(crate) enum PasswordChanged {
+    /// Changed; sign in with the new password from now on.
+    #[oai(status = 204)]
+    Changed,
 }
 
 /// Accounts and sessions.
@@ -113,5 +123,27 @@ impl<A: Adapters> AccountsApi<A> {
     async fn me(&self, auth: BearerAuth) -> Result<Json<UserDto>, ApiError> {
         let caller = caller(&self.0.accounts, &auth)?;
         Ok(Json(self.0.accounts.me(&caller).await?.into()))
+    }
+
+    /// Change the signed-in account's password, proven by the current one. 403
+    /// `wrong_password` when `current_password` is wrong; 422 `weak_password` (saying why)
+    /// when the new one is too easy to guess.
+    #[oai(
+        path = "/me/password",
+        method = "post",
+        operation_id = "changePassword"
+    )]
+    async fn change_password(
+        &self,
+        auth: BearerAuth,
+        body: Json<ChangePasswordRequest>,
+    ) -> Result<PasswordChanged, ApiError> {
+        let caller = caller(&self.0.accounts, &auth)?;
+        let new = body.new_password()?;
+        self.0
+            .accounts
+            .change_password(&caller, body.current_password.as_str(), new)
+            .await?;
+        Ok(PasswordChanged::Changed)
     }
 }

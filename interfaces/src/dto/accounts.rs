@@ -15,7 +15,8 @@ use crate::problem::ApiError;
 pub(crate) struct RegisterRequest {
     /// 3–32 letters, digits, `_`, `.` or `-`; case-insensitive.
     pub username: Text<UsernameText>,
-    /// 8–128 characters.
+    /// 8–128 characters, hard enough to guess (8+ characters and zxcvbn score 2+); no control
+    /// characters. A weak one gets 422 `weak_password` saying why.
     #[oai(write_only)]
     pub password: Text<PasswordText>,
 }
@@ -40,6 +41,27 @@ pub(crate) struct SignInRequest {
     /// Its password.
     #[oai(write_only)]
     pub password: Text<AnyText>,
+}
+
+/// A new password for the signed-in account, proven by the current one.
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub(crate) struct ChangePasswordRequest {
+    /// The account's password now.
+    #[oai(write_only)]
+    pub current_password: Text<AnyText>,
+    /// 8–128 characters, hard enough to guess (buyers: 8+ characters and zxcvbn score 2+;
+    /// admins: 12+ and 4); no control characters. A weak one gets 422 `weak_password` saying why.
+    #[oai(write_only)]
+    pub new_password: Text<PasswordText>,
+}
+
+impl ChangePasswordRequest {
+    /// The checked new password.
+    pub(crate) fn new_password(&self) -> Result<Password, ApiError> {
+        Password::parse(self.new_password.within_limit("new_password")?)
+            .map_err(|e| ApiError::invalid("new_password", e))
+    }
 }
 
 /// An account as shown to its owner.

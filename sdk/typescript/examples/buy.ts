@@ -8,7 +8,7 @@ const baseUrl = "http://127.0.0.1:8080";
 
 // Sign in (register first with POST /api/v1/users), then act with the session's token.
 const signIn = await createSecKillerClient(baseUrl).POST("/api/v1/sessions", {
-  body: { username: "alice", password: "alice-password" },
+  body: { username: "alice", password: "maple-otter-canoe-47" },
 });
 if (signIn.error) throw new Error(`${signIn.error.code}: ${signIn.error.detail}`);
 const buyer = createSecKillerClient(baseUrl, signIn.data.token);

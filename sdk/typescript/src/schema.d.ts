@@ -99,6 +99,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the signed-in account's password, proven by the current one. 403
+         *     `wrong_password` when `current_password` is wrong; 422 `weak_password` (saying why)
+         *     when the new one is too easy to guess.
+         */
+        post: operations["changePassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/products/{id}": {
         parameters: {
             query?: never;
@@ -709,6 +730,19 @@ export interface components {
             count: number;
         };
         /**
+         * ChangePasswordRequest
+         * @description A new password for the signed-in account, proven by the current one.
+         */
+        ChangePasswordRequest: {
+            /** @description The account's password now. */
+            current_password: string;
+            /**
+             * @description 8–128 characters, hard enough to guess (buyers: 8+ characters and zxcvbn score 2+;
+             *     admins: 12+ and 4); no control characters. A weak one gets 422 `weak_password` saying why.
+             */
+            new_password: string;
+        };
+        /**
          * IssuedBuyer
          * @description A buyer created in bulk, ready to act.
          */
@@ -1008,7 +1042,10 @@ export interface components {
         RegisterRequest: {
             /** @description 3–32 letters, digits, `_`, `.` or `-`; case-insensitive. */
             username: string;
-            /** @description 8–128 characters. */
+            /**
+             * @description 8–128 characters, hard enough to guess (8+ characters and zxcvbn score 2+); no control
+             *     characters. A weak one gets 422 `weak_password` saying why.
+             */
             password: string;
         };
         /**
@@ -1177,7 +1214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`, `weak_password`. */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -1436,6 +1473,113 @@ export interface operations {
             };
             /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A dependency is down, or the node is overloaded; nothing was changed; retry later. Codes: `overloaded`, `unavailable`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changePassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json; charset=utf-8": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed; sign in with the new password from now on. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request could not be read (malformed JSON, wrong types, unknown fields). Codes: `bad_request`. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid bearer token. Codes: `invalid_token`, `token_expired`, `unauthorized`. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Signed in, but not allowed. Codes: `wrong_password`. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request body did not arrive within the body-read deadline. Codes: `request_timeout`. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than the service accepts. Codes: `payload_too_large`. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Well-formed, but a field breaks a rule. Codes: `weak_password`. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`. Codes: `rate_limited`.
+             */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

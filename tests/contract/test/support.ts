@@ -30,8 +30,8 @@ if (url === undefined || url === "") {
 export const baseUrl: string = url;
 
 export const ADMIN = "admin";
-export const ADMIN_PASSWORD = "admin-password";
-export const BUYER_PASSWORD = "buyer-password";
+export const ADMIN_PASSWORD = "quiet-harbor-lantern-42";
+export const BUYER_PASSWORD = "maple-otter-canoe-47";
 
 /** A client that sends no bearer token. */
 export function anonymous(): SecKillerClient {

@@ -19,11 +19,11 @@ async fn signed_in(accounts: &Accounts<TestAdapters>, name: &str) -> SignedIn {
     accounts
         .register(
             Username::parse(name).unwrap(),
-            Password::parse("password1").unwrap(),
+            Password::parse("maple-otter-47").unwrap(),
         )
         .await
         .unwrap();
-    accounts.sign_in(name, "password1").await.unwrap()
+    accounts.sign_in(name, "maple-otter-47").await.unwrap()
 }
 
 #[tokio::test]
@@ -78,7 +78,7 @@ async fn a_spent_refresh_token_presented_again_revokes_the_whole_session() {
         "the live successor dies with its family"
     );
     // Other sessions of the same account are untouched.
-    let other = accounts.sign_in("alice", "password1").await.unwrap();
+    let other = accounts.sign_in("alice", "maple-otter-47").await.unwrap();
     assert!(accounts.refresh(&other.refresh_token).await.is_ok());
 }
 
@@ -141,7 +141,7 @@ async fn an_unknown_refresh_token_is_refused() {
 async fn revoking_all_sessions_ends_every_session_of_the_account_only() {
     let (accounts, _) = accounts();
     let first = signed_in(&accounts, "alice").await;
-    let second = accounts.sign_in("alice", "password1").await.unwrap();
+    let second = accounts.sign_in("alice", "maple-otter-47").await.unwrap();
     let bob = signed_in(&accounts, "bob").await;
     let alice = accounts.authenticate(&first.access.token).unwrap();
     assert_eq!(accounts.revoke_all_sessions(alice.user_id).await, Ok(2));
