@@ -279,7 +279,7 @@ impl<A: Adapters> Purchases<A> {
             return Err(PurchaseError::SoldOut);
         }
         let activity = match self.open_activity(request.activity_id).await {
-            Ok(activity) => Some(activity),
+            Ok(activity) => activity,
             // Over, a sale sells nothing more, but a retry still gets its purchase back.
             Err((closed @ (Closed::Ended | Closed::Cancelled), None)) if keyed.is_some() => {
                 self.check_token(caller, &request, true)?;
@@ -289,9 +289,6 @@ impl<A: Adapters> Purchases<A> {
                     .ok_or_else(|| PurchaseError::from_closed((closed, None)));
             }
             Err(closed) => return Err(PurchaseError::from_closed(closed)),
-        };
-        let Some(activity) = activity else {
-            return Err(PurchaseError::NotFound);
         };
         let token = self.check_token(caller, &request, keyed.is_some())?;
         if request.quantity > activity.per_user_limit {
