@@ -7,12 +7,15 @@
 # wiring; needs Debian's nginx-light and wrk.
 #
 #   bash bench/answers.sh [SECONDS]
+#
+# SECKILLER_BIN_DIR=DIR runs the seckiller binary in DIR instead of building one (to compare two
+# builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${1:-8}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/seckiller/target}
-BIN=$CARGO_TARGET_DIR/release
+BIN=${SECKILLER_BIN_DIR:-$CARGO_TARGET_DIR/release}
 WORK=$(mktemp -d)
 PORT=${BENCH_PORT:-18481}
 NGINX_PORT=${BENCH_NGINX_PORT:-18482}
@@ -25,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release -q -p seckiller -p seckiller-crowd
+[ -n "${SECKILLER_BIN_DIR:-}" ] || cargo build --release -q -p seckiller -p seckiller-crowd
 
 rate() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+'; }
 
