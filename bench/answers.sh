@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Compares SecKiller's cheapest answers with a static file served by nginx (a worker per core, as a node
-# gets the same two cores): the sold-out answer (served from the node's memory), the activity
+# gets the same two cores): the sold-out answer (served from the node's memory), unkeyed and with
+# an Idempotency-Key the sale never accepted (a signature check and a set lookup more), the activity
 # detail, and the 429 of a rate-limited purchase-token request (a sale an admin limited to one
 # request a second: a token check and three limit checks, then a body rendered once). Embedded
 # wiring; needs Debian's nginx-light and wrk.
 #
 #   bash bench/answers.sh [SECONDS]
+#
+# SECKILLER_BIN_DIR=DIR runs the seckiller binary in DIR instead of building one (to compare two
+# builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SECONDS_PER_RUN=${1:-8}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/cache/seckiller/target}
-BIN=$CARGO_TARGET_DIR/release
+BIN=${SECKILLER_BIN_DIR:-$CARGO_TARGET_DIR/release}
 WORK=$(mktemp -d)
 PORT=${BENCH_PORT:-18481}
 NGINX_PORT=${BENCH_NGINX_PORT:-18482}
@@ -24,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release -q -p seckiller -p seckiller-crowd
+[ -n "${SECKILLER_BIN_DIR:-}" ] || cargo build --release -q -p seckiller -p seckiller-crowd
 
 rate() { grep -oE 'Requests/sec: +[0-9.]+' | grep -oE '[0-9.]+'; }
 
@@ -83,6 +87,11 @@ curl -s -o /dev/null -w '   second buyer: %{http_code} (sets the node'"'"'s sold
   -H "authorization: Bearer $SECOND" "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" -d "{\"purchase_token\":\"$SECOND_TOKEN\"}"
 SOLD_OUT=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" -s "$WORK/sold_out.lua" "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" | rate)
 echo "   $SOLD_OUT sold-out answers/s"
+{ cat "$WORK/sold_out.lua"; echo 'wrk.headers["idempotency-key"] = "bench-never-accepted"'; } > "$WORK/sold_out_keyed.lua"
+curl -s -o /dev/null -w '   a key never accepted: %{http_code}\n' -H 'content-type: application/json' -H 'idempotency-key: bench-never-accepted' \
+  -H "authorization: Bearer $SECOND" "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" -d "{\"purchase_token\":\"$SECOND_TOKEN\"}"
+SOLD_OUT_KEYED=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" -s "$WORK/sold_out_keyed.lua" "http://127.0.0.1:$PORT/api/v1/activities/$SALE/purchases" | rate)
+echo "   $SOLD_OUT_KEYED sold-out answers/s to a key never accepted"
 DETAIL=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" "http://127.0.0.1:$PORT/api/v1/activities/$SALE" | rate)
 echo "   $DETAIL activity detail reads/s"
 
@@ -105,10 +114,11 @@ RATE_LIMITED=$(wrk -t1 -c200 -d"${SECONDS_PER_RUN}s" -s "$WORK/limited.lua" \
   "http://127.0.0.1:$PORT/api/v1/activities/$LIMITED/purchase-tokens" | rate)
 echo "   $RATE_LIMITED rate-limited answers/s"
 
-python3 - "$STATIC" "$SOLD_OUT" "$DETAIL" "$RATE_LIMITED" <<'PY'
+python3 - "$STATIC" "$SOLD_OUT" "$SOLD_OUT_KEYED" "$DETAIL" "$RATE_LIMITED" <<'PY'
 import sys
-static, sold_out, detail, limited = map(float, sys.argv[1:])
+static, sold_out, keyed, detail, limited = map(float, sys.argv[1:])
 print(f"\n== summary\nnginx static {static:,.0f}/s; sold-out {sold_out:,.0f}/s ({sold_out/static:.2f} x static); "
+      f"sold-out, key never accepted {keyed:,.0f}/s ({keyed/static:.2f} x static); "
       f"activity detail {detail:,.0f}/s ({detail/static:.2f} x static); "
       f"rate-limited {limited:,.0f}/s ({limited/static:.2f} x static)")
 PY

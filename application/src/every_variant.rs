@@ -148,6 +148,7 @@ every_variant!(TokenRequestError {
 
 every_variant!(PurchaseError {
     Self::NotFound => [Self::NotFound],
+    Self::IdempotencyKeyReused => [Self::IdempotencyKeyReused],
     Self::NotStarted => [Self::NotStarted],
     Self::Ended => [Self::Ended],
     Self::Cancelled => [Self::Cancelled],

@@ -6,23 +6,26 @@
 //! back through the gate.
 
 mod errors;
+mod idempotency;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use seckiller_domain::ports::{
     Clock, GateDecision, IdSource, OrderRepository, PublishError, PublishOutlook, PurchaseGrant,
-    PurchaseQueue, PurchaseTokenService, StockGate,
+    PurchaseQueue, PurchaseTokenService, StockGate, TokenError,
 };
 use seckiller_domain::{
     Activity, ActivityId, ActivityState, Order, Purchase, PurchaseId, Quantity, UserId,
 };
 
 pub use errors::{PurchaseError, PurchaseStatusError, TokenRequestError};
+pub use idempotency::keyed_purchase_id;
 
 use crate::activity_cache::ActivityCache;
 use crate::gate_loader::{GateLoader, LoadOutcome};
-use crate::sold_out::SoldOutFlags;
+use crate::sold_out::{FlagEpoch, SoldOutFlags};
 use crate::{Adapters, Caller, Unavailable};
 
 /// Why a sale is not selling right now.
@@ -66,9 +69,9 @@ pub struct PurchaseRequest {
     pub quantity: Quantity,
     /// The purchase token issued for this buyer and sale.
     pub token: String,
-    /// A caller-chosen id (derived from an idempotency key) so a retried request is the same
-    /// purchase; a fresh UUIDv7 when `None`.
-    pub purchase_id: Option<PurchaseId>,
+    /// The caller's idempotency key: the same key of the same buyer in the same sale names the
+    /// same purchase (see [`keyed_purchase_id`]); a fresh UUIDv7 names it when `None`.
+    pub idempotency_key: Option<String>,
 }
 
 /// What became of a purchase.
@@ -83,6 +86,72 @@ pub enum PurchaseStatus {
         /// Why.
         reason: String,
     },
+}
+
+/// The answer to an accepted purchase, first or replayed: its id and where it stands now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurchaseAnswer {
+    /// The purchase's id.
+    pub id: PurchaseId,
+    /// Pending, or its order once written.
+    pub status: PurchaseStatus,
+}
+
+/// Whether a purchase token was still current, or expired (then it may only replay).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenAge {
+    Current,
+    Expired,
+}
+
+/// A replay whose order exists: the caller's own, for the same sale and quantity.
+fn replayed_order(
+    caller: &Caller,
+    activity: ActivityId,
+    asked: Quantity,
+    order: Order,
+) -> Result<PurchaseAnswer, PurchaseError> {
+    if order.buyer_id != caller.user_id || order.activity_id != activity {
+        return Err(PurchaseError::BadToken);
+    }
+    if order.quantity != asked {
+        return Err(PurchaseError::IdempotencyKeyReused);
+    }
+    Ok(PurchaseAnswer {
+        id: order.purchase_id,
+        status: PurchaseStatus::Ordered(order),
+    })
+}
+
+/// Sales whose accepted purchases are being listed to raise their sold-out flag.
+#[derive(Debug, Default)]
+struct Learning(std::sync::Mutex<HashSet<ActivityId>>);
+
+impl Learning {
+    fn sales(&self) -> std::sync::MutexGuard<'_, HashSet<ActivityId>> {
+        // A set of ids cannot be left half-changed by a panic.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The right to list `activity`'s purchases, unless someone holds it; given up when dropped
+    /// (also when the request is dropped mid-listing).
+    fn begin(&self, activity: ActivityId) -> Option<Listing<'_>> {
+        // The lock is released before a `Listing` exists: one made eagerly and dropped while the
+        // lock is held would lock it again (a deadlock) and forget another caller's listing.
+        let began = self.sales().insert(activity);
+        began.then(|| Listing(self, activity))
+    }
+}
+
+/// One listing under way; see [`Learning::begin`].
+struct Listing<'a>(&'a Learning, ActivityId);
+
+impl Drop for Listing<'_> {
+    fn drop(&mut self) {
+        self.0.sales().remove(&self.1);
+    }
 }
 
 /// Purchases this node accepted lately, and for whom: what a status poll can still answer from
@@ -100,6 +169,8 @@ pub struct Purchases<A: Adapters> {
     loader: GateLoader<A>,
     token_ttl: Duration,
     accepted: RecentlyAccepted,
+    /// Sales whose accepted purchases are being listed to raise their sold-out flag.
+    learning: Arc<Learning>,
 }
 
 impl<A: Adapters> Clone for Purchases<A> {
@@ -111,6 +182,7 @@ impl<A: Adapters> Clone for Purchases<A> {
             loader: self.loader.clone(),
             token_ttl: self.token_ttl,
             accepted: self.accepted.clone(),
+            learning: self.learning.clone(),
         }
     }
 }
@@ -130,6 +202,7 @@ impl<A: Adapters> Purchases<A> {
             cache,
             token_ttl,
             accepted: Arc::new(quick_cache::sync::Cache::new(RECENTLY_ACCEPTED)),
+            learning: Arc::default(),
         }
     }
 
@@ -183,36 +256,54 @@ impl<A: Adapters> Purchases<A> {
 
     /// Tries to buy. `Ok` means the purchase is accepted AND durable: it will become an order.
     ///
+    /// A keyed request (see [`keyed_purchase_id`]) that names a purchase accepted before gets
+    /// that purchase back as it stands now (its order once written), even once the sale is sold
+    /// out, ended or cancelled, and even with an expired purchase token of the same buyer and
+    /// sale: the token proved the buyer was let in, and a replay takes nothing. A request that
+    /// would take stock needs a current token.
+    ///
     /// # Errors
     /// [`PurchaseError`]: sold out, limit reached, not started, ended, cancelled, unknown, a bad
-    /// token, or `Unavailable` (nothing was taken then).
+    /// token, a key used for another request, or `Unavailable` (nothing was taken then).
     pub async fn purchase(
         &self,
         caller: &Caller,
         request: PurchaseRequest,
-    ) -> Result<PurchaseId, PurchaseError> {
-        // A keyed request may retry a purchase that holds stock already: the gate answers it.
-        if request.purchase_id.is_none() && self.sold_out.is_sold_out(request.activity_id) {
+    ) -> Result<PurchaseAnswer, PurchaseError> {
+        let epoch = self.sold_out.epoch();
+        let keyed = request
+            .idempotency_key
+            .as_deref()
+            .map(|key| keyed_purchase_id(caller.user_id, request.activity_id, key));
+        // No IO: unkeyed requests, and keys the gate had not accepted when the flag was raised.
+        if self.sold_out.refuses(request.activity_id, keyed) {
             return Err(PurchaseError::SoldOut);
         }
-        let activity = self
-            .open_activity(request.activity_id)
-            .await
-            .map_err(PurchaseError::from_closed)?;
-        let a = &self.adapters;
-        let now = a.clock().now();
-        let grant = a
-            .tokens()
-            .verify_purchase_token(&request.token, now)
-            .map_err(|_| PurchaseError::BadToken)?;
-        if grant.buyer_id != caller.user_id || grant.activity_id != request.activity_id {
-            return Err(PurchaseError::BadToken);
-        }
+        let activity = match self.open_activity(request.activity_id).await {
+            Ok(activity) => activity,
+            // Over, a sale sells nothing more, but a retry still gets its purchase back.
+            Err((closed @ (Closed::Ended | Closed::Cancelled), None)) if keyed.is_some() => {
+                self.check_token(caller, &request, true)?;
+                return self
+                    .replay_only(caller, &request, keyed)
+                    .await?
+                    .ok_or_else(|| PurchaseError::from_closed((closed, None)));
+            }
+            Err(closed) => return Err(PurchaseError::from_closed(closed)),
+        };
+        let token = self.check_token(caller, &request, keyed.is_some())?;
         if request.quantity > activity.per_user_limit {
             return Err(PurchaseError::LimitReached {
                 limit: activity.per_user_limit.get(),
             });
         }
+        if token == TokenAge::Expired {
+            return self
+                .replay_only(caller, &request, keyed)
+                .await?
+                .ok_or(PurchaseError::BadToken);
+        }
+        let a = &self.adapters;
         // Take nothing that cannot be made durable now.
         if a.queue().outlook() == PublishOutlook::Down {
             return Err(PurchaseError::Unavailable(Unavailable(
@@ -220,34 +311,32 @@ impl<A: Adapters> Purchases<A> {
             )));
         }
         let purchase = Purchase {
-            id: request
-                .purchase_id
-                .unwrap_or_else(|| PurchaseId::from_uuid(a.ids().next_id())),
+            id: keyed.unwrap_or_else(|| PurchaseId::from_uuid(a.ids().next_id())),
             activity_id: request.activity_id,
             buyer_id: caller.user_id,
             quantity: request.quantity,
             unit_price: activity.sale_price,
-            accepted_at: now,
+            accepted_at: a.clock().now(),
         };
-        // A fresh id was never given back; a caller's id may have been (a retry), and then the
+        // A fresh id was never given back; a keyed one may have been (a retry), and then the
         // database says whether it replays an order or is taken afresh.
-        let mut decision = self
-            .take(&activity, &purchase, request.purchase_id.is_none())
-            .await?;
-        if decision == GateDecision::GivenBack {
-            if let Some(order) = a.orders().by_purchase(purchase.id).await? {
+        let decision = match self.take(&activity, &purchase, keyed.is_none()).await? {
+            GateDecision::GivenBack => match a.orders().by_purchase(purchase.id).await? {
                 // Its order exists (and has since released its stock): replay, take nothing.
-                return match order.buyer_id == caller.user_id
-                    && order.activity_id == request.activity_id
-                {
-                    true => Ok(purchase.id),
-                    false => Err(PurchaseError::BadToken),
-                };
-            }
-            decision = self.take(&activity, &purchase, true).await?;
-        }
+                Some(order) => {
+                    return replayed_order(caller, purchase.activity_id, purchase.quantity, order);
+                }
+                None => self.take(&activity, &purchase, true).await?,
+            },
+            decision => decision,
+        };
         match decision {
             GateDecision::Accepted => {}
+            GateDecision::Held { quantity } => {
+                return self
+                    .replay_held(caller, &purchase, purchase.quantity, quantity)
+                    .await;
+            }
             GateDecision::SoldOut => {
                 // Stock taken for publishes that failed lately may still come back: not final.
                 if a.queue().outlook() != PublishOutlook::Ready {
@@ -256,7 +345,7 @@ impl<A: Adapters> Purchases<A> {
                     )));
                 }
                 if purchase.quantity == Quantity::ONE {
-                    self.sold_out.mark(purchase.activity_id);
+                    self.learn_sold_out(purchase.activity_id, epoch).await;
                 }
                 return Err(PurchaseError::SoldOut);
             }
@@ -271,10 +360,126 @@ impl<A: Adapters> Purchases<A> {
                 )));
             }
         }
-        self.make_durable(caller, &purchase, request.purchase_id.is_some())
+        self.make_durable(caller, &purchase, keyed.is_some())
             .await?;
         self.accepted.insert(purchase.id, purchase.buyer_id);
-        Ok(purchase.id)
+        Ok(PurchaseAnswer {
+            id: purchase.id,
+            status: PurchaseStatus::Pending,
+        })
+    }
+
+    /// Checks the purchase token's signature and that it was issued to the caller for this
+    /// sale. An expired one still counts for a keyed request, which may then only replay.
+    fn check_token(
+        &self,
+        caller: &Caller,
+        request: &PurchaseRequest,
+        keyed: bool,
+    ) -> Result<TokenAge, PurchaseError> {
+        let tokens = self.adapters.tokens();
+        let (grant, age) =
+            match tokens.verify_purchase_token(&request.token, self.adapters.clock().now()) {
+                Ok(grant) => (grant, TokenAge::Current),
+                // Verified as of the earliest instant: the signature and the binding still count,
+                // the expiry does not.
+                Err(TokenError::Expired) if keyed => (
+                    tokens
+                        .verify_purchase_token(&request.token, DateTime::<Utc>::MIN_UTC)
+                        .map_err(|_| PurchaseError::BadToken)?,
+                    TokenAge::Expired,
+                ),
+                Err(_) => return Err(PurchaseError::BadToken),
+            };
+        match grant.buyer_id == caller.user_id && grant.activity_id == request.activity_id {
+            true => Ok(age),
+            false => Err(PurchaseError::BadToken),
+        }
+    }
+
+    /// The purchase a keyed request names, found without taking anything: held in the gate,
+    /// or as its order. `None` when it is neither (never accepted, or given back with no order).
+    async fn replay_only(
+        &self,
+        caller: &Caller,
+        request: &PurchaseRequest,
+        keyed: Option<PurchaseId>,
+    ) -> Result<Option<PurchaseAnswer>, PurchaseError> {
+        let Some(id) = keyed else {
+            return Ok(None);
+        };
+        let a = &self.adapters;
+        let held = a
+            .gate()
+            .find_purchase(id)
+            .await
+            .map_err(|e| PurchaseError::Unavailable(Unavailable(e.0)))?;
+        if let Some(held) = held {
+            if held.buyer_id != caller.user_id || held.activity_id != request.activity_id {
+                return Err(PurchaseError::BadToken);
+            }
+            let quantity = held.quantity;
+            return self
+                .replay_held(caller, &held, request.quantity, quantity)
+                .await
+                .map(Some);
+        }
+        match a.orders().by_purchase(id).await? {
+            Some(order) => {
+                replayed_order(caller, request.activity_id, request.quantity, order).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// A retry of a purchase the gate holds (`held` items): the same request gets it back as it
+    /// stands — its order once written, else pending after publishing it again (its first
+    /// publish may be what was lost; the id deduplicates) — and another request is refused.
+    async fn replay_held(
+        &self,
+        caller: &Caller,
+        purchase: &Purchase,
+        asked: Quantity,
+        held: Quantity,
+    ) -> Result<PurchaseAnswer, PurchaseError> {
+        if asked != held {
+            return Err(PurchaseError::IdempotencyKeyReused);
+        }
+        match self.adapters.orders().by_purchase(purchase.id).await {
+            Ok(Some(order)) => {
+                return replayed_order(caller, purchase.activity_id, asked, order);
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::debug!(purchase = %purchase.id, error = %e, "replayed as pending: the orders are out of reach");
+            }
+        }
+        self.make_durable(caller, purchase, true).await?;
+        self.accepted.insert(purchase.id, purchase.buyer_id);
+        Ok(PurchaseAnswer {
+            id: purchase.id,
+            status: PurchaseStatus::Pending,
+        })
+    }
+
+    /// Raises the sale's sold-out flag with the purchases the gate accepted for it, so their
+    /// retries still reach it. One listing at a time per sale: the others just hear sold out.
+    async fn learn_sold_out(&self, activity: ActivityId, epoch: FlagEpoch) {
+        if self.sold_out.is_sold_out(activity) {
+            return;
+        }
+        let Some(_listing) = self.learning.begin(activity) else {
+            return;
+        };
+        match self.adapters.gate().accepted_ids(activity).await {
+            Ok(ids) => {
+                self.sold_out.mark(activity, epoch, ids);
+            }
+            // Without the list no flag: the gate answers the next request.
+            Err(e) => {
+                tracing::debug!(%activity, error = %e, "sold-out flag not raised: the gate's purchases are out of reach");
+            }
+        }
     }
 
     /// Publishes a purchase the gate accepted. If that fails the buyer must not be told

@@ -32,11 +32,15 @@ fuzz_target!(|input: Input| {
     }
 
     let buyer = Uuid::from_u128(input.buyer);
-    if let Some(id) = idempotency_key(buyer, input.key) {
-        // The same buyer and key name the same purchase; another buyer's never.
-        assert_eq!(idempotency_key(buyer, input.key), Some(id));
+    let sale = Uuid::from_u128(input.buyer.rotate_left(64));
+    if let Some(id) = idempotency_key(buyer, sale, input.key) {
+        // The same buyer, sale and key name the same purchase; another buyer's or another
+        // sale's never.
+        assert_eq!(idempotency_key(buyer, sale, input.key), Some(id));
         let other = Uuid::from_u128(input.buyer ^ 1);
-        assert_ne!(idempotency_key(other, input.key), Some(id));
+        assert_ne!(idempotency_key(other, sale, input.key), Some(id));
+        let elsewhere = Uuid::from_u128(input.buyer.rotate_left(64) ^ 1);
+        assert_ne!(idempotency_key(buyer, elsewhere, input.key), Some(id));
     }
 
     if let Some((purchase, detail)) = hot_path_sale(input.post, input.path) {

@@ -17,8 +17,6 @@ pub(crate) use admin_rate_limits::AdminRateLimitsApi;
 pub(crate) use catalog::CatalogApi;
 pub(crate) use orders::OrdersApi;
 pub(crate) use purchases::PurchasesApi;
-#[cfg(feature = "fuzzing")]
-pub(crate) use purchases::purchase_id_for;
 
 use poem_openapi::Tags;
 

@@ -225,6 +225,7 @@ pub fn build_app<A: Adapters>(
     let hot_answers = HotAnswers {
         sold_out: services.purchases.sold_out_flags().clone(),
         activities: services.activities.clone(),
+        accounts: services.accounts.clone(),
     };
     let flow_control = FlowControl {
         limits: settings.flow.clone(),

@@ -290,6 +290,11 @@ impl From<PurchaseError> for ApiError {
                 "bad_token",
                 "the purchase token is missing, expired, or not for this buyer and sale",
             ),
+            PurchaseError::IdempotencyKeyReused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                "this Idempotency-Key was used for another request in this sale; use a new key",
+            ),
             PurchaseError::Unavailable(u) => ApiError::unavailable(u),
         }
     }

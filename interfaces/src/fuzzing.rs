@@ -8,8 +8,8 @@ use poem::http::header::AUTHORIZATION;
 use poem::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use poem::{IntoResponse, Request};
 use poem_openapi::types::ParseFromJSON;
-use seckiller_application::Caller;
-use seckiller_domain::{Role, UserId};
+use seckiller_application::purchases::keyed_purchase_id;
+use seckiller_domain::{ActivityId, UserId};
 use uuid::Uuid;
 
 use crate::dto::{
@@ -142,17 +142,14 @@ pub fn client_ip(peer: IpAddr, headers: &[(&[u8], &[u8])], trusted: &[IpAddr]) -
     crate::flow_control::client_ip(Some(peer), &map, trusted)
 }
 
-/// The purchase id an `Idempotency-Key` header of these bytes names for `buyer`, as the purchase
-/// endpoint reads it (a header value as text, 1 to 255 characters); `None` when it is refused.
-pub fn idempotency_key(buyer: Uuid, header: &[u8]) -> Option<Uuid> {
+/// The purchase id an `Idempotency-Key` header of these bytes names for `buyer` in `sale`, as the
+/// purchase endpoint reads it (a header value as text, 1 to 255 characters); `None` when it is
+/// refused.
+pub fn idempotency_key(buyer: Uuid, sale: Uuid, header: &[u8]) -> Option<Uuid> {
     let value = HeaderValue::from_bytes(header).ok()?;
     let key = value.to_str().ok()?;
     if !(1..=255).contains(&key.chars().count()) {
         return None;
     }
-    let caller = Caller {
-        user_id: UserId::from_uuid(buyer),
-        role: Role::Buyer,
-    };
-    Some(crate::api::purchase_id_for(&caller, key).as_uuid())
+    Some(keyed_purchase_id(UserId::from_uuid(buyer), ActivityId::from_uuid(sale), key).as_uuid())
 }

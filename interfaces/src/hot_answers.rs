@@ -6,6 +6,13 @@
 //! the node about what a static file costs a web server. Everything else, including a request
 //! without a bearer token (it gets its 401 as before), passes through untouched.
 //!
+//! A purchase carrying an `Idempotency-Key` may be the retry of one that was accepted before the
+//! sale sold out (its answer lost, say because its node died), and must get that purchase back.
+//! Its purchase id derives from the buyer, the sale and the key, and the flag knows the ids the
+//! gate had accepted: so the bearer token's signature is checked (still no IO), the id derived,
+//! and only an id the flag knows — or a bearer token that proves nobody, which the API answers
+//! 401 — passes through; any other key hears sold out here like an unkeyed request.
+//!
 //! The other is the public activity detail that every waiting buyer re-reads: answered here from
 //! the activity cache and a body rendered once per change of the sale (see [`DetailBodies`]); a
 //! read that fails (unknown sale, storage down) gets the API's own problem answer.
@@ -16,8 +23,9 @@ use poem::http::Method;
 use poem::http::header::X_CONTENT_TYPE_OPTIONS;
 use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use seckiller_application::Adapters;
+use seckiller_application::accounts::Accounts;
 use seckiller_application::activities::Activities;
-use seckiller_application::purchases::PurchaseError;
+use seckiller_application::purchases::{PurchaseError, keyed_purchase_id};
 use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_domain::ActivityId;
 use tokio::sync::OnceCell;
@@ -38,6 +46,8 @@ pub(crate) struct HotAnswers<A: Adapters> {
     pub sold_out: SoldOutFlags,
     /// The activity reads, with their cache.
     pub activities: Activities<A>,
+    /// Bearer tokens' verification (by signature, no IO), for keyed purchases.
+    pub accounts: Accounts<A>,
 }
 
 impl<A: Adapters, E: Endpoint> Middleware<E> for HotAnswers<A> {
@@ -49,6 +59,7 @@ impl<A: Adapters, E: Endpoint> Middleware<E> for HotAnswers<A> {
             sold_out: self.sold_out.clone(),
             sold_out_answer: OnceCell::new(),
             activities: self.activities.clone(),
+            accounts: self.accounts.clone(),
             details: DetailBodies::new(DETAIL_CAPACITY),
         }
     }
@@ -60,6 +71,7 @@ pub(crate) struct HotAnswersEndpoint<A: Adapters, E> {
     sold_out: SoldOutFlags,
     sold_out_answer: OnceCell<CannedAnswer>,
     activities: Activities<A>,
+    accounts: Accounts<A>,
     details: DetailBodies,
 }
 
@@ -94,12 +106,42 @@ fn has_bearer(req: &Request) -> bool {
     bearer_token(req.headers()).is_some()
 }
 
-/// A purchase carrying an `Idempotency-Key` may be the retry of one that holds stock already
-/// (its answer was lost, say because its node died): the gate, not the flag, must answer it, so
-/// it replays its acceptance instead of hearing "sold out" while it holds an item.
-fn is_keyed(req: &Request) -> bool {
-    req.headers().contains_key("idempotency-key")
+/// The `Idempotency-Key` of a `POST …/purchases`, if it carries one (a purchase-token request
+/// has no purchase to replay).
+fn purchase_key(req: &Request) -> Option<Result<&str, ()>> {
+    let key = req.headers().get("idempotency-key")?;
+    if !req.uri().path().ends_with("/purchases") {
+        return None;
+    }
+    Some(key.to_str().map_err(|_| ()))
 }
+
+impl<A: Adapters, E> HotAnswersEndpoint<A, E> {
+    /// Whether a request of a sale known sold out is answered "sold out" here. Unkeyed: yes.
+    /// Keyed: unless its purchase is one the flag lets through, or the API must answer it
+    /// (a bearer token that proves nobody, a key the API refuses as malformed).
+    fn refuses(&self, req: &Request, activity: ActivityId) -> bool {
+        let Some(key) = purchase_key(req) else {
+            return true;
+        };
+        let (Ok(key), Some(token)) = (key, bearer_token(req.headers())) else {
+            return false;
+        };
+        if key.is_empty() || key.len() > MAX_KEY_LENGTH {
+            return false;
+        }
+        match self.accounts.authenticate(token) {
+            Ok(caller) => self.sold_out.refuses(
+                activity,
+                Some(keyed_purchase_id(caller.user_id, activity, key)),
+            ),
+            Err(_) => false,
+        }
+    }
+}
+
+/// The longest `Idempotency-Key` the API accepts (its header's rule).
+const MAX_KEY_LENGTH: usize = 255;
 
 impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
     type Output = Response;
@@ -108,7 +150,7 @@ impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
         if let Some(activity) = purchase_of(&req)
             && self.sold_out.is_sold_out(activity)
             && has_bearer(&req)
-            && !is_keyed(&req)
+            && self.refuses(&req, activity)
         {
             let answer = self
                 .sold_out_answer
@@ -197,6 +239,23 @@ mod tests {
                 "{other}"
             );
         }
+    }
+
+    #[test]
+    fn only_a_purchase_carries_a_key_to_replay() {
+        let keyed = |path: &str| {
+            let mut req = request(Method::POST, path, None);
+            req.headers_mut().insert(
+                "idempotency-key",
+                poem::http::HeaderValue::from_static("k1"),
+            );
+            req
+        };
+        let purchases = format!("/api/v1/activities/{SALE}/purchases");
+        assert_eq!(purchase_key(&keyed(&purchases)), Some(Ok("k1")));
+        assert_eq!(purchase_key(&request(Method::POST, &purchases, None)), None);
+        let tokens = format!("/api/v1/activities/{SALE}/purchase-tokens");
+        assert_eq!(purchase_key(&keyed(&tokens)), None);
     }
 
     #[test]

@@ -43,7 +43,7 @@ async fn a_lost_gate_is_rebuilt_with_the_buyers_limits_and_returnable_holdings()
         activity_id: sale.activity,
         quantity: seckiller_domain::Quantity::ONE,
         token,
-        purchase_id: None,
+        idempotency_key: None,
     };
     // Alice's two items still count against her limit after the rebuild.
     assert_eq!(

@@ -74,6 +74,9 @@ pub enum PurchaseError {
     /// The purchase token is missing, forged, expired, or issued to another buyer or sale.
     #[error("the purchase token is not valid for this buyer and sale")]
     BadToken,
+    /// The idempotency key names a purchase accepted for another request (another quantity).
+    #[error("the idempotency key was used for another request")]
+    IdempotencyKeyReused,
     /// A dependency failed; nothing was taken.
     #[error(transparent)]
     Unavailable(#[from] Unavailable),

@@ -48,7 +48,7 @@ fn one_item(activity: ActivityId, token: String) -> PurchaseRequest {
         activity_id: activity,
         quantity: Quantity::ONE,
         token,
-        purchase_id: None,
+        idempotency_key: None,
     }
 }
 
@@ -236,9 +236,9 @@ async fn a_failed_publish_gives_the_stock_back_and_is_unavailable() {
 async fn a_retried_purchase_with_the_same_id_takes_stock_once() {
     let sale = sale(10, 5).await;
     let gina = buyer();
-    let id = PurchaseId::from_uuid(Uuid::now_v7());
+    let id = sale.id_for(&gina, "once");
     for _ in 0..3 {
-        assert_eq!(sale.attempt_as(&gina, id).await, Ok(id));
+        assert_eq!(sale.attempt_as(&gina, "once").await, Ok(id));
     }
     assert_eq!(
         sale.adapters.gate().available(sale.activity).await.unwrap(),
@@ -283,12 +283,12 @@ async fn a_gate_that_lost_the_sale_is_reloaded_only_once_the_queue_is_drained() 
 async fn a_retry_of_an_order_that_ended_before_the_gate_was_lost_replays_and_takes_nothing() {
     let sale = sale(10, 5).await;
     let hana = buyer();
-    let id = PurchaseId::from_uuid(Uuid::now_v7());
-    let order = sale.order_as(&hana, id).await;
+    let id = sale.id_for(&hana, "k");
+    let order = sale.order_as(&hana, "k").await;
     sale.actions.cancel(&hana, order.id).await.unwrap();
     // The gate forgets everything and is rebuilt from the database by the next attempt.
     let fresh = MemoryGateSwap::new(&sale);
-    assert_eq!(fresh.attempt_as(&hana, id).await, Ok(id));
+    assert_eq!(fresh.attempt_as(&hana, "k").await, Ok(id));
     assert_eq!(
         fresh
             .adapters
@@ -336,8 +336,8 @@ impl MemoryGateSwap {
 async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_came_back() {
     let sale = sale(10, 5).await;
     let hana = buyer();
-    let id = PurchaseId::from_uuid(Uuid::now_v7());
-    sale.order_as(&hana, id).await;
+    let id = sale.id_for(&hana, "k");
+    sale.order_as(&hana, "k").await;
     // The order's stock goes back to the gate (as an expiry would do).
     let purchase = sale
         .adapters
@@ -347,7 +347,7 @@ async fn a_retry_after_the_order_exists_replays_and_takes_nothing_even_if_stock_
         .unwrap()
         .unwrap();
     assert!(sale.adapters.gate().give_back(&purchase).await.unwrap());
-    assert_eq!(sale.attempt_as(&hana, id).await, Ok(id));
+    assert_eq!(sale.attempt_as(&hana, "k").await, Ok(id));
     assert_eq!(
         sale.adapters.gate().available(sale.activity).await.unwrap(),
         Some(10)
@@ -462,10 +462,12 @@ async fn a_keyed_retry_of_a_recorded_purchase_replays_even_when_publishing_fails
     let queue = SwitchableQueue::default();
     let sale = sale_on(TestAdapters::memory().with_queue(queue.clone()), 10, 5, 0).await;
     let ines = buyer();
-    let id = PurchaseId::from_uuid(Uuid::now_v7());
-    sale.order_as(&ines, id).await;
+    sale.order_as(&ines, "k").await;
     queue.down.store(true, std::sync::atomic::Ordering::SeqCst);
-    assert_eq!(sale.attempt_as(&ines, id).await, Ok(id));
+    assert_eq!(
+        sale.attempt_as(&ines, "k").await,
+        Ok(sale.id_for(&ines, "k"))
+    );
     // The order keeps its stock: nothing went back to the gate.
     assert_eq!(
         sale.adapters.gate().available(sale.activity).await.unwrap(),
@@ -586,6 +588,12 @@ impl StockGate for UnreachableLookups {
         }
         self.inner.find_purchase(id).await
     }
+    async fn accepted_ids(
+        &self,
+        activity: ActivityId,
+    ) -> Result<Vec<PurchaseId>, seckiller_domain::ports::GateError> {
+        self.inner.accepted_ids(activity).await
+    }
     async fn holdings(
         &self,
         activity: ActivityId,
@@ -618,37 +626,213 @@ async fn a_status_poll_answers_from_memory_while_the_gate_is_out_of_reach() {
     ));
 }
 
+/// A keyed request for one item of `sale`, with `token`.
+fn keyed(sale: &Sale<TestAdapters>, key: &str, quantity: u32, token: &str) -> PurchaseRequest {
+    PurchaseRequest {
+        activity_id: sale.activity,
+        quantity: Quantity::new(quantity).unwrap(),
+        token: token.to_owned(),
+        idempotency_key: Some(key.to_owned()),
+    }
+}
+
+async fn token_of(sale: &Sale<TestAdapters>, caller: &Caller) -> String {
+    sale.purchases
+        .request_token(caller, sale.activity)
+        .await
+        .unwrap()
+        .token
+}
+
+fn pending(id: PurchaseId) -> Result<PurchaseAnswer, PurchaseError> {
+    Ok(PurchaseAnswer {
+        id,
+        status: PurchaseStatus::Pending,
+    })
+}
+
+#[tokio::test]
+async fn a_key_reused_in_another_sale_names_another_purchase_there() {
+    let (first, second) = (sale(10, 1).await, sale(10, 1).await);
+    let olga = buyer();
+    let in_first = first.attempt_as(&olga, "k").await.unwrap();
+    let in_second = second.attempt_as(&olga, "k").await.unwrap();
+    assert_ne!(in_first, in_second);
+    assert_eq!(in_second, second.id_for(&olga, "k"));
+    assert_eq!(
+        first.written_order(in_first).await.activity_id,
+        first.activity
+    );
+    assert_eq!(
+        second.written_order(in_second).await.activity_id,
+        second.activity
+    );
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_quantity_is_refused_and_takes_nothing() {
+    let sale = sale(10, 5).await;
+    let pia = buyer();
+    let id = sale.id_for(&pia, "k");
+    assert_eq!(sale.keyed(&pia, "k", 2).await, pending(id));
+    assert_eq!(
+        sale.keyed(&pia, "k", 1).await,
+        Err(PurchaseError::IdempotencyKeyReused)
+    );
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(8)
+    );
+    // Once the order is written, the order says what was bought.
+    let order = sale.written_order(id).await;
+    assert_eq!(
+        sale.keyed(&pia, "k", 3).await,
+        Err(PurchaseError::IdempotencyKeyReused)
+    );
+    assert_eq!(
+        sale.keyed(&pia, "k", 2).await,
+        Ok(PurchaseAnswer {
+            id,
+            status: PurchaseStatus::Ordered(order)
+        })
+    );
+}
+
 #[tokio::test]
 async fn a_keyed_retry_of_a_holding_replays_after_the_sale_is_flagged_sold_out() {
     let sale = sale(1, 1).await;
     let (quinn, rose) = (buyer(), buyer());
-    let token = sale
-        .purchases
-        .request_token(&quinn, sale.activity)
-        .await
-        .unwrap()
-        .token;
-    let keyed = PurchaseRequest {
-        activity_id: sale.activity,
-        quantity: Quantity::ONE,
-        token,
-        purchase_id: Some(PurchaseId::from_uuid(Uuid::now_v7())),
-    };
-    let id = keyed.purchase_id.unwrap();
+    let token = token_of(&sale, &quinn).await;
+    let id = sale.id_for(&quinn, "k");
     // Quinn's acceptance is lost on the way (its node died, say).
-    assert_eq!(sale.purchases.purchase(&quinn, keyed.clone()).await, Ok(id));
-    assert_eq!(sale.attempt(&rose, 1).await, Err(PurchaseError::SoldOut));
-    assert!(sale.purchases.sold_out_flags().is_sold_out(sale.activity));
-    // Quinn retries with the same key and token: the gate, not the flag, answers, and it holds
-    // the item.
-    assert_eq!(sale.purchases.purchase(&quinn, keyed.clone()).await, Ok(id));
-    // Another key finds it sold out all the same.
-    let other = PurchaseRequest {
-        purchase_id: Some(PurchaseId::from_uuid(Uuid::now_v7())),
-        ..keyed
-    };
     assert_eq!(
-        sale.purchases.purchase(&quinn, other).await,
-        Err(PurchaseError::LimitReached { limit: 1 })
+        sale.purchases
+            .purchase(&quinn, keyed(&sale, "k", 1, &token))
+            .await,
+        pending(id)
     );
+    assert_eq!(sale.attempt(&rose, 1).await, Err(PurchaseError::SoldOut));
+    let flags = sale.purchases.sold_out_flags();
+    assert!(flags.is_sold_out(sale.activity));
+    // The flag knows Quinn's purchase, and no other.
+    assert!(!flags.refuses(sale.activity, Some(id)));
+    let never_accepted = sale.id_for(&quinn, "other");
+    assert!(flags.refuses(sale.activity, Some(never_accepted)));
+    // Quinn retries with the same key and token: the gate, not the flag, answers, and it holds
+    // the item; once the order is written the retry names it.
+    assert_eq!(
+        sale.purchases
+            .purchase(&quinn, keyed(&sale, "k", 1, &token))
+            .await,
+        pending(id)
+    );
+    let order = sale.written_order(id).await;
+    assert_eq!(
+        sale.purchases
+            .purchase(&quinn, keyed(&sale, "k", 1, &token))
+            .await,
+        Ok(PurchaseAnswer {
+            id,
+            status: PurchaseStatus::Ordered(order)
+        })
+    );
+    // Another key, or the same key with another quantity, finds it sold out at once.
+    assert_eq!(
+        sale.purchases
+            .purchase(&quinn, keyed(&sale, "other", 1, &token))
+            .await,
+        Err(PurchaseError::SoldOut)
+    );
+}
+
+#[tokio::test]
+async fn a_keyed_retry_with_an_expired_token_replays_but_takes_nothing_new() {
+    let sale = sale(10, 2).await;
+    let sam = buyer();
+    let token = token_of(&sale, &sam).await;
+    let id = sale.id_for(&sam, "k");
+    assert_eq!(
+        sale.purchases
+            .purchase(&sam, keyed(&sale, "k", 1, &token))
+            .await,
+        pending(id)
+    );
+    sale.adapters.clock.advance(Duration::seconds(31));
+    assert_eq!(
+        sale.purchases
+            .purchase(&sam, keyed(&sale, "k", 1, &token))
+            .await,
+        pending(id)
+    );
+    assert_eq!(
+        sale.purchases
+            .purchase(&sam, keyed(&sale, "k", 2, &token))
+            .await,
+        Err(PurchaseError::IdempotencyKeyReused)
+    );
+    // A key never accepted would take stock: that needs a current token.
+    assert_eq!(
+        sale.purchases
+            .purchase(&sam, keyed(&sale, "new", 1, &token))
+            .await,
+        Err(PurchaseError::BadToken)
+    );
+    // An expired token of another buyer replays nothing.
+    let tom = buyer();
+    assert_eq!(
+        sale.purchases
+            .purchase(&tom, keyed(&sale, "k", 1, &token))
+            .await,
+        Err(PurchaseError::BadToken)
+    );
+    assert_eq!(
+        sale.adapters.gate().available(sale.activity).await.unwrap(),
+        Some(9)
+    );
+}
+
+#[tokio::test]
+async fn a_restock_forgets_the_flags_purchases_and_the_next_sell_out_knows_the_new_holder() {
+    let sale = sale(1, 1).await;
+    let (una, vic, walt) = (buyer(), buyer(), buyer());
+    let first = sale.order_as(&una, "k").await;
+    assert_eq!(sale.attempt(&vic, 1).await, Err(PurchaseError::SoldOut));
+    let flags = sale.purchases.sold_out_flags();
+    let vic_id = sale.id_for(&vic, "k");
+    assert!(flags.refuses(sale.activity, Some(vic_id)));
+    // Una cancels: the stock comes back and the flag goes.
+    sale.actions.cancel(&una, first.id).await.unwrap();
+    assert!(!flags.is_sold_out(sale.activity));
+    // Vic's key is accepted now, and the next sell-out knows it.
+    let token = token_of(&sale, &vic).await;
+    assert_eq!(
+        sale.purchases
+            .purchase(&vic, keyed(&sale, "k", 1, &token))
+            .await,
+        pending(vic_id)
+    );
+    assert_eq!(sale.attempt(&walt, 1).await, Err(PurchaseError::SoldOut));
+    assert!(flags.is_sold_out(sale.activity));
+    assert!(!flags.refuses(sale.activity, Some(vic_id)));
+    assert_eq!(
+        sale.purchases
+            .purchase(&vic, keyed(&sale, "k", 1, &token))
+            .await,
+        pending(vic_id)
+    );
+    // Una's given-back purchase is still known, so her retry reaches its cancelled order.
+    assert!(!flags.refuses(sale.activity, Some(sale.id_for(&una, "k"))));
+}
+
+#[test]
+fn a_second_listing_of_a_sale_is_refused_without_ending_the_first() {
+    let learning = super::Learning::default();
+    let sale = ActivityId::from_uuid(uuid::Uuid::now_v7());
+    let first = learning.begin(sale);
+    assert!(first.is_some());
+    // Refused while the first runs, and the refusal leaves the first in place.
+    assert!(learning.begin(sale).is_none());
+    assert!(learning.begin(sale).is_none());
+    drop(first);
+    assert!(learning.begin(sale).is_some());
 }

@@ -19,7 +19,9 @@ use crate::catalog::Catalog;
 use crate::order_actions::OrderActions;
 use crate::order_writer::OrderWriter;
 use crate::preheat::Preheater;
-use crate::purchases::{PurchaseError, PurchaseRequest, Purchases};
+use crate::purchases::{
+    PurchaseAnswer, PurchaseError, PurchaseRequest, Purchases, keyed_purchase_id,
+};
 use crate::sold_out::SoldOutFlags;
 use crate::stock_returns::StockReturns;
 use crate::{Adapters, Admin, Caller};
@@ -131,25 +133,42 @@ impl<A: Adapters> Sale<A> {
         caller: &Caller,
         quantity: u32,
     ) -> Result<PurchaseId, PurchaseError> {
-        self.buy(caller, quantity, None).await
+        self.buy(caller, quantity, None)
+            .await
+            .map(|answer| answer.id)
     }
 
-    /// Buys one item for `caller` under the purchase id `id`, as an idempotency key names it,
-    /// with a fresh purchase token.
+    /// The purchase `key` names for `caller` in this sale.
+    pub fn id_for(&self, caller: &Caller, key: &str) -> PurchaseId {
+        keyed_purchase_id(caller.user_id, self.activity, key)
+    }
+
+    /// Buys one item for `caller` under the idempotency key `key`, with a fresh purchase token.
     pub async fn attempt_as(
         &self,
         caller: &Caller,
-        id: PurchaseId,
+        key: &str,
     ) -> Result<PurchaseId, PurchaseError> {
-        self.buy(caller, 1, Some(id)).await
+        self.keyed(caller, key, 1).await.map(|answer| answer.id)
+    }
+
+    /// Buys `quantity` for `caller` under the idempotency key `key`, with a fresh purchase
+    /// token, and tells what was answered.
+    pub async fn keyed(
+        &self,
+        caller: &Caller,
+        key: &str,
+        quantity: u32,
+    ) -> Result<PurchaseAnswer, PurchaseError> {
+        self.buy(caller, quantity, Some(key.to_owned())).await
     }
 
     async fn buy(
         &self,
         caller: &Caller,
         quantity: u32,
-        purchase_id: Option<PurchaseId>,
-    ) -> Result<PurchaseId, PurchaseError> {
+        idempotency_key: Option<String>,
+    ) -> Result<PurchaseAnswer, PurchaseError> {
         let token = self
             .purchases
             .request_token(caller, self.activity)
@@ -163,7 +182,7 @@ impl<A: Adapters> Sale<A> {
                     activity_id: self.activity,
                     quantity: Quantity::new(quantity).unwrap(),
                     token,
-                    purchase_id,
+                    idempotency_key,
                 },
             )
             .await
@@ -175,9 +194,10 @@ impl<A: Adapters> Sale<A> {
         self.written_order(id).await
     }
 
-    /// Buys one item for `caller` under the purchase id `id` and writes the order.
-    pub async fn order_as(&self, caller: &Caller, id: PurchaseId) -> Order {
-        assert_eq!(self.attempt_as(caller, id).await, Ok(id));
+    /// Buys one item for `caller` under the idempotency key `key` and writes the order.
+    pub async fn order_as(&self, caller: &Caller, key: &str) -> Order {
+        let id = self.id_for(caller, key);
+        assert_eq!(self.attempt_as(caller, key).await, Ok(id));
         self.written_order(id).await
     }
 
@@ -189,7 +209,7 @@ impl<A: Adapters> Sale<A> {
             .unwrap();
     }
 
-    async fn written_order(&self, id: PurchaseId) -> Order {
+    pub async fn written_order(&self, id: PurchaseId) -> Order {
         self.write_orders().await;
         self.adapters
             .orders()

@@ -140,6 +140,14 @@ impl StockGate for GateAdapter {
         }
     }
 
+    async fn accepted_ids(&self, activity: ActivityId) -> Result<Vec<PurchaseId>, GateError> {
+        match &self.backend {
+            GateBackend::Memory(g) => g.accepted_ids(activity).await,
+            GateBackend::Redis(g) => self.guard(Box::pin(g.accepted_ids(activity))).await,
+            GateBackend::Database(g) => self.guard(Box::pin(g.accepted_ids(activity))).await,
+        }
+    }
+
     async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {
         match &self.backend {
             GateBackend::Memory(g) => g.holdings(activity).await,

@@ -1,5 +1,7 @@
 //! The purchase path end to end over HTTP, on both wirings.
 
+mod idempotency;
+
 use std::collections::HashSet;
 
 use reqwest::StatusCode;

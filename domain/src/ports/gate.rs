@@ -44,9 +44,15 @@ impl GateError {
 /// The gate's answer to one purchase attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GateDecision {
-    /// Stock taken, buyer counted, purchase recorded (or this purchase id was already accepted:
-    /// retrying an accepted purchase takes nothing more).
+    /// Stock taken, buyer counted, purchase recorded.
     Accepted,
+    /// This purchase id was accepted before and still holds stock: nothing more was taken.
+    /// `quantity` is what the recorded purchase holds, so a retry can be told apart from another
+    /// request made under the same id.
+    Held {
+        /// The items the recorded purchase holds.
+        quantity: Quantity,
+    },
     /// Not enough stock left.
     SoldOut,
     /// The buyer would pass the per-buyer limit.
@@ -95,7 +101,7 @@ pub trait StockGate: Send + Sync + 'static {
 
     /// In one atomic step: refuse when the buyer would pass the limit, refuse when stock is short,
     /// else take the stock, count the buyer and record the purchase. A purchase id already
-    /// accepted answers [`GateDecision::Accepted`] again without taking anything. A purchase id
+    /// accepted and still holding stock answers [`GateDecision::Held`] without taking anything. A purchase id
     /// accepted and given back before is decided afresh when `retake`, else answered
     /// [`GateDecision::GivenBack`] without taking anything.
     ///
@@ -163,6 +169,17 @@ pub trait StockGate: Send + Sync + 'static {
         let _ = activity;
         async { Ok(false) }
     }
+
+    /// The id of every purchase of `activity` the gate accepted and still knows of, holding stock
+    /// or given back since. A node that finds a sale sold out keeps them, so that a retry of an
+    /// accepted purchase is told apart, with no IO, from a request that would have to be refused.
+    ///
+    /// # Errors
+    /// [`GateError`] when the gate is unreachable.
+    fn accepted_ids(
+        &self,
+        activity: ActivityId,
+    ) -> impl Future<Output = Result<Vec<PurchaseId>, GateError>> + Send;
 
     /// Every accepted purchase of an activity that still holds stock in the gate, so the
     /// reconciler can find the ones that never reached the queue.

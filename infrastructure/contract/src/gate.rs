@@ -29,6 +29,7 @@ pub use decisions::{
 pub use holdings::{
     a_holding_listed_twice_holds_once, a_holding_of_another_activity_loads_nothing,
     a_preheated_holding_is_given_back_exactly_once,
+    accepted_ids_lists_held_and_given_back_purchases,
     holdings_count_against_the_limit_but_take_no_stock,
     holdings_lists_what_holds_stock_and_drops_what_was_given_back,
     preheating_a_loaded_activity_ignores_the_holdings,
@@ -84,6 +85,7 @@ pub async fn every_gate_check_in_turn<G: StockGate, S: Spawn>(gate: &Arc<G>, spa
     holdings_lists_what_holds_stock_and_drops_what_was_given_back(g).await;
     preheating_a_loaded_activity_ignores_the_holdings(g).await;
     a_holding_of_another_activity_loads_nothing(g).await;
+    accepted_ids_lists_held_and_given_back_purchases(g).await;
     concurrent_buyers_never_oversell(Arc::clone(gate), spawn).await;
     one_buyer_racing_himself_never_passes_the_limit(Arc::clone(gate), spawn).await;
     concurrent_give_backs_return_stock_once(Arc::clone(gate), spawn).await;
@@ -140,6 +142,7 @@ macro_rules! gate_contract {
         $crate::gate_contract!(@check $open, holdings_lists_what_holds_stock_and_drops_what_was_given_back);
         $crate::gate_contract!(@check $open, preheating_a_loaded_activity_ignores_the_holdings);
         $crate::gate_contract!(@check $open, a_holding_of_another_activity_loads_nothing);
+        $crate::gate_contract!(@check $open, accepted_ids_lists_held_and_given_back_purchases);
         $crate::gate_contract!(@race $open, concurrent_buyers_never_oversell);
         $crate::gate_contract!(@race $open, one_buyer_racing_himself_never_passes_the_limit);
         $crate::gate_contract!(@race $open, concurrent_give_backs_return_stock_once);

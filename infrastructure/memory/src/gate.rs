@@ -2,8 +2,8 @@
 //! follows the same contract as the Redis gate (the contract suite runs against both): every call
 //! takes one short lock, so each decision is atomic exactly as one Lua script is in Redis.
 
+use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
@@ -22,8 +22,9 @@ struct State {
     activities: HashMap<ActivityId, ActivityGate>,
     /// Accepted purchases still holding stock; a given-back purchase leaves.
     holding: HashMap<PurchaseId, Purchase>,
-    /// Purchase ids accepted and given back since, so a retry can be told so.
-    given_back: HashSet<PurchaseId>,
+    /// Purchase ids accepted and given back since, with their activity, so a retry can be told
+    /// so.
+    given_back: HashMap<PurchaseId, ActivityId>,
 }
 
 /// Atomic stock decisions in process memory. Clones share the same gate, so every service of
@@ -108,7 +109,7 @@ impl StockGate for MemoryStockGate {
         } = &mut *state;
         for purchase in given_back {
             if !holding.contains_key(&purchase.id) {
-                remembered.insert(purchase.id);
+                remembered.insert(purchase.id, activity);
             }
         }
         Ok(())
@@ -121,10 +122,12 @@ impl StockGate for MemoryStockGate {
             holding,
             given_back,
         } = &mut *state;
-        if holding.contains_key(&purchase.id) {
-            return Ok(GateDecision::Accepted);
+        if let Some(held) = holding.get(&purchase.id) {
+            return Ok(GateDecision::Held {
+                quantity: held.quantity,
+            });
         }
-        if !retake && given_back.contains(&purchase.id) {
+        if !retake && given_back.contains_key(&purchase.id) {
             return Ok(GateDecision::GivenBack);
         }
         let Some(gate) = activities.get_mut(&purchase.activity_id) else {
@@ -168,8 +171,8 @@ impl StockGate for MemoryStockGate {
                 gate.bought.remove(&accepted.buyer_id);
             }
         }
+        given_back.insert(purchase.id, accepted.activity_id);
         holding.remove(&purchase.id);
-        given_back.insert(purchase.id);
         Ok(true)
     }
 
@@ -179,6 +182,21 @@ impl StockGate for MemoryStockGate {
 
     async fn find_purchase(&self, id: PurchaseId) -> Result<Option<Purchase>, GateError> {
         Ok(self.lock().holding.get(&id).cloned())
+    }
+
+    async fn accepted_ids(&self, activity: ActivityId) -> Result<Vec<PurchaseId>, GateError> {
+        let state = self.lock();
+        let holding = state
+            .holding
+            .values()
+            .filter(|purchase| purchase.activity_id == activity)
+            .map(|purchase| purchase.id);
+        let given_back = state
+            .given_back
+            .iter()
+            .filter(|(_, of)| **of == activity)
+            .map(|(id, _)| *id);
+        Ok(holding.chain(given_back).collect())
     }
 
     async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {

@@ -11,7 +11,7 @@ mod take;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    QuerySelect, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use seckiller_domain::ports::{GateDecision, GateError, StockGate};
 use seckiller_domain::{ActivityId, Purchase, PurchaseId, Quantity};
@@ -134,6 +134,18 @@ impl StockGate for DatabaseStockGate {
             .await
             .map_err(unavailable)?;
         row.map(to_purchase).transpose()
+    }
+
+    async fn accepted_ids(&self, activity: ActivityId) -> Result<Vec<PurchaseId>, GateError> {
+        let ids = gate_purchase::Entity::find()
+            .select_only()
+            .column(gate_purchase::Column::PurchaseId)
+            .filter(gate_purchase::Column::ActivityId.eq(activity.as_uuid()))
+            .into_tuple::<uuid::Uuid>()
+            .all(self.connection())
+            .await
+            .map_err(unavailable)?;
+        Ok(ids.into_iter().map(PurchaseId::from_uuid).collect())
     }
 
     async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {

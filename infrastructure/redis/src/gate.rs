@@ -284,6 +284,12 @@ impl StockGate for RedisStockGate {
             take::LIMIT_REACHED => Ok(GateDecision::LimitReached),
             take::NOT_LOADED => Ok(GateDecision::NotLoaded),
             take::GIVEN_BACK => Ok(GateDecision::GivenBack),
+            held if held < 0 => held
+                .checked_neg()
+                .and_then(|q| u32::try_from(q).ok())
+                .and_then(|q| Quantity::new(q).ok())
+                .map(|quantity| GateDecision::Held { quantity })
+                .ok_or_else(|| GateError(format!("redis: the take script answered {held}"))),
             take::TOO_LATE => Err(GateError(
                 "redis: the take arrived after its deadline and decided nothing".to_owned(),
             )),
@@ -380,6 +386,23 @@ impl StockGate for RedisStockGate {
             )));
         }
         Ok(Some(purchase))
+    }
+
+    /// Both hashes' fields: the ids of the purchases holding stock and of those given back.
+    async fn accepted_ids(&self, activity: ActivityId) -> Result<Vec<PurchaseId>, GateError> {
+        let keys = self.keys.activity(activity);
+        let mut ids = Vec::new();
+        for hash in [keys.purchases, keys.returned] {
+            let fields: Vec<String> = self.pool.hkeys(hash).await.map_err(unavailable)?;
+            for field in fields {
+                ids.push(field.parse().map_err(|_| {
+                    GateError(format!(
+                        "redis: a purchase of {activity} is recorded under {field:?}"
+                    ))
+                })?);
+            }
+        }
+        Ok(ids)
     }
 
     async fn holdings(&self, activity: ActivityId) -> Result<Vec<Purchase>, GateError> {

@@ -8,7 +8,8 @@ use fred::prelude::{Error, FromValue, Key, LuaInterface, Pool, Value};
 
 /// Answers of [`TAKE`].
 pub(crate) mod take {
-    /// Stock taken (or this purchase id holds stock already).
+    /// Stock taken. (A purchase id that holds stock already answers its recorded quantity,
+    /// negated.)
     pub(crate) const ACCEPTED: i64 = 0;
     /// Not enough stock left.
     pub(crate) const SOLD_OUT: i64 = 1;
@@ -26,8 +27,8 @@ pub(crate) mod take {
 /// identity, and on a single Redis (not a cluster, where it lives in another slot) the
 /// purchase-id lookup. ARGV: purchase id, buyer id, quantity, encoded purchase, retake (`1` or
 /// `0`), this server's identity, the last instant the caller waits (Unix milliseconds; later,
-/// nothing is decided), and with the lookup key its activity id and lifetime in seconds. A purchase id holding stock is accepted again without
-/// taking; one given back before is answered as such unless `retake`; any other is decided
+/// nothing is decided), and with the lookup key its activity id and lifetime in seconds. A purchase id holding stock takes nothing and answers its
+/// recorded quantity, negated; one given back before is answered as such unless `retake`; any other is decided
 /// afresh, the limit before the stock. An accepted purchase (re)writes the lookup when given.
 pub(crate) const TAKE: &str = include_str!("scripts/take.lua");
 

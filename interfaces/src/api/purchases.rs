@@ -6,8 +6,8 @@ use std::time::Duration;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};
+use seckiller_application::Adapters;
 use seckiller_application::purchases::{PurchaseRequest, PurchaseStatus};
-use seckiller_application::{Adapters, Caller};
 use seckiller_domain::{ActivityId, PurchaseId};
 use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
@@ -28,20 +28,10 @@ const RECHECK: Duration = Duration::from_millis(500);
 /// "Accepted": the purchase is durable and will become an order.
 #[derive(ApiResponse)]
 pub(crate) enum PurchaseAccepted {
-    /// Accepted and durable; poll `status_url` for the order.
+    /// Accepted and durable (or a retry of an accepted purchase): poll `status_url` for the
+    /// order.
     #[oai(status = 202)]
     Accepted(Json<PurchaseDto>),
-}
-
-/// Purchase ids derived from idempotency keys live in their own namespace.
-const IDEMPOTENCY_NAMESPACE: Uuid = Uuid::from_u128(0x5ec1_11e7_0000_4000_8000_0000_0000_0001);
-
-/// The same buyer and key always name the same purchase, so a retried request cannot buy twice.
-pub(crate) fn purchase_id_for(caller: &Caller, key: &str) -> PurchaseId {
-    PurchaseId::from_uuid(Uuid::new_v5(
-        &IDEMPOTENCY_NAMESPACE,
-        format!("{}:{key}", caller.user_id).as_bytes(),
-    ))
 }
 
 /// Purchases.
@@ -70,6 +60,13 @@ impl<A: Adapters> PurchasesApi<A> {
     }
 
     /// Buy. 202 means accepted and durable: the order follows (poll `status_url`).
+    ///
+    /// Retrying safely: send an `Idempotency-Key`. A key names one purchase of yours in this
+    /// sale; repeated with the same quantity it answers 202 with that purchase as it stands now
+    /// (`ordered` with its `order_id` once the order is written), even once the sale is sold out,
+    /// ended or cancelled, and even with an expired purchase token of yours for this sale. The
+    /// same key with another quantity answers 422 `idempotency_key_reused`; a key never accepted
+    /// is decided like any new purchase (and needs a current token).
     #[oai(
         path = "/activities/:id/purchases",
         method = "post",
@@ -80,7 +77,11 @@ impl<A: Adapters> PurchasesApi<A> {
         auth: BearerAuth,
         id: Path<Uuid>,
         body: Json<PurchaseRequestDto>,
-        /// Repeat a request safely: the same key always names the same purchase.
+        /// Repeat a request safely: the same key names the same purchase of yours in this sale
+        /// (other sales: other purchases). A retry with the same quantity gets that purchase
+        /// back as it stands now (202, `ordered` once its order exists), even once the sale is
+        /// sold out or the purchase token expired; another quantity gets 422
+        /// `idempotency_key_reused`.
         #[oai(name = "Idempotency-Key", validator(min_length = 1, max_length = 255))]
         idempotency_key: Header<Option<String>>,
     ) -> Result<PurchaseAccepted, ApiError> {
@@ -92,14 +93,12 @@ impl<A: Adapters> PurchasesApi<A> {
             activity_id,
             quantity: body.quantity()?,
             token: body.0.purchase_token.into_string(),
-            purchase_id: idempotency_key
-                .0
-                .as_deref()
-                .map(|key| purchase_id_for(&caller, key)),
+            idempotency_key: idempotency_key.0,
         };
-        let purchase_id = self.0.purchases.purchase(&caller, request).await?;
-        Ok(PurchaseAccepted::Accepted(Json(PurchaseDto::pending(
-            purchase_id,
+        let answer = self.0.purchases.purchase(&caller, request).await?;
+        Ok(PurchaseAccepted::Accepted(Json(PurchaseDto::from_status(
+            answer.id,
+            answer.status,
         ))))
     }
 

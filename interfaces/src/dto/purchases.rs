@@ -78,11 +78,6 @@ pub(crate) struct PurchaseDto {
 }
 
 impl PurchaseDto {
-    /// A just-accepted purchase.
-    pub(crate) fn pending(id: PurchaseId) -> Self {
-        Self::from_status(id, PurchaseStatus::Pending)
-    }
-
     /// A purchase in the given state.
     pub(crate) fn from_status(id: PurchaseId, status: PurchaseStatus) -> Self {
         let status_url = format!("/api/v1/purchases/{id}");

@@ -8,7 +8,7 @@ use poem::http::StatusCode;
 pub(crate) const PURCHASE_ROUTE: &str = "/api/v1/activities/{id}/purchases";
 
 /// Problem codes a purchase answer may carry, each counted under its own name.
-const CODES: [&str; 14] = [
+const CODES: [&str; 15] = [
     "sold_out",
     "limit_reached",
     "not_started",
@@ -23,6 +23,7 @@ const CODES: [&str; 14] = [
     "invalid_token",
     "token_expired",
     "validation_failed",
+    "idempotency_key_reused",
 ];
 
 /// The outcome of a purchase answered `status`, whose problem body (if any) is `body`.

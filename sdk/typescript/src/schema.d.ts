@@ -231,7 +231,15 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Buy. 202 means accepted and durable: the order follows (poll `status_url`). */
+        /**
+         * Buy. 202 means accepted and durable: the order follows (poll `status_url`).
+         * @description Retrying safely: send an `Idempotency-Key`. A key names one purchase of yours in this
+         *     sale; repeated with the same quantity it answers 202 with that purchase as it stands now
+         *     (`ordered` with its `order_id` once the order is written), even once the sale is sold out,
+         *     ended or cancelled, and even with an expired purchase token of yours for this sale. The
+         *     same key with another quantity answers 422 `idempotency_key_reused`; a key never accepted
+         *     is decided like any new purchase (and needs a current token).
+         */
         post: operations["purchase"];
         delete?: never;
         options?: never;
@@ -2068,7 +2076,13 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a request safely: the same key always names the same purchase. */
+                /**
+                 * @description Repeat a request safely: the same key names the same purchase of yours in this sale
+                 *     (other sales: other purchases). A retry with the same quantity gets that purchase
+                 *     back as it stands now (202, `ordered` once its order exists), even once the sale is
+                 *     sold out or the purchase token expired; another quantity gets 422
+                 *     `idempotency_key_reused`.
+                 */
                 "Idempotency-Key"?: string;
             };
             path: {
@@ -2082,7 +2096,10 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Accepted and durable; poll `status_url` for the order. */
+            /**
+             * @description Accepted and durable (or a retry of an accepted purchase): poll `status_url` for the
+             *     order.
+             */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2172,7 +2189,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Well-formed, but a field breaks a rule. Codes: `validation_failed`. */
+            /** @description Well-formed, but a field breaks a rule. Codes: `idempotency_key_reused`, `validation_failed`. */
             422: {
                 headers: {
                     [name: string]: unknown;

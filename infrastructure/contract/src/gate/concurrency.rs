@@ -55,6 +55,7 @@ where
             GateDecision::LimitReached => counts.2 += 1,
             GateDecision::NotLoaded => panic!("the activity was loaded"),
             GateDecision::GivenBack => panic!("a fresh purchase was never given back"),
+            GateDecision::Held { .. } => panic!("a fresh purchase held nothing before"),
         }
     }
     counts

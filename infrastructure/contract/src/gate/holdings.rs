@@ -195,3 +195,43 @@ pub async fn a_holding_of_another_activity_loads_nothing<G: StockGate>(gate: &G)
         None
     );
 }
+
+/// The ids of a sale's accepted purchases: those holding stock (preheated holdings and takes)
+/// and those given back since (by a give-back or remembered from before a loss), so a node
+/// that finds the sale sold out can still tell a retry of any of them from a new request.
+/// Refused attempts and other sales' purchases are not listed; an unknown sale lists nothing.
+pub async fn accepted_ids_lists_held_and_given_back_purchases<G: StockGate>(gate: &G) {
+    let ids = |activity| async move {
+        let mut ids = gate.accepted_ids(activity).await.expect("accepted_ids");
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(an_activity_id()).await, Vec::new());
+
+    let (activity, holdings) = a_rebuilt_activity(gate, 2, 1, |activity| {
+        vec![a_purchase(activity, a_buyer(), 1)]
+    })
+    .await;
+    let remembered = a_purchase(activity, a_buyer(), 1);
+    gate.remember_given_back(activity, std::slice::from_ref(&remembered))
+        .await
+        .expect("remember_given_back");
+    let (kept, returned) = (
+        a_purchase(activity, a_buyer(), 1),
+        a_purchase(activity, a_buyer(), 1),
+    );
+    assert_eq!(take(gate, &kept).await, GateDecision::Accepted);
+    assert_eq!(take(gate, &returned).await, GateDecision::Accepted);
+    assert!(gate.give_back(&returned).await.expect("give_back"));
+    let refused = a_purchase(activity, kept.buyer_id, 1);
+    assert_eq!(take(gate, &refused).await, GateDecision::LimitReached);
+    let elsewhere = a_loaded_activity(gate, 10, 1).await;
+    assert_eq!(
+        take(gate, &a_purchase(elsewhere, a_buyer(), 1)).await,
+        GateDecision::Accepted
+    );
+
+    let mut expected = vec![holdings[0].id, remembered.id, kept.id, returned.id];
+    expected.sort();
+    assert_eq!(ids(activity).await, expected);
+}

@@ -41,7 +41,7 @@ pub async fn a_given_back_purchase_tried_again_is_decided_afresh<G: StockGate>(g
     assert_eq!(left(gate, activity).await, 0, "taken again");
     assert_eq!(
         take(gate, &purchase).await,
-        GateDecision::Accepted,
+        GateDecision::Held { quantity: items(1) },
         "a retry of the live purchase takes nothing more"
     );
     assert!(
@@ -84,8 +84,8 @@ pub async fn a_given_back_purchase_is_reported_unless_retaken<G: StockGate>(gate
     assert_eq!(left(gate, activity).await, 1);
     assert_eq!(
         take_without_retake(&purchase).await,
-        GateDecision::Accepted,
-        "held again, it is accepted without taking"
+        GateDecision::Held { quantity: items(1) },
+        "held again, it is answered so without taking"
     );
     assert_eq!(left(gate, activity).await, 1);
 }
@@ -111,7 +111,7 @@ pub async fn remembered_returns_are_reported_unless_retaken<G: StockGate>(gate: 
     );
     assert_eq!(
         gate.take(&holding, false).await.expect("take"),
-        GateDecision::Accepted,
+        GateDecision::Held { quantity: items(1) },
         "a holding stays a holding"
     );
     assert_eq!(left(gate, activity).await, 2);

@@ -1,5 +1,5 @@
 //! One purchase attempt, in one transaction: lock the activity's stock row, then decide in the
-//! contract's order (already held, limit, stock) and write the decision before the lock goes.
+//! contract's order (already held: answered with its quantity, limit, stock) and write the decision before the lock goes.
 //!
 //! On the common path that is five statements: the lock, the purchase-id lookup, the buyer's
 //! held sum, the guarded stock update and the purchase insert. Refusals stop early and write
@@ -9,8 +9,8 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
-use seckiller_domain::Purchase;
 use seckiller_domain::ports::{GateDecision, GateError};
+use seckiller_domain::{Purchase, Quantity};
 
 use super::begin_write;
 use super::rows::{holding_row, stored_count, unavailable};
@@ -45,7 +45,18 @@ async fn decide(
         .await
         .map_err(unavailable)?;
     match &recorded {
-        Some(row) if !row.returned => return Ok(GateDecision::Accepted),
+        Some(row) if !row.returned => {
+            let quantity = u32::try_from(row.quantity)
+                .ok()
+                .and_then(|q| Quantity::new(q).ok())
+                .ok_or_else(|| {
+                    GateError(format!(
+                        "corrupt row in gate_purchases (purchase {}): quantity {}",
+                        row.purchase_id, row.quantity
+                    ))
+                })?;
+            return Ok(GateDecision::Held { quantity });
+        }
         Some(_) if !retake => return Ok(GateDecision::GivenBack),
         _ => {}
     }

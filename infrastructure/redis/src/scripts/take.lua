@@ -3,6 +3,9 @@
 -- ARGV[7] is the last instant (Unix milliseconds) the caller still waits for the answer: a take
 -- that reaches a server only after it (one that was frozen, say) decides nothing, so no stock is
 -- taken for a buyer who was told to retry.
+-- A purchase id that holds stock already takes nothing and answers its recorded quantity,
+-- negated (every other answer is at least 0), so a retry is told apart from another request
+-- made under the same id.
 -- KEYS[7], when given (a single Redis, where any keys may share a script), is the purchase-id
 -- lookup, written with the take so an accepted purchase costs one round trip.
 local function accepted()
@@ -18,8 +21,10 @@ end
 if redis.call('GET', KEYS[6]) ~= ARGV[6] then
   return 3
 end
-if redis.call('HEXISTS', KEYS[4], ARGV[1]) == 1 then
-  return accepted()
+local held = redis.call('HGET', KEYS[4], ARGV[1])
+if held then
+  accepted()
+  return -tonumber(string.match(held, '^1|[^|]*|[^|]*|(%d+)|'))
 end
 if ARGV[5] == '0' and redis.call('HEXISTS', KEYS[5], ARGV[1]) == 1 then
   return 4

@@ -25,7 +25,7 @@ async fn a_flushed_script_cache_is_reloaded_on_the_fly() {
     );
     assert_eq!(
         gate.try_take(&purchase).await.unwrap(),
-        GateDecision::Accepted
+        GateDecision::Held { quantity: items(1) }
     );
     assert_eq!(gate.available(activity).await.unwrap(), Some(2));
 

@@ -136,6 +136,7 @@ async fn race(
             GateDecision::SoldOut | GateDecision::LimitReached => {}
             GateDecision::NotLoaded => panic!("the activity was loaded"),
             GateDecision::GivenBack => panic!("a fresh purchase was never given back"),
+            GateDecision::Held { .. } => panic!("a fresh purchase held nothing before"),
         }
     }
     accepted
