@@ -9,7 +9,7 @@ use chrono::DateTime;
 use libfuzzer_sys::fuzz_target;
 use seckiller_auth::JwtTokenService;
 use seckiller_domain::ports::{PurchaseGrant, PurchaseTokenService, SessionClaims, TokenService};
-use seckiller_domain::{ActivityId, Role, UserId};
+use seckiller_domain::{ActivityId, Role, SessionId, UserId};
 use uuid::Uuid;
 
 const KEY: &[u8] = b"fuzzing-key-fuzzing-key-fuzzing-key!";
@@ -45,6 +45,7 @@ fuzz_target!(|input: Input| {
         } else {
             Role::Buyer
         },
+        session_id: SessionId::from_uuid(Uuid::from_u128(!input.user)),
         expires_at,
     };
     let grant = PurchaseGrant {
