@@ -135,7 +135,7 @@ pub fn operations() -> Vec<(&'static str, Responses)> {
     vec![
         op::<RegisterError>("register", &[Body, Rules, RateLimited, Keyed]),
         op::<SignInError>("signIn", &[Body, RateLimited]),
-        op::<RefreshError>("refreshSession", &[Body]),
+        op::<RefreshError>("refreshSession", &[Body, RateLimited]),
         op::<SignOutError>("signOut", &[SignedIn]),
         op::<MeError>("me", &[SignedIn]),
         op::<ChangePasswordError>("changePassword", &[SignedIn, Body, RateLimited]),

@@ -169,12 +169,16 @@ pub(crate) struct FlowControlEndpoint<E> {
     limited: OnceCell<CannedAnswer>,
 }
 
-/// Whether the request signs in, registers or changes a password.
+/// Whether the request signs in, registers, changes a password or exchanges a refresh token
+/// (counted per address: guessing refresh tokens is hopeless, but each guess costs a read).
 fn is_account_attempt(req: &Request) -> bool {
     req.method() == Method::POST
         && matches!(
             req.uri().path(),
-            "/api/v1/sessions" | "/api/v1/users" | "/api/v1/me/password"
+            "/api/v1/sessions"
+                | "/api/v1/sessions/refresh"
+                | "/api/v1/users"
+                | "/api/v1/me/password"
         )
 }
 

@@ -382,8 +382,31 @@ async fn registrations_from_one_address_are_rate_limited(w: Wiring) {
     app.stop().await;
 }
 
+async fn refreshes_from_one_address_are_rate_limited(w: Wiring) {
+    let app = spawn_app_with(w, |s| {
+        s.rate_limit_sign_in_per_minute = 0;
+        s.rate_limit_sign_in_ip_per_minute = 2;
+    })
+    .await;
+    for _ in 0..2 {
+        let guess = json!({"refresh_token": "a-guessed-refresh-token"});
+        assert_problem(
+            app.post("/api/v1/sessions/refresh", None, &guess).await,
+            StatusCode::UNAUTHORIZED,
+            "invalid_refresh_token",
+        )
+        .await;
+    }
+    let guess = json!({"refresh_token": "another-guess"});
+    let resp = app.post("/api/v1/sessions/refresh", None, &guess).await;
+    assert!(resp.headers().contains_key("retry-after"));
+    assert_problem(resp, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+    app.stop().await;
+}
+
 both_wirings!(
     weak_passwords_are_refused_saying_why,
+    refreshes_from_one_address_are_rate_limited,
     a_signed_in_account_changes_its_password_with_the_current_one,
     a_changed_configured_admin_password_is_applied_at_the_next_start,
     an_operator_sets_a_password_from_the_command_line_library,

@@ -740,6 +740,10 @@ export interface components {
         /**
          * ChangePasswordRequest
          * @description A new password for the signed-in account, proven by the current one.
+         * @example {
+         *       "current_password": "quiet-harbor-lantern-42",
+         *       "new_password": "velvet-compass-orchard-58"
+         *     }
          */
         ChangePasswordRequest: {
             /** @description The account's password now. */
@@ -1405,6 +1409,19 @@ export interface operations {
             };
             /** @description The body is not `application/json`. Codes: `unsupported_media_type`. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description Over a rate limit (per buyer, address, sale or node on the purchase path; per username or
+             *     address on signing in and registering); nothing was done; retry after the seconds in
+             *     `Retry-After`. Codes: `rate_limited`.
+             */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
