@@ -9,7 +9,7 @@ use poem::http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use poem::{IntoResponse, Request};
 use poem_openapi::types::ParseFromJSON;
 use seckiller_application::purchases::keyed_purchase_id;
-use seckiller_domain::{ActivityId, UserId};
+use seckiller_domain::{ActivityId, IdempotencyKey, UserId};
 use uuid::Uuid;
 
 use crate::dto::{
@@ -148,7 +148,7 @@ pub fn client_ip(peer: IpAddr, headers: &[(&[u8], &[u8])], trusted: &[IpAddr]) -
 pub fn idempotency_key(buyer: Uuid, sale: Uuid, header: &[u8]) -> Option<Uuid> {
     let value = HeaderValue::from_bytes(header).ok()?;
     let key = value.to_str().ok()?;
-    if !(1..=255).contains(&key.chars().count()) {
+    if !(1..=IdempotencyKey::MAX_LEN).contains(&key.chars().count()) {
         return None;
     }
     Some(keyed_purchase_id(UserId::from_uuid(buyer), ActivityId::from_uuid(sale), key).as_uuid())

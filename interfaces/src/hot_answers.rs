@@ -27,7 +27,7 @@ use seckiller_application::accounts::Accounts;
 use seckiller_application::activities::Activities;
 use seckiller_application::purchases::{PurchaseError, keyed_purchase_id};
 use seckiller_application::sold_out::SoldOutFlags;
-use seckiller_domain::ActivityId;
+use seckiller_domain::{ActivityId, IdempotencyKey};
 use tokio::sync::OnceCell;
 use uuid::Uuid;
 
@@ -127,7 +127,7 @@ impl<A: Adapters, E> HotAnswersEndpoint<A, E> {
         let (Ok(key), Some(token)) = (key, bearer_token(req.headers())) else {
             return false;
         };
-        if key.is_empty() || key.len() > MAX_KEY_LENGTH {
+        if key.is_empty() || key.len() > IdempotencyKey::MAX_LEN {
             return false;
         }
         match self.accounts.authenticate(token) {
@@ -139,9 +139,6 @@ impl<A: Adapters, E> HotAnswersEndpoint<A, E> {
         }
     }
 }
-
-/// The longest `Idempotency-Key` the API accepts (its header's rule).
-const MAX_KEY_LENGTH: usize = 255;
 
 impl<A: Adapters, E: Endpoint> Endpoint for HotAnswersEndpoint<A, E> {
     type Output = Response;
