@@ -93,7 +93,13 @@ impl<A: Adapters> LedgerCheck<A> {
         }
     }
 
-    async fn report(&self, record: &ActivityRecord, lag: u64) -> Result<LedgerReport, Unavailable> {
+    /// The books of one stored activity, its gate compared with the database once `lag` (the
+    /// queue's backlog that could still move it) is zero.
+    pub(crate) async fn report(
+        &self,
+        record: &ActivityRecord,
+        lag: u64,
+    ) -> Result<LedgerReport, Unavailable> {
         let a = &self.adapters;
         let id = record.activity.id;
         let orders = a.orders().totals(id).await?;

@@ -21,6 +21,7 @@ pub mod orders;
 pub mod preheat;
 pub mod purchases;
 pub mod reconciler;
+pub mod sale_figures;
 pub mod sold_out;
 pub mod stats;
 pub mod stock_returns;

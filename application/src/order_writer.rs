@@ -3,7 +3,7 @@
 //! is unique across orders, so every accepted purchase becomes exactly one order.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use seckiller_domain::ports::{
     Clock, Delivery, DeliveryReceipt, IdSource, OrderRepository, PurchaseFeed, RecordOutcome,
@@ -28,6 +28,8 @@ pub struct BatchReport {
     pub rejected: Vec<PurchaseId>,
     /// Unreadable messages moved to the dead-letter place.
     pub dead_lettered: usize,
+    /// How long writing the orders and acknowledging them took; `None` when there were none.
+    pub writing: Option<Duration>,
 }
 
 impl BatchReport {
@@ -132,6 +134,7 @@ impl<A: Adapters> OrderWriter<A> {
         if orders.is_empty() {
             return Ok(report);
         }
+        let started = Instant::now();
         let outcomes = a.orders().record(&orders).await?;
         for (order, outcome) in orders.iter().zip(outcomes) {
             match outcome {
@@ -144,6 +147,7 @@ impl<A: Adapters> OrderWriter<A> {
             }
         }
         a.queue().ack(&receipts).await.map_err(queue_down)?;
+        report.writing = Some(started.elapsed());
         Ok(report)
     }
 }

@@ -14,12 +14,14 @@ mod deadlines;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use poem::http::uri::Scheme;
 use poem::listener::Acceptor;
 use poem::web::{LocalAddr, RemoteAddr};
+use seckiller_interfaces::{ConnectionFigures, ConnectionReading};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -75,6 +77,7 @@ pub struct GuardedAcceptor<A> {
     limits: ConnectionLimits,
     accept_errors: Throttled,
     refusals: Throttled,
+    refused: Arc<AtomicU64>,
 }
 
 impl<A: Acceptor> GuardedAcceptor<A> {
@@ -86,7 +89,20 @@ impl<A: Acceptor> GuardedAcceptor<A> {
             limits,
             accept_errors: Throttled::new(),
             refusals: Throttled::new(),
+            refused: Arc::default(),
         }
+    }
+
+    /// Reads the connections open now, the cap and the refusals so far, for the metrics.
+    pub fn reading(&self) -> ConnectionReading {
+        let permits = self.permits.clone();
+        let refused = self.refused.clone();
+        let max = self.limits.max_connections.max(1);
+        Arc::new(move || ConnectionFigures {
+            open: u64::try_from(max.saturating_sub(permits.available_permits())).unwrap_or(0),
+            max: u64::try_from(max).unwrap_or(u64::MAX),
+            refused: refused.load(Ordering::Relaxed),
+        })
     }
 }
 
@@ -110,6 +126,7 @@ impl<A: Acceptor> Acceptor for GuardedAcceptor<A> {
                         // timeout.
                         Err(_) => {
                             drop(io);
+                            self.refused.fetch_add(1, Ordering::Relaxed);
                             if let Some(refused) = self.refusals.due() {
                                 tracing::warn!(
                                     refused,

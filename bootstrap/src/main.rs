@@ -13,6 +13,7 @@ use seckiller::spec::openapi_document;
 use seckiller::telemetry::init_telemetry;
 use seckiller::wiring::{build_node, open_database};
 use seckiller_application::ledger_check::{LedgerCheck, LedgerReport};
+use seckiller_interfaces::Metrics;
 
 /// mimalloc instead of the system allocator: the request path allocates many small short-lived
 /// buffers, and glibc kept hundreds of MiB of freed password-hashing buffers resident.
@@ -66,6 +67,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ..settings.clone()
                 },
                 true,
+                &Metrics::unscraped(),
             )
             .await?;
             let check = LedgerCheck::new(node.adapters.clone());

@@ -8,6 +8,8 @@ use seckiller_application::accounts::SetPasswordError;
 use seckiller_domain::{Password, Username};
 
 use crate::config::Settings;
+use seckiller_interfaces::Metrics;
+
 use crate::wiring::build_node;
 
 /// Where a new password is read from when set, before standard input.
@@ -74,6 +76,7 @@ pub async fn set_password(
             ..settings.clone()
         },
         true,
+        &Metrics::unscraped(),
     )
     .await?;
     let changed = node

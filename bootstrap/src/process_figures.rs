@@ -1,10 +1,11 @@
 //! The process's figures for `/metrics`, from the operating system: resident memory from
-//! `/proc/self/status`, open files from `/proc/self/fd`, CPU time from `getrusage`. Where one
+//! `/proc/self/status`, open files from `/proc/self/fd` and their limit from `getrlimit`, CPU
+//! time from `getrusage`. Where one
 //! cannot be read (not Linux, no `/proc`), it is left out of the scrape.
 
 use std::time::Duration;
 
-use nix::sys::resource::{UsageWho, getrusage};
+use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage};
 use nix::sys::time::TimeValLike;
 use seckiller_interfaces::ProcessFigures;
 
@@ -15,6 +16,9 @@ pub fn read_process_figures() -> ProcessFigures {
         open_fds: std::fs::read_dir("/proc/self/fd")
             .ok()
             .map(|entries| entries.count().try_into().unwrap_or(u64::MAX)),
+        max_fds: getrlimit(Resource::RLIMIT_NOFILE)
+            .ok()
+            .map(|(soft, _)| soft),
         cpu_seconds: cpu_time().map(|t| t.as_secs_f64()),
     }
 }

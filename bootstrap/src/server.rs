@@ -83,11 +83,10 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
         max_connections = limits.max_connections,
         "open-file limit"
     );
-    let node = build_node(settings, migrate).await?;
-    let metrics = Metrics::new(
-        node.services.breakers.clone(),
-        Arc::new(read_process_figures),
-    );
+    let metrics = Metrics::new(Arc::new(read_process_figures));
+    let node = build_node(settings, migrate, &metrics).await?;
+    metrics.watch_breakers(node.services.breakers.clone());
+    metrics.set_max_in_flight(settings.max_in_flight_requests);
     let workers = Workers::start(&node, settings, &metrics)
         .await
         .map_err(ServeError::Workers)?;
@@ -132,6 +131,7 @@ pub async fn start(settings: &Settings, migrate: bool) -> Result<RunningServer, 
     let database = node.database;
     let grace = Duration::from_secs(settings.shutdown_grace_seconds);
     let acceptor = GuardedAcceptor::new(listener, limits);
+    http.metrics.watch_connections(acceptor.reading());
     let task = tokio::spawn(async move {
         let shutdown = Shutdown::default();
         // The idle timeout is the acceptor's (see `connections`), not poem's, which wakes a

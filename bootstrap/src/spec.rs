@@ -3,6 +3,8 @@
 //! can be compared with the code's in CI and SDKs generated from it stay stable.
 
 use crate::config::Settings;
+use seckiller_interfaces::Metrics;
+
 use crate::wiring::{WiringError, build_node};
 
 /// The server address the document names; clients override it with their own base URL.
@@ -24,7 +26,7 @@ pub async fn openapi_document() -> Result<String, WiringError> {
         token_secret: Some("spec-only-secret-spec-only-secret!".into()),
         ..Settings::default()
     };
-    let built = build_node(&settings, true).await;
+    let built = build_node(&settings, true, &Metrics::unscraped()).await;
     let spec = match built {
         Ok(node) => {
             let spec = seckiller_interfaces::openapi_spec(node.services, DOCUMENTED_SERVER);

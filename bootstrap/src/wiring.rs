@@ -20,7 +20,7 @@ use seckiller_auth::{Argon2PasswordHasher, JwtTokenService, random_secret};
 use crate::data_files::{secure_data_dir, secure_sqlite_files, sqlite_file};
 use crate::signing_keys::signing_keys;
 use seckiller_domain::{Password, Username};
-use seckiller_interfaces::{OrderEvents, ReadinessCheck, Services};
+use seckiller_interfaces::{Metrics, OrderEvents, ReadinessCheck, Services};
 use seckiller_memory::{
     LocalRestockNotifier, MemoryStockGate, PaymentMode, SimulatedPaymentProvider, SystemClock,
     UuidV7Source,
@@ -34,7 +34,7 @@ use seckiller_persistence::{
 use seckiller_redis::RedisStockGate;
 
 use crate::adapters::{
-    DependencyGuard, GateAdapter, GateBackend, Guarded, QueueAdapter, RestockAdapter,
+    CountedOrders, DependencyGuard, GateAdapter, GateBackend, Guarded, QueueAdapter, RestockAdapter,
 };
 use crate::config::{Settings, StockGateKind};
 
@@ -43,7 +43,7 @@ pub struct NodeAdapters {
     users: Guarded<SeaUserRepository>,
     products: Guarded<SeaProductRepository>,
     activities: Guarded<SeaActivityRepository>,
-    orders: Guarded<SeaOrderRepository>,
+    orders: CountedOrders<Guarded<SeaOrderRepository>>,
     sessions: Guarded<SeaSessionStore>,
     idempotency: Guarded<SeaIdempotencyStore>,
     database_guard: Option<DependencyGuard>,
@@ -100,7 +100,7 @@ impl Adapters for NodeAdapters {
     type Users = Guarded<SeaUserRepository>;
     type Products = Guarded<SeaProductRepository>;
     type Activities = Guarded<SeaActivityRepository>;
-    type Orders = Guarded<SeaOrderRepository>;
+    type Orders = CountedOrders<Guarded<SeaOrderRepository>>;
     type Sessions = Guarded<SeaSessionStore>;
     type Hasher = Argon2PasswordHasher;
     type Tokens = JwtTokenService;
@@ -121,7 +121,7 @@ impl Adapters for NodeAdapters {
     fn activities(&self) -> &Guarded<SeaActivityRepository> {
         &self.activities
     }
-    fn orders(&self) -> &Guarded<SeaOrderRepository> {
+    fn orders(&self) -> &CountedOrders<Guarded<SeaOrderRepository>> {
         &self.orders
     }
     fn sessions(&self) -> &Guarded<SeaSessionStore> {
@@ -278,6 +278,7 @@ async fn gate(
     settings: &Settings,
     database: &Database,
     database_guard: Option<DependencyGuard>,
+    metrics: &Metrics,
 ) -> Result<GateAdapter, WiringError> {
     match (settings.stock_gate, &settings.redis_url) {
         (StockGateKind::Auto | StockGateKind::Redis, Some(url)) => {
@@ -285,7 +286,8 @@ async fn gate(
                 "redis",
                 StdDuration::from_millis(settings.redis_deadline_millis.max(1)),
                 settings.breaker(),
-            );
+            )
+            .observed(metrics.dependency("redis"));
             RedisStockGate::connect(url, &settings.redis_key_prefix)
                 .await
                 .map(|gate| {
@@ -311,6 +313,7 @@ async fn gate(
 async fn queue(
     settings: &Settings,
     database: &Database,
+    metrics: &Metrics,
 ) -> Result<(QueueAdapter, RestockAdapter, RestockSource), WiringError> {
     match &settings.nats_url {
         Some(url) => {
@@ -333,7 +336,8 @@ async fn queue(
                 "nats",
                 StdDuration::from_millis(settings.nats_deadline_millis.max(1)),
                 settings.breaker(),
-            );
+            )
+            .observed(metrics.dependency("nats"));
             // Stock a failed publish left taken is settled by the reconciler after its grace.
             let settle = StdDuration::from_secs(u64::from(settings.reconcile_grace_seconds))
                 + StdDuration::from_millis(settings.reconcile_interval_millis.saturating_mul(2));
@@ -364,7 +368,11 @@ async fn queue(
 ///
 /// # Errors
 /// [`WiringError`] when any start-up step fails; the node must not serve half-wired.
-pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, WiringError> {
+pub async fn build_node(
+    settings: &Settings,
+    migrate: bool,
+    metrics: &Metrics,
+) -> Result<Node, WiringError> {
     let key_settings = settings.clone();
     let keys = tokio::task::spawn_blocking(move || signing_keys(&key_settings))
         .await
@@ -384,8 +392,9 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
             StdDuration::from_millis(settings.database_deadline_millis.max(1)),
             settings.breaker(),
         )
+        .observed(metrics.dependency("database"))
     });
-    let gate = gate(settings, &database, database_guard.clone()).await?;
+    let gate = gate(settings, &database, database_guard.clone(), metrics).await?;
     let gate_in_process = gate.in_process();
     if !settings.is_embedded() && (gate_in_process || settings.nats_url.is_none()) {
         tracing::warn!(
@@ -394,7 +403,7 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
         );
     }
     let payments = payment_provider(settings)?;
-    let (queue, restock, restock_source) = queue(settings, &database).await?;
+    let (queue, restock, restock_source) = queue(settings, &database, metrics).await?;
     let adapters = Arc::new(NodeAdapters {
         users: Guarded::new(SeaUserRepository::new(&database), database_guard.clone()),
         products: Guarded::new(SeaProductRepository::new(&database), database_guard.clone()),
@@ -402,7 +411,10 @@ pub async fn build_node(settings: &Settings, migrate: bool) -> Result<Node, Wiri
             SeaActivityRepository::new(&database),
             database_guard.clone(),
         ),
-        orders: Guarded::new(SeaOrderRepository::new(&database), database_guard.clone()),
+        orders: CountedOrders::new(
+            Guarded::new(SeaOrderRepository::new(&database), database_guard.clone()),
+            metrics.clone(),
+        ),
         sessions: Guarded::new(SeaSessionStore::new(&database), database_guard.clone()),
         idempotency: Guarded::new(SeaIdempotencyStore::new(&database), database_guard.clone()),
         database_guard,

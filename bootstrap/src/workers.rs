@@ -1,5 +1,6 @@
 //! The node's background work: the order writer, the preheater, the expiry sweeper (which also
-//! forgets expired idempotency keys), the reconciler, and the restock listener that clears sold-out flags. All of them stop when the
+//! forgets expired idempotency keys), the reconciler, the live sales' figures for the metrics,
+//! and the restock listener that clears sold-out flags. All of them stop when the
 //! node shuts down.
 
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use seckiller_application::Adapters;
 use seckiller_application::order_writer::OrderWriter;
 use seckiller_application::preheat::Preheater;
 use seckiller_application::reconciler::Reconciler;
+use seckiller_application::sale_figures::SaleFigures;
 use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_application::stock_returns::StockReturns;
 use seckiller_application::sweeper::Sweeper;
@@ -30,6 +32,11 @@ const LAG_EVERY: Duration = Duration::from_secs(1);
 /// How often the preheater looks for sales about to open (publishing loads a sale at once;
 /// this catches a load that failed then, and sales whose gate data was lost).
 const PREHEAT_EVERY: Duration = Duration::from_secs(1);
+
+/// How often the live sales' figures are read for the metrics (a few reads per sale).
+const SALE_FIGURES_EVERY: Duration = Duration::from_secs(2);
+/// How long after its end a sale's figures stay in the metrics.
+const SALE_FIGURES_RETENTION: ChronoDuration = ChronoDuration::minutes(10);
 
 /// Running background workers.
 pub struct Workers {
@@ -70,6 +77,12 @@ impl Workers {
             node.adapters.clone(),
             ChronoDuration::seconds(i64::from(settings.reconcile_grace_seconds)),
         ));
+        let reconciled = metrics.clone();
+        let figures = Arc::new(SaleFigures::new(
+            node.adapters.clone(),
+            SALE_FIGURES_RETENTION,
+        ));
+        let figured = metrics.clone();
         let tasks = vec![
             tokio::spawn(write_orders(
                 writer,
@@ -121,10 +134,29 @@ impl Workers {
             tokio::spawn(repeat(
                 "reconcile",
                 Duration::from_millis(settings.reconcile_interval_millis.max(10)),
-                stopped,
+                stopped.clone(),
                 move || {
                     let reconciler = reconciler.clone();
-                    async move { reconciler.run_once().await.map(drop) }
+                    let metrics = reconciled.clone();
+                    async move {
+                        let report = reconciler.run_once().await?;
+                        metrics.republished(report.republished.len());
+                        metrics.gate_rebuilt(report.distrusted);
+                        Ok(())
+                    }
+                },
+            )),
+            tokio::spawn(repeat(
+                "sale figures",
+                SALE_FIGURES_EVERY,
+                stopped,
+                move || {
+                    let figures = figures.clone();
+                    let metrics = figured.clone();
+                    async move {
+                        metrics.set_sales(&figures.read().await?);
+                        Ok(())
+                    }
                 },
             )),
         ];
@@ -178,10 +210,16 @@ async fn write_orders<A: seckiller_application::Adapters>(
     // The stop is looked at between batches only: a batch being written is finished (its
     // transaction committed and its buyers told), never dropped halfway.
     while !*stopped.borrow() {
+        let started = std::time::Instant::now();
         match writer.write_batch(batch, FETCH_WAIT).await {
             Ok(report) => {
                 if report.handled() > 0 {
-                    metrics.order_batch(report.created.len());
+                    // The fetch's wait for purchases to arrive is not part of the commit.
+                    metrics.order_batch(
+                        report.handled(),
+                        report.created.len(),
+                        report.writing.unwrap_or_else(|| started.elapsed()),
+                    );
                 }
                 for id in report.created.iter().chain(report.rejected.iter()) {
                     events.settled(*id);

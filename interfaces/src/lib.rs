@@ -37,6 +37,9 @@ pub use app::{
     build_app, openapi_spec,
 };
 pub use flow_control::{FlowLimits, FlowSettings};
-pub use metrics::{Metrics, ProcessFigures, ProcessReading, metrics_app};
+pub use metrics::{
+    CallOutcome, ConnectionFigures, ConnectionReading, DependencyMetrics, Metrics, ProcessFigures,
+    ProcessReading, metrics_app,
+};
 pub use order_events::OrderEvents;
 pub use problem::{ApiError, Problem};

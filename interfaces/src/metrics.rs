@@ -7,12 +7,15 @@
 //! workers. The application layer knows nothing of this module.
 
 mod breakers;
+mod connections;
+mod dependencies;
 mod http;
 mod outcome;
 mod process;
 mod routes;
+mod sales;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use poem::endpoint::make;
@@ -21,15 +24,23 @@ use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEn
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::metrics::info::Info;
 use prometheus_client::registry::Registry;
+use seckiller_application::sale_figures::SaleFigure;
+use seckiller_domain::ActivityId;
 
 use crate::app::BreakerStates;
 use breakers::BreakerCollector;
+use connections::ConnectionCollector;
+pub use connections::{ConnectionFigures, ConnectionReading};
+use dependencies::DependencyFamilies;
+pub use dependencies::{CallOutcome, DependencyMetrics};
 pub(crate) use http::HttpMetrics;
 use process::ProcessCollector;
 pub use process::{ProcessFigures, ProcessReading};
 pub(crate) use routes::RouteTemplates;
+use sales::SaleSeries;
 
 /// Upper bounds of the request duration buckets, in seconds: a sold-out answer takes
 /// microseconds, a long poll up to ten seconds.
@@ -60,12 +71,32 @@ struct RouteLabels {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
-struct OutcomeLabels {
-    outcome: &'static str,
+struct VersionLabel {
+    version: &'static str,
 }
 
 fn duration_histogram() -> Histogram {
     Histogram::new(DURATION_BUCKETS)
+}
+
+/// The order writer's figures.
+#[derive(Clone)]
+struct WriterFigures {
+    batches: Counter,
+    orders: Counter,
+    batch_size: Histogram,
+    commit: Histogram,
+}
+
+/// What became of orders and stock on this node.
+#[derive(Clone)]
+struct LifecycleFigures {
+    paid: Counter,
+    cancelled: Counter,
+    expired: Counter,
+    stock_returned: Counter,
+    republished: Counter,
+    gate_rebuilds: Counter,
 }
 
 /// The node's metrics: cheap to clone, all clones recording into one registry.
@@ -74,24 +105,33 @@ pub struct Metrics {
     registry: Arc<Registry>,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram, fn() -> Histogram>,
-    purchases: Family<OutcomeLabels, Counter>,
+    sales: SaleSeries,
     in_flight: Gauge,
-    batches: Counter,
-    orders_written: Counter,
+    max_in_flight: Gauge,
+    writer: WriterFigures,
+    lifecycle: LifecycleFigures,
     queue_lag: Gauge,
+    dependencies: DependencyFamilies,
+    breakers: Arc<OnceLock<BreakerStates>>,
+    connections: Arc<OnceLock<ConnectionReading>>,
+}
+
+/// Registers a counter under `name` (the client library appends `_total`).
+fn counter(registry: &mut Registry, name: &str, help: &str) -> Counter {
+    let counter = Counter::default();
+    registry.register(name, help, counter.clone());
+    counter
 }
 
 impl Metrics {
-    /// A fresh registry with the request, purchase, in-flight and worker metrics, and the
-    /// node's circuit breakers and process figures read from `breakers` and `process` at each
-    /// scrape.
-    pub fn new(breakers: BreakerStates, process: ProcessReading) -> Self {
+    /// A fresh registry with every metric of the node; the process figures are read from
+    /// `process` at each scrape, and the breakers and connections once they are watched.
+    pub fn new(process: ProcessReading) -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
         let durations = Family::new_with_constructor(duration_histogram as fn() -> Histogram);
-        let purchases = Family::<OutcomeLabels, Counter>::default();
         let in_flight = Gauge::default();
-        // The client library appends `_total` to counters and the unit to names.
+        let max_in_flight = Gauge::default();
         registry.register(
             "seckiller_http_requests",
             "HTTP requests answered, by route template, method and status",
@@ -103,45 +143,163 @@ impl Metrics {
             durations.clone(),
         );
         registry.register(
-            "seckiller_purchases",
-            "Purchase attempts answered, by outcome",
-            purchases.clone(),
-        );
-        registry.register(
             "seckiller_http_in_flight_requests",
             "HTTP requests being served now",
             in_flight.clone(),
         );
-        registry.register_collector(Box::new(BreakerCollector(breakers)));
+        registry.register(
+            "seckiller_http_max_in_flight_requests",
+            "Requests served at once past which the node sheds load (0: no cap)",
+            max_in_flight.clone(),
+        );
+        let sales = SaleSeries::register(&mut registry);
+        let breakers = Arc::new(OnceLock::new());
+        let connections = Arc::new(OnceLock::new());
+        registry.register_collector(Box::new(BreakerCollector(breakers.clone())));
+        registry.register_collector(Box::new(ConnectionCollector(connections.clone())));
         registry.register_collector(Box::new(ProcessCollector(process)));
-        let batches = Counter::default();
-        let orders_written = Counter::default();
+        let writer = WriterFigures {
+            batches: counter(
+                &mut registry,
+                "seckiller_order_writer_batches",
+                "Batches of purchases the order writer committed",
+            ),
+            orders: counter(
+                &mut registry,
+                "seckiller_order_writer_orders",
+                "Orders the order writer created (redeliveries not counted)",
+            ),
+            batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 11)),
+            commit: duration_histogram(),
+        };
+        registry.register(
+            "seckiller_order_writer_batch_size",
+            "Purchases in each batch the order writer committed",
+            writer.batch_size.clone(),
+        );
+        registry.register(
+            "seckiller_order_writer_commit_duration_seconds",
+            "Time the order writer took to write and commit one batch",
+            writer.commit.clone(),
+        );
         let queue_lag = Gauge::default();
         registry.register(
-            "seckiller_order_writer_batches",
-            "Batches of purchases the order writer committed",
-            batches.clone(),
-        );
-        registry.register(
-            "seckiller_order_writer_orders",
-            "Orders the order writer created (redeliveries not counted)",
-            orders_written.clone(),
-        );
-        registry.register(
-            "seckiller_queue_lag",
-            "Published purchases not yet written as orders, as last read (every second)",
+            "seckiller_queue_lag_purchases",
+            "Published purchases not yet written as orders, all sales, as last read (every second)",
             queue_lag.clone(),
+        );
+        let lifecycle = LifecycleFigures {
+            paid: counter(
+                &mut registry,
+                "seckiller_orders_paid",
+                "Orders this node moved to paid",
+            ),
+            cancelled: counter(
+                &mut registry,
+                "seckiller_orders_cancelled",
+                "Orders this node cancelled (by their buyer, or with their sale)",
+            ),
+            expired: counter(
+                &mut registry,
+                "seckiller_orders_expired",
+                "Unpaid orders this node expired at their payment deadline",
+            ),
+            stock_returned: counter(
+                &mut registry,
+                "seckiller_stock_returned_items",
+                "Items put back on sale by the cancellations and expiries of this node",
+            ),
+            republished: counter(
+                &mut registry,
+                "seckiller_reconciler_republished",
+                "Purchases the gate took but the queue never got, published again by the reconciler",
+            ),
+            gate_rebuilds: counter(
+                &mut registry,
+                "seckiller_gate_rebuilds",
+                "Sales whose stock gate data was distrusted or lost and loaded afresh from the database",
+            ),
+        };
+        let dependencies = DependencyFamilies::register(&mut registry);
+        registry.register(
+            "seckiller_build",
+            "The running version",
+            Info::new(VersionLabel {
+                version: env!("CARGO_PKG_VERSION"),
+            }),
         );
         Self {
             registry: Arc::new(registry),
             requests,
             durations,
-            purchases,
+            sales,
             in_flight,
-            batches,
-            orders_written,
+            max_in_flight,
+            writer,
+            lifecycle,
             queue_lag,
+            dependencies,
+            breakers,
+            connections,
         }
+    }
+
+    /// Metrics nobody scrapes, for a one-shot command that wires a node to do one thing.
+    pub fn unscraped() -> Self {
+        Self::new(Arc::new(ProcessFigures::default))
+    }
+
+    /// Reports the node's circuit breakers from now on (the first call wins).
+    pub fn watch_breakers(&self, states: BreakerStates) {
+        let _ = self.breakers.set(states);
+    }
+
+    /// Reports the API listener's connections from now on (the first call wins).
+    pub fn watch_connections(&self, reading: ConnectionReading) {
+        let _ = self.connections.set(reading);
+    }
+
+    /// The cap of requests in flight (0: none).
+    pub fn set_max_in_flight(&self, cap: usize) {
+        self.max_in_flight
+            .set(i64::try_from(cap).unwrap_or(i64::MAX));
+    }
+
+    /// The recorder of the calls to `dependency`.
+    pub fn dependency(&self, dependency: &'static str) -> DependencyMetrics {
+        DependencyMetrics::new(dependency, &self.dependencies)
+    }
+
+    /// The live sales now, with their figures; a sale not among them stops being a label.
+    pub fn set_sales(&self, figures: &[SaleFigure]) {
+        self.sales.update(figures);
+    }
+
+    /// An order moved to paid.
+    pub fn order_paid(&self) {
+        self.lifecycle.paid.inc();
+    }
+
+    /// `orders` orders cancelled, `items` items back on sale.
+    pub fn orders_cancelled(&self, orders: usize, items: u64) {
+        self.lifecycle.cancelled.inc_by(as_count(orders));
+        self.lifecycle.stock_returned.inc_by(items);
+    }
+
+    /// `orders` orders expired, `items` items back on sale.
+    pub fn orders_expired(&self, orders: usize, items: u64) {
+        self.lifecycle.expired.inc_by(as_count(orders));
+        self.lifecycle.stock_returned.inc_by(items);
+    }
+
+    /// Purchases published again by the reconciler.
+    pub fn republished(&self, purchases: usize) {
+        self.lifecycle.republished.inc_by(as_count(purchases));
+    }
+
+    /// Sales loaded afresh into the gate.
+    pub fn gate_rebuilt(&self, sales: usize) {
+        self.lifecycle.gate_rebuilds.inc_by(as_count(sales));
     }
 
     /// Every metric in the Prometheus text format (version 0.0.4). It reads the process
@@ -157,11 +315,13 @@ impl Metrics {
         text
     }
 
-    /// One batch committed by the order writer, creating `orders` orders.
-    pub fn order_batch(&self, orders: usize) {
-        self.batches.inc();
-        self.orders_written
-            .inc_by(u64::try_from(orders).unwrap_or(u64::MAX));
+    /// One batch of `purchases` committed by the order writer in `took`, creating `orders`
+    /// orders.
+    pub fn order_batch(&self, purchases: usize, orders: usize, took: Duration) {
+        self.writer.batches.inc();
+        self.writer.orders.inc_by(as_count(orders));
+        self.writer.batch_size.observe(purchases as f64);
+        self.writer.commit.observe(took.as_secs_f64());
     }
 
     /// The queue's lag as just read.
@@ -185,10 +345,8 @@ impl Metrics {
             .inc();
     }
 
-    fn purchase(&self, outcome: &'static str) {
-        self.purchases
-            .get_or_create(&OutcomeLabels { outcome })
-            .inc();
+    fn purchase(&self, sale: Option<ActivityId>, outcome: &'static str) {
+        self.sales.purchase(sale, outcome);
     }
 
     fn in_flight(&self) -> &Gauge {
@@ -210,6 +368,10 @@ impl Metrics {
             }
         }))
     }
+}
+
+fn as_count(n: usize) -> u64 {
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 /// An application serving only `GET /metrics` from `metrics`, for a listener of its own.

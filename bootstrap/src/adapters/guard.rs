@@ -5,13 +5,25 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use seckiller_interfaces::{CallOutcome, DependencyMetrics};
 use seckiller_resilience::{Breaker, BreakerSettings, Guarded, guarded};
+use tokio::time::Instant;
 
-/// One dependency's breaker and per-call deadline. Clones share the breaker.
-#[derive(Debug, Clone)]
+/// One dependency's breaker, per-call deadline and call metrics. Clones share them.
+#[derive(Clone)]
 pub struct DependencyGuard {
     breaker: Arc<Breaker>,
     deadline: Duration,
+    metrics: Option<DependencyMetrics>,
+}
+
+impl std::fmt::Debug for DependencyGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DependencyGuard")
+            .field("breaker", &self.breaker)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DependencyGuard {
@@ -20,7 +32,15 @@ impl DependencyGuard {
         Self {
             breaker: Arc::new(Breaker::new(name, settings)),
             deadline,
+            metrics: None,
         }
+    }
+
+    /// The same guard, timing and counting every call into `metrics`.
+    #[must_use]
+    pub fn observed(mut self, metrics: DependencyMetrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The breaker, for probes and statistics.
@@ -53,7 +73,18 @@ impl DependencyGuard {
         F: Future<Output = Result<T, E>>,
         E: std::fmt::Display + From<String>,
     {
-        match guarded(&self.breaker, self.deadline + extra, call).await {
+        let started = Instant::now();
+        let result = guarded(&self.breaker, self.deadline + extra, call).await;
+        if let Some(metrics) = &self.metrics {
+            let outcome = match &result {
+                Ok(_) => CallOutcome::Ok,
+                Err(Guarded::Failed(_)) => CallOutcome::Error,
+                Err(Guarded::TimedOut { .. } | Guarded::Abandoned { .. }) => CallOutcome::Timeout,
+                Err(Guarded::Refused { .. }) => CallOutcome::Rejected,
+            };
+            metrics.record(outcome, started.elapsed());
+        }
+        match result {
             Ok(answer) => Ok(answer),
             Err(Guarded::Failed(error)) => Err(error),
             Err(other) => Err(E::from(other.to_string())),

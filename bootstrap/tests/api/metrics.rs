@@ -1,5 +1,5 @@
 //! `GET /metrics`: a small sale moves the counters by exactly its answers, including the ones
-//! given in front of routing, and no label carries an id.
+//! given in front of routing; a published sale is a label, no other id is.
 
 use std::collections::HashMap;
 
@@ -55,18 +55,52 @@ fn requests(route: &str, method: &str, status: u16) -> String {
     )
 }
 
-fn purchases(outcome: &str) -> String {
-    format!("seckiller_purchases_total{{outcome=\"{outcome}\"}}")
+fn purchases(sale: &str, outcome: &str) -> String {
+    format!("seckiller_purchases_total{{sale=\"{sale}\",outcome=\"{outcome}\"}}")
 }
 
-async fn buy(app: &TestApp, buyer: &str, activity: &str, token: &str) -> StatusCode {
-    app.post(
-        &format!("/api/v1/activities/{activity}/purchases"),
-        Some(buyer),
-        &json!({"purchase_token": token, "quantity": 1}),
-    )
-    .await
-    .status()
+fn stock(sale: &str, place: &str) -> String {
+    format!("seckiller_sale_stock_items{{sale=\"{sale}\",place=\"{place}\"}}")
+}
+
+/// Scrapes until `done` holds for a scrape (the workers record every second or two).
+async fn scrape_until(base: &str, done: impl Fn(&Scrape) -> bool) -> Scrape {
+    let mut last = scrape(base).await;
+    for _ in 0..100 {
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        last = scrape(base).await;
+    }
+    panic!("the metrics never got there:\n{}", last.text);
+}
+
+/// The order a purchase became, once written.
+async fn order_of(app: &TestApp, buyer: &str, purchase: &str) -> String {
+    let status = app
+        .get(
+            &format!("/api/v1/purchases/{purchase}?wait=10"),
+            Some(buyer),
+        )
+        .await;
+    let body: serde_json::Value = status.json().await.unwrap();
+    body["order_id"].as_str().expect("an order").to_owned()
+}
+
+/// The answer's status, and the purchase id when accepted.
+async fn buy(app: &TestApp, buyer: &str, activity: &str, token: &str) -> (StatusCode, String) {
+    let resp = app
+        .post(
+            &format!("/api/v1/activities/{activity}/purchases"),
+            Some(buyer),
+            &json!({"purchase_token": token, "quantity": 1}),
+        )
+        .await;
+    let status = resp.status();
+    let body: serde_json::Value = resp.json().await.unwrap_or_default();
+    let id = body["purchase_id"].as_str().unwrap_or_default().to_owned();
+    (status, id)
 }
 
 async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
@@ -83,14 +117,31 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
     assert_eq!(wrong_method.status(), StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(wrong_method.headers()["allow"], "GET, HEAD");
 
-    let before = scrape(&app.url("")).await;
+    // The sale is tracked (and so a label) once the sale figures have been read.
+    let tracked = format!("seckiller_sale_preheated{{sale=\"{activity}\"}}");
+    let before = scrape_until(&app.url(""), |s| s.value(&tracked) == 1.0).await;
+    assert_eq!(before.value(&stock(&activity, "total")), 2.0);
+    assert_eq!(before.value(&stock(&activity, "gate")), 2.0);
+    assert_eq!(
+        before.value(&format!("seckiller_sale_open{{sale=\"{activity}\"}}")),
+        1.0
+    );
     let mut answers = Vec::new();
+    let mut accepted = Vec::new();
     for (buyer, token) in &buyers {
-        answers.push(buy(&app, buyer, &activity, token).await);
+        let (status, id) = buy(&app, buyer, &activity, token).await;
+        answers.push(status);
+        if status == StatusCode::ACCEPTED {
+            accepted.push((buyer.clone(), id));
+        }
     }
     // Once sold out, the node answers from memory, in front of routing: counted all the same.
     let (late, late_token) = &buyers[2];
-    answers.push(buy(&app, late, &activity, late_token).await);
+    answers.push(buy(&app, late, &activity, late_token).await.0);
+    // A sale nobody published is no label: it counts under `other`.
+    let stranger = Uuid::now_v7().to_string();
+    let (unknown_sale, _) = buy(&app, late, &stranger, late_token).await;
+    assert_eq!(unknown_sale, StatusCode::NOT_FOUND);
     assert_eq!(
         answers,
         [
@@ -107,11 +158,13 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
     let after = scrape(&app.url("")).await;
 
     let moved = |series: &str| after.value(series) - before.value(series);
-    assert_eq!(moved(&purchases("accepted")), 2.0);
-    assert_eq!(moved(&purchases("sold_out")), 2.0);
-    assert_eq!(moved(&purchases("limit_reached")), 0.0);
+    assert_eq!(moved(&purchases(&activity, "accepted")), 2.0);
+    assert_eq!(moved(&purchases(&activity, "sold_out")), 2.0);
+    assert_eq!(moved(&purchases(&activity, "limit_reached")), 0.0);
+    assert_eq!(moved(&purchases("other", "not_found")), 1.0);
     assert_eq!(moved(&requests(PURCHASES, "POST", 202)), 2.0);
     assert_eq!(moved(&requests(PURCHASES, "POST", 409)), 2.0);
+    assert_eq!(moved(&requests(PURCHASES, "POST", 404)), 1.0);
     assert_eq!(moved(&requests("other", "GET", 404)), 1.0);
     // The first scrape is counted once it is answered.
     assert_eq!(moved(&requests("/metrics", "GET", 200)), 1.0);
@@ -120,7 +173,7 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
         moved(&format!(
             "seckiller_http_request_duration_seconds_count{{route=\"{PURCHASES}\"}}"
         )),
-        4.0
+        5.0
     );
     // The scrape itself is the one request in flight.
     assert_eq!(after.value("seckiller_http_in_flight_requests"), 1.0);
@@ -144,7 +197,36 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
                 .contains_key("seckiller_breaker_state{dependency=\"redis\"}")
         );
     }
-    assert!(after.series.contains_key("seckiller_queue_lag"));
+    assert!(after.series.contains_key("seckiller_queue_lag_purchases"));
+    assert!(after.value("seckiller_connections_open") >= 1.0);
+    assert!(after.value("seckiller_connections_max") >= after.value("seckiller_connections_open"));
+    assert!(
+        after
+            .series
+            .contains_key("seckiller_http_max_in_flight_requests")
+    );
+    assert!(after.value("seckiller_process_max_fds") > 0.0);
+    assert_eq!(
+        after.value(&format!(
+            "seckiller_build_info{{version=\"{}\"}}",
+            env!("CARGO_PKG_VERSION")
+        )),
+        1.0
+    );
+    // Every call to a dependency outside the process is timed and counted; the embedded node
+    // has none.
+    let redis_calls = "seckiller_dependency_calls_total{dependency=\"redis\",outcome=\"ok\"}";
+    let database_calls = "seckiller_dependency_calls_total{dependency=\"database\",outcome=\"ok\"}";
+    if w == Wiring::Production {
+        assert!(moved(redis_calls) >= 2.0, "the gate took twice");
+        assert!(moved(database_calls) >= 1.0);
+        assert_eq!(
+            moved("seckiller_dependency_calls_total{dependency=\"redis\",outcome=\"error\"}"),
+            0.0
+        );
+    } else {
+        assert!(!after.text.contains("seckiller_dependency_calls_total{"));
+    }
     assert!(after.value("seckiller_process_resident_memory_bytes") > 0.0);
     assert!(after.value("seckiller_process_open_fds") > 0.0);
     assert!(after.value("seckiller_process_cpu_seconds_total") > 0.0);
@@ -162,9 +244,80 @@ async fn a_small_sale_moves_the_counters_by_exactly_its_answers(w: Wiring) {
     let batches = written.value("seckiller_order_writer_batches_total")
         - before.value("seckiller_order_writer_batches_total");
     assert!((1.0..=2.0).contains(&batches), "{batches} batches");
-    let after = written;
-    assert!(!after.text.contains(&activity), "a sale id in a label");
+    let batch_sizes = written.value("seckiller_order_writer_batch_size_sum")
+        - before.value("seckiller_order_writer_batch_size_sum");
+    assert_eq!(batch_sizes, 2.0);
+    assert_eq!(
+        written.value("seckiller_order_writer_commit_duration_seconds_count")
+            - before.value("seckiller_order_writer_commit_duration_seconds_count"),
+        batches
+    );
+
+    // One buyer pays, the other withdraws: one order paid, one cancelled, one item back.
+    let (payer, paid) = &accepted[0];
+    let (quitter, quit) = &accepted[1];
+    let paid = order_of(&app, payer, paid).await;
+    let quit = order_of(&app, quitter, quit).await;
+    let pay = app
+        .post(
+            &format!("/api/v1/orders/{paid}/payment"),
+            Some(payer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(pay.status(), StatusCode::OK);
+    let again = app
+        .post(
+            &format!("/api/v1/orders/{paid}/payment"),
+            Some(payer),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        again.status(),
+        StatusCode::OK,
+        "a replayed payment counts nothing"
+    );
+    let cancel = app
+        .post(
+            &format!("/api/v1/orders/{quit}/cancellation"),
+            Some(quitter),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cancel.status(), StatusCode::OK);
+    // The figures follow the database: 1 sold, 1 back on sale in the gate and the ledger.
+    let after = scrape_until(&app.url(""), |s| {
+        s.value(&stock(&activity, "sold")) == 1.0 && s.value(&stock(&activity, "gate")) == 1.0
+    })
+    .await;
+    let moved = |series: &str| after.value(series) - before.value(series);
+    assert_eq!(moved("seckiller_orders_paid_total"), 1.0);
+    assert_eq!(moved("seckiller_orders_cancelled_total"), 1.0);
+    assert_eq!(moved("seckiller_orders_expired_total"), 0.0);
+    assert_eq!(moved("seckiller_stock_returned_items_total"), 1.0);
+    assert_eq!(after.value(&stock(&activity, "available")), 1.0);
+    assert_eq!(after.value(&stock(&activity, "held")), 0.0);
+    assert_eq!(
+        after.value(&format!(
+            "seckiller_sale_ledger_balanced{{sale=\"{activity}\"}}"
+        )),
+        1.0
+    );
+    assert_eq!(
+        after.value(&format!(
+            "seckiller_sale_queue_lag_purchases{{sale=\"{activity}\"}}"
+        )),
+        0.0
+    );
+    assert!(
+        !after.text.contains(&stranger),
+        "an unpublished sale in a label"
+    );
     assert!(!after.text.contains("nothing"), "a raw path in a label");
+    for line in after.text.lines().filter(|l| l.contains(&activity)) {
+        assert!(line.contains(&format!("sale=\"{activity}\"")), "{line}");
+    }
     app.stop().await;
 }
 

@@ -1,5 +1,5 @@
 //! `seckiller_breaker_state{dependency}`: each circuit breaker's state, read from memory at
-//! scrape time (0 closed, 1 half open, 2 open).
+//! scrape time (0 closed, 1 half open, 2 open), once the node's breakers are watched.
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -9,7 +9,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use crate::app::BreakerStates;
 
 /// Reads the node's breakers on every scrape.
-pub(crate) struct BreakerCollector(pub BreakerStates);
+pub(crate) struct BreakerCollector(pub std::sync::Arc<std::sync::OnceLock<BreakerStates>>);
 
 impl std::fmt::Debug for BreakerCollector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -28,8 +28,11 @@ pub(crate) fn state_value(state: &str) -> i64 {
 
 impl Collector for BreakerCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(states) = self.0.get() else {
+            return Ok(());
+        };
         let family = Family::<[(&'static str, &'static str); 1], Gauge>::default();
-        for (dependency, state) in (self.0)() {
+        for (dependency, state) in states() {
             family
                 .get_or_create(&[("dependency", dependency)])
                 .set(state_value(state));

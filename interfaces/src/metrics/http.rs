@@ -1,6 +1,7 @@
 //! The outermost layer: counts every answer the node gives — including those given in front of
 //! routing (sold out, activity details, load shedding, rate limits) — by route template, method
-//! and status, times it, and keeps the number of requests in flight.
+//! and status, times it, and keeps the number of requests in flight. A purchase is counted by
+//! its sale too (see [`super::sales`]).
 
 use std::time::Instant;
 
@@ -71,6 +72,7 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
         let _in_flight = InFlight(&self.metrics);
         let route = self.routes.of(req.uri().path());
         let method = method_label(req.method());
+        let sale = crate::hot_answers::purchase_of(&req);
         let mut response = match self.inner.call(req).await {
             Ok(response) => response.into_response(),
             Err(error) => error.into_response(),
@@ -87,7 +89,7 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
                 response.set_body(Body::from_bytes(body));
                 outcome
             };
-            self.metrics.purchase(outcome);
+            self.metrics.purchase(sale, outcome);
         }
         self.metrics
             .request(route, method, status.as_u16(), started.elapsed());

@@ -7,8 +7,10 @@ use poem::http::StatusCode;
 /// The purchase route's template, as the OpenAPI document writes it.
 pub(crate) const PURCHASE_ROUTE: &str = "/api/v1/activities/{id}/purchases";
 
-/// Problem codes a purchase answer may carry, each counted under its own name.
-const CODES: [&str; 15] = [
+/// Every outcome a purchase is counted under: accepted, each problem code a purchase answer
+/// may carry, and `other` for anything else.
+pub(crate) const OUTCOMES: [&str; 17] = [
+    "accepted",
     "sold_out",
     "limit_reached",
     "not_started",
@@ -24,7 +26,13 @@ const CODES: [&str; 15] = [
     "token_expired",
     "validation_failed",
     "idempotency_key_reused",
+    "other",
 ];
+
+/// The outcomes named by a problem code.
+fn codes() -> &'static [&'static str] {
+    OUTCOMES.get(1..OUTCOMES.len() - 1).unwrap_or_default()
+}
 
 /// The outcome of a purchase answered `status`, whose problem body (if any) is `body`.
 pub(crate) fn purchase_outcome(status: StatusCode, body: &[u8]) -> &'static str {
@@ -34,7 +42,7 @@ pub(crate) fn purchase_outcome(status: StatusCode, body: &[u8]) -> &'static str 
     let Some(code) = problem_code(body) else {
         return "other";
     };
-    CODES
+    codes()
         .iter()
         .find(|known| known.as_bytes() == code)
         .copied()

@@ -14,6 +14,8 @@ pub struct ProcessFigures {
     pub resident_memory_bytes: Option<u64>,
     /// Open file descriptors (sockets included).
     pub open_fds: Option<u64>,
+    /// The most file descriptors the process may open (its soft limit).
+    pub max_fds: Option<u64>,
     /// User and system CPU time used so far, in seconds.
     pub cpu_seconds: Option<f64>,
 }
@@ -60,6 +62,13 @@ impl Collector for ProcessCollector {
             "Open file descriptors of the process, sockets included",
             None,
             figures.open_fds,
+        )?;
+        gauge(
+            &mut encoder,
+            "seckiller_process_max_fds",
+            "The most file descriptors the process may open",
+            None,
+            figures.max_fds,
         )?;
         if let Some(seconds) = figures.cpu_seconds {
             let counter = ConstCounter::new(seconds);
