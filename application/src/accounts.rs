@@ -388,7 +388,7 @@ impl<A: Adapters> Accounts<A> {
         }
         // A random password nobody learns: even sent, it signs no one in (no user, no session).
         let secret = Password::parse(&self.adapters.ids().next_id().to_string())
-            .map_err(|e| Unavailable(format!("generated password refused: {e}")))?;
+            .map_err(|e| Unavailable::said(format!("generated password refused: {e}")))?;
         let hash = self.adapters.hasher().hash(secret).await?;
         // Two first sign-ins may both make one; either serves.
         Ok(self.dummy_hash.get_or_init(|| hash).clone())
@@ -400,7 +400,7 @@ impl<A: Adapters> Accounts<A> {
         // Whole seconds: that is what the token can carry, so the answer matches the token.
         let expires_at =
             DateTime::from_timestamp((a.clock().now() + self.session_ttl).timestamp(), 0)
-                .ok_or_else(|| Unavailable("session expiry out of range".into()))?;
+                .ok_or_else(|| Unavailable::said("session expiry out of range"))?;
         let claims = SessionClaims {
             user_id: user.id,
             role: user.role,

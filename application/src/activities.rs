@@ -3,6 +3,7 @@
 
 mod errors;
 
+use seckiller_domain::ports::chain;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
@@ -224,7 +225,7 @@ impl<A: Adapters> Activities<A> {
                 tracing::info!(activity = %id, ?outcome, "published sale left to the preheater")
             }
             Err(e) => {
-                tracing::warn!(activity = %id, error = %e, "published sale not loaded into the gate yet; the preheater retries")
+                tracing::warn!(activity = %id, error = %chain(&e), "published sale not loaded into the gate yet; the preheater retries")
             }
         }
         Ok(self.view(record))

@@ -8,6 +8,7 @@
 //! sale can change while its database is away, so the purchase path keeps selling through a
 //! database outage: the gate and the queue decide, and the orders are written once it is back.
 
+use seckiller_domain::ports::chain;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -86,7 +87,7 @@ impl ActivityCache {
                 Ok(None)
             }
             (Err(e), Some(entry)) => {
-                tracing::debug!(activity = %id, error = %e, "serving the cached activity: storage is out of reach");
+                tracing::debug!(activity = %id, error = %chain(&e), "serving the cached activity: storage is out of reach");
                 Ok(Some(entry.activity))
             }
             (Err(e), None) => Err(e),
@@ -120,9 +121,9 @@ mod tests {
             let r = record.clone();
             Box::pin(async move { Ok(Some(r)) })
         });
-        repository
-            .expect_by_id()
-            .returning(|_| Box::pin(async { Err(StorageError("the database is away".into())) }));
+        repository.expect_by_id().returning(|_| {
+            Box::pin(async { Err(StorageError::from("the database is away".to_owned())) })
+        });
         let cache = ActivityCache::new(16, Duration::ZERO);
         let first = cache.get(&repository, id).await.unwrap().unwrap();
         let again = cache.get(&repository, id).await.unwrap().unwrap();

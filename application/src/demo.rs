@@ -19,7 +19,7 @@ pub struct SeedError(String);
 
 impl From<Unavailable> for SeedError {
     fn from(e: Unavailable) -> Self {
-        Self(e.0)
+        Self(seckiller_domain::ports::chain(&e).to_string())
     }
 }
 impl From<ProductError> for SeedError {

@@ -42,7 +42,7 @@ macro_rules! every_variant {
 }
 
 fn unavailable() -> Unavailable {
-    Unavailable("an example outage".to_owned())
+    Unavailable::said("an example outage")
 }
 
 every_variant!(Unavailable {

@@ -63,7 +63,7 @@ impl<A: Adapters> GateLoader<A> {
         let mut locks = self
             .loading
             .lock()
-            .map_err(|_| Unavailable("the gate loader's lock is poisoned".into()))?;
+            .map_err(|_| Unavailable::said("the gate loader's lock is poisoned"))?;
         Ok(locks.entry(id).or_default().clone())
     }
 

@@ -8,6 +8,7 @@
 
 mod errors;
 
+use seckiller_domain::ports::chain;
 use std::sync::Arc;
 
 use seckiller_domain::ports::{
@@ -83,7 +84,7 @@ impl<A: Adapters> OrderActions<A> {
             .await
             .map_err(|e| match e {
                 PaymentError::Declined(why) => PayError::Declined(why),
-                PaymentError::Unavailable(why) => PayError::Unavailable(Unavailable(why)),
+                PaymentError::Unavailable(why) => PayError::Unavailable(Unavailable::said(why)),
             })?;
         // The instant the charge completed decides against the deadline.
         let now = a.clock().now();
@@ -108,7 +109,7 @@ impl<A: Adapters> OrderActions<A> {
     /// the order's release from the outbox refunds it (refunds are idempotent per order).
     async fn refused(&self, order: &Order) -> PayError {
         if let Err(e) = self.adapters.payments().refund(order.id).await {
-            tracing::warn!(order = %order.id, error = %e, "refund postponed to the order's release");
+            tracing::warn!(order = %order.id, error = %chain(&e), "refund postponed to the order's release");
         }
         match order.status {
             OrderStatus::Cancelled(CancelReason::Expired) | OrderStatus::PendingPayment => {
@@ -133,7 +134,7 @@ impl<A: Adapters> OrderActions<A> {
             MoveOutcome::Moved(cancelled) => {
                 // Best effort now; the outbox retries whatever this misses.
                 if let Err(e) = self.returns.release(std::slice::from_ref(&cancelled)).await {
-                    tracing::warn!(order = %id, error = %e, "stock return postponed");
+                    tracing::warn!(order = %id, error = %chain(&e), "stock return postponed");
                 }
                 Ok(cancelled)
             }

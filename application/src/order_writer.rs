@@ -2,6 +2,7 @@
 //! transaction, acknowledging only after the commit. Delivery is at-least-once and the purchase id
 //! is unique across orders, so every accepted purchase becomes exactly one order.
 
+use seckiller_domain::ports::chain;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -82,7 +83,7 @@ impl<A: Adapters> OrderWriter<A> {
         if written.is_err() && !handed_out.is_empty() {
             // Settled ones (dead-lettered) are unknown to the queue by now and skipped.
             if let Err(e) = a.queue().retry_later(&handed_out, RETRY_DELAY).await {
-                tracing::debug!(error = %e, "could not hand a failed batch back; it comes again after the ack deadline");
+                tracing::debug!(error = %chain(&e), "could not hand a failed batch back; it comes again after the ack deadline");
             }
         }
         written

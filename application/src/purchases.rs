@@ -8,6 +8,7 @@
 mod errors;
 mod idempotency;
 
+use seckiller_domain::ports::chain;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -243,7 +244,7 @@ impl<A: Adapters> Purchases<A> {
         let now = self.adapters.clock().now();
         let expires_at = DateTime::from_timestamp((now + self.token_ttl).timestamp(), 0)
             .ok_or_else(|| {
-                TokenRequestError::Unavailable(Unavailable("token expiry out of range".into()))
+                TokenRequestError::Unavailable(Unavailable::said("token expiry out of range"))
             })?;
         let grant = PurchaseGrant {
             buyer_id: caller.user_id,
@@ -451,7 +452,7 @@ impl<A: Adapters> Purchases<A> {
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::debug!(purchase = %purchase.id, error = %e, "replayed as pending: the orders are out of reach");
+                tracing::debug!(purchase = %purchase.id, error = %chain(&e), "replayed as pending: the orders are out of reach");
             }
         }
         self.make_durable(caller, purchase, true).await?;
@@ -477,7 +478,7 @@ impl<A: Adapters> Purchases<A> {
             }
             // Without the list no flag: the gate answers the next request.
             Err(e) => {
-                tracing::debug!(%activity, error = %e, "sold-out flag not raised: the gate's purchases are out of reach");
+                tracing::debug!(%activity, error = %chain(&e), "sold-out flag not raised: the gate's purchases are out of reach");
             }
         }
     }
@@ -507,7 +508,7 @@ impl<A: Adapters> Purchases<A> {
         if let PublishError::NotStored(_) = e
             && let Err(back) = a.gate().give_back(purchase).await
         {
-            tracing::error!(purchase = %purchase.id, error = %back, "could not give stock back after a failed publish");
+            tracing::error!(purchase = %purchase.id, error = %chain(&back), "could not give stock back after a failed publish");
         }
         Err(PurchaseError::Unavailable(Unavailable::from(e)))
     }
@@ -565,7 +566,7 @@ impl<A: Adapters> Purchases<A> {
             Ok(None) if stored.is_ok() => return Err(PurchaseStatusError::NotFound),
             Ok(None) => None,
             Err(e) => {
-                tracing::debug!(purchase = %id, error = %e, "status from memory: the gate is out of reach");
+                tracing::debug!(purchase = %id, error = %chain(&e), "status from memory: the gate is out of reach");
                 None
             }
         };

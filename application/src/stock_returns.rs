@@ -5,6 +5,7 @@
 //! that dies between the two steps loses nothing: any node picks them up on its next pass. Giving
 //! back and refunding are both idempotent per order, so doing it twice is harmless.
 
+use seckiller_domain::ports::chain;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -87,7 +88,7 @@ impl<A: Adapters> StockReturns<A> {
                     report.refunded += usize::from(refunded);
                 }
                 Err(e) => {
-                    tracing::warn!(order = %order.id, error = %e, "order release postponed");
+                    tracing::warn!(order = %order.id, error = %chain(&e), "order release postponed");
                     failure = Some(e);
                     break;
                 }
@@ -100,7 +101,7 @@ impl<A: Adapters> StockReturns<A> {
         for activity in restocked {
             self.sold_out.clear(activity);
             if let Err(e) = a.restock().announce(activity).await {
-                tracing::warn!(%activity, error = %e, "restock announcement lost");
+                tracing::warn!(%activity, error = %chain(&e), "restock announcement lost");
             }
             report.restocked.push(activity);
         }
@@ -123,7 +124,7 @@ impl<A: Adapters> StockReturns<A> {
             .payments()
             .refund(order.id)
             .await
-            .map_err(|e| Unavailable(e.to_string()))?;
+            .map_err(|e| Unavailable::said(e.to_string()))?;
         Ok((returned, refunded))
     }
 }

@@ -3,6 +3,7 @@
 //! available in the same transaction, then returns that stock to the gate and announces the
 //! restock. The database decides; the gate and the announcement follow through the outbox.
 
+use seckiller_domain::ports::chain;
 use std::sync::Arc;
 
 use seckiller_domain::ports::{Clock, OrderRepository};
@@ -47,7 +48,7 @@ impl<A: Adapters> Sweeper<A> {
         let mut release = match self.returns.release(&expired).await {
             Ok(report) => report,
             Err(e) => {
-                tracing::warn!(error = %e, "expired stock not yet returned to the gate");
+                tracing::warn!(error = %chain(&e), "expired stock not yet returned to the gate");
                 ReleaseReport::default()
             }
         };

@@ -1,50 +1,42 @@
 //! A dependency failed (storage, the hasher). Every operation's error enum carries this as its
-//! "try again later" case; the text is for logs, never for clients.
+//! "try again later" case; its cause is for logs, never for clients.
 
 use seckiller_domain::ports::{
-    AnnounceError, CredentialError, GateError, PublishError, QueueError, StorageError,
+    AnnounceError, Cause, CredentialError, GateError, PublishError, QueueError, StorageError,
 };
 
-/// A dependency failed; nothing was changed by the failed step.
+/// A dependency failed; nothing was changed by the failed step. The failure is kept as the
+/// source (with its own causes), so the answer's log line can show the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("dependency unavailable: {0}")]
-pub struct Unavailable(pub String);
+#[error("dependency unavailable")]
+pub struct Unavailable(#[source] pub Cause);
 
-impl From<StorageError> for Unavailable {
-    fn from(e: StorageError) -> Self {
-        Self(e.0)
+impl Unavailable {
+    /// A failure the use case itself found, in words.
+    pub fn said(text: impl Into<String>) -> Self {
+        Self(Cause::from(text.into()))
     }
 }
 
-impl From<CredentialError> for Unavailable {
-    fn from(e: CredentialError) -> Self {
-        Self(e.0)
-    }
+/// Each port's failure becomes the source of an `Unavailable`.
+macro_rules! unavailable_from {
+    ($($port:ty),+) => {
+        $(impl From<$port> for Unavailable {
+            fn from(e: $port) -> Self {
+                Self(Cause::new(e))
+            }
+        })+
+    };
 }
 
-impl From<GateError> for Unavailable {
-    fn from(e: GateError) -> Self {
-        Self(e.0)
-    }
-}
-
-impl From<QueueError> for Unavailable {
-    fn from(e: QueueError) -> Self {
-        Self(e.0)
-    }
-}
-
-impl From<PublishError> for Unavailable {
-    fn from(e: PublishError) -> Self {
-        Self(e.to_string())
-    }
-}
-
-impl From<AnnounceError> for Unavailable {
-    fn from(e: AnnounceError) -> Self {
-        Self(e.0)
-    }
-}
+unavailable_from!(
+    StorageError,
+    CredentialError,
+    GateError,
+    QueueError,
+    PublishError,
+    AnnounceError
+);
 
 /// Lets `?` turn a port failure straight into an operation's `Unavailable` case.
 macro_rules! unavailable_from_ports {

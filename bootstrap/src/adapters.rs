@@ -7,6 +7,7 @@ mod guard;
 mod queue;
 mod restock;
 mod storage;
+mod traced;
 
 pub use counted_orders::CountedOrders;
 pub use gate::{GateAdapter, GateBackend};

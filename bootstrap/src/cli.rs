@@ -1,5 +1,5 @@
 //! The command line: `seckiller [serve]`, `seckiller migrate`, `seckiller openapi`,
-//! `seckiller check`, `seckiller admin set-password <username>`.
+//! `seckiller check`, `seckiller status [--watch]`, `seckiller admin set-password <username>`.
 
 use std::path::PathBuf;
 
@@ -34,6 +34,19 @@ pub enum Command {
     /// the orders, the gate matches the database once the queue is drained), print each sale's
     /// books, and exit non-zero when any is out of balance.
     Check,
+    /// Show a node's live sales, breakers, queue lag and load, read from its `/metrics`.
+    Status {
+        /// The node's metrics page; by default the configured node's (its metrics listener,
+        /// else its API address).
+        #[arg(long)]
+        url: Option<String>,
+        /// Redraw in place every few seconds, with rates, until interrupted.
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between refreshes with `--watch`.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        every: u64,
+    },
     /// Manage accounts on the configured database.
     Admin {
         /// What to do.

@@ -180,6 +180,12 @@ pub struct Settings {
     pub log: String,
     /// `text` or `json`.
     pub log_format: LogFormat,
+    /// Where to send traces over OTLP/HTTP (protobuf), e.g. `http://127.0.0.1:4318`; unset: no
+    /// export, and the port-call spans are not even made.
+    pub otlp_endpoint: Option<String>,
+    /// Which spans go to the OTLP endpoint (a tracing filter); the request and port-call spans
+    /// are at `debug`.
+    pub otlp_filter: String,
 
     // Flow control and connection hygiene. A rate of 0 means no limit.
     /// Purchase-path requests (purchase tokens and purchases) per second this node accepts in
@@ -269,6 +275,8 @@ impl Default for Settings {
             seed_demo: true,
             log: "info".into(),
             log_format: LogFormat::Text,
+            otlp_endpoint: None,
+            otlp_filter: "info,seckiller=debug,seckiller_interfaces=debug".into(),
             rate_limit_node_per_second: 0,
             rate_limit_sale_per_second: 0,
             rate_limit_buyer_per_second: 100,

@@ -16,6 +16,7 @@ pub mod readiness;
 pub mod server;
 pub mod signing_keys;
 pub mod spec;
+pub mod status;
 pub mod telemetry;
 pub mod wiring;
 pub mod workers;

@@ -10,7 +10,8 @@ use seckiller::config::Settings;
 use seckiller::operator::{NEW_PASSWORD_VARIABLE, read_new_password, set_password};
 use seckiller::server::serve;
 use seckiller::spec::openapi_document;
-use seckiller::telemetry::init_telemetry;
+use seckiller::status;
+use seckiller::telemetry::{TraceExport, init_telemetry};
 use seckiller::wiring::{build_node, open_database};
 use seckiller_application::ledger_check::{LedgerCheck, LedgerReport};
 use seckiller_interfaces::Metrics;
@@ -23,22 +24,39 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// How many half-second waits `seckiller check` allows the queue to drain.
 const DRAIN_POLLS: u32 = 20;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+/// Telemetry is set up before the async runtime starts and shut down after it stops: the trace
+/// exporter's HTTP client is a blocking one.
+fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli).await {
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => return failed(&e.into()),
+    };
+    let export = settings.otlp_endpoint.clone().map(|endpoint| TraceExport {
+        endpoint,
+        filter: settings.otlp_filter.clone(),
+    });
+    let telemetry = init_telemetry(&settings.log, settings.log_format, export.as_ref());
+    let ran = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(run(cli, settings)));
+    let code = match ran {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            tracing::error!(error = %e, "seckiller stopped");
-            let _ = writeln!(std::io::stderr(), "seckiller: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
+        Err(e) => failed(&e),
+    };
+    telemetry.shutdown();
+    code
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref())?;
-    init_telemetry(&settings.log, settings.log_format);
+fn failed(e: &anyhow::Error) -> ExitCode {
+    tracing::error!(error = %e, "seckiller stopped");
+    let _ = writeln!(std::io::stderr(), "seckiller: {e:#}");
+    ExitCode::FAILURE
+}
+
+async fn run(cli: Cli, settings: Settings) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve { no_migrate: false }) {
         Command::Serve { no_migrate } => {
             serve(&settings, settings.migrate_on_start && !no_migrate).await?
@@ -56,6 +74,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             )?;
             let said = set_password(&settings, &username, &password).await?;
             writeln!(std::io::stdout(), "{said}")?;
+        }
+        Command::Status { url, watch, every } => {
+            let url = url.unwrap_or_else(|| status::default_url(&settings));
+            let every = watch.then(|| std::time::Duration::from_secs(every));
+            status::run(&url, every, &mut std::io::stdout()).await?;
         }
         Command::Openapi => {
             write!(std::io::stdout(), "{}", openapi_document().await?)?;

@@ -3,6 +3,7 @@
 //! and the restock listener that clears sold-out flags. All of them stop when the
 //! node shuts down.
 
+use seckiller_domain::ports::chain;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -218,6 +219,7 @@ async fn write_orders<A: seckiller_application::Adapters>(
                     metrics.order_batch(
                         report.handled(),
                         report.created.len(),
+                        report.rejected.len(),
                         report.writing.unwrap_or_else(|| started.elapsed()),
                     );
                 }
@@ -226,7 +228,8 @@ async fn write_orders<A: seckiller_application::Adapters>(
                 }
             }
             Err(e) => {
-                tracing::warn!(error = %e, "order writer: batch failed; the purchases will be delivered again");
+                metrics.order_batch_failed();
+                tracing::warn!(error = %chain(&e), "order writer: batch failed; the purchases will be delivered again");
                 tokio::select! {
                     _ = stopped.changed() => break,
                     _ = tokio::time::sleep(BACKOFF) => {}
@@ -246,7 +249,7 @@ async fn read_queue_lag<A: Adapters>(
     while !*stopped.borrow() {
         match adapters.queue().lag().await {
             Ok(lag) => metrics.set_queue_lag(lag),
-            Err(e) => tracing::debug!(error = %e, "reading the queue lag failed"),
+            Err(e) => tracing::debug!(error = %chain(&e), "reading the queue lag failed"),
         }
         tokio::select! {
             _ = stopped.changed() => break,
@@ -268,7 +271,7 @@ async fn repeat<F, Fut>(
 {
     while !*stopped.borrow() {
         if let Err(e) = pass().await {
-            tracing::warn!(error = %e, "{name} pass failed; retrying");
+            tracing::warn!(error = %chain(&e), "{name} pass failed; retrying");
         }
         tokio::select! {
             _ = stopped.changed() => break,

@@ -4,6 +4,7 @@
 //! Async methods return `impl Future + Send` so services can be generic over them (no boxing on
 //! the hot path) and still run on a multi-threaded executor.
 
+mod cause;
 mod credentials;
 mod gate;
 mod idempotency;
@@ -15,6 +16,7 @@ mod restock;
 mod sessions;
 mod time;
 
+pub use cause::{Cause, chain};
 pub use credentials::{
     CredentialError, PasswordHasher, PurchaseGrant, PurchaseTokenService, SessionClaims,
     TokenError, TokenService,

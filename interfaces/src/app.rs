@@ -2,7 +2,7 @@
 //! rate limits, the body limits, tracing, the problem catcher, `nosniff` and the compression of
 //! JSON lists; sold-out purchases and activity
 //! details are answered in front of all of it, and past the in-flight cap nothing is served.
-//! Outermost, every answer is counted in the node's metrics.
+//! Outermost, every request gets its id and every answer is counted in the node's metrics.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use poem::http::Method;
-use poem::middleware::Tracing;
 use poem::{Endpoint, EndpointExt, Route};
 use poem_openapi::{OpenApi, OpenApiService};
 use seckiller_application::Adapters;
@@ -41,6 +40,7 @@ use crate::metrics::{HttpMetrics, Metrics, RouteTemplates};
 use crate::no_sniff::NoSniff;
 use crate::order_events::OrderEvents;
 use crate::problem_catcher::ProblemCatcher;
+use crate::request_id::RequestIds;
 use crate::retry_after::RetryAfter;
 use crate::static_answer::StaticAnswer;
 use crate::{openapi_document, web};
@@ -294,12 +294,12 @@ pub fn build_app<A: Adapters>(
         .with(authentication)
         .with(ProblemCatcher)
         .with(allowed)
-        .with(Tracing)
         .with(RetryAfter)
         .with(JsonCompression)
         .with(NoSniff)
         .with(hot_answers)
         .with(LoadShedding(settings.max_in_flight_requests))
+        .with(RequestIds::new())
         .with(http_metrics)
 }
 

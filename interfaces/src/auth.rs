@@ -13,6 +13,7 @@ use seckiller_domain::SessionId;
 use seckiller_domain::ports::TokenError;
 
 use crate::authentication::Authenticated;
+use crate::error_code::ErrorCode;
 use crate::problem::ApiError;
 
 /// `Authorization: Bearer <token>` as issued by `POST /api/v1/sessions`. Declaring it on an
@@ -51,12 +52,12 @@ pub(crate) fn token_refused(e: TokenError) -> ApiError {
     match e {
         TokenError::Invalid => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "invalid_token",
+            ErrorCode::InvalidToken,
             "the bearer token is not valid",
         ),
         TokenError::Expired => ApiError::new(
             StatusCode::UNAUTHORIZED,
-            "token_expired",
+            ErrorCode::TokenExpired,
             "the bearer token has expired; refresh it or sign in again",
         ),
     }
@@ -66,7 +67,7 @@ pub(crate) fn token_refused(e: TokenError) -> ApiError {
 pub(crate) fn not_admin() -> ApiError {
     ApiError::new(
         StatusCode::FORBIDDEN,
-        "forbidden",
+        ErrorCode::Forbidden,
         "this needs the admin role",
     )
 }

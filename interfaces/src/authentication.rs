@@ -27,6 +27,7 @@ use tokio::sync::OnceCell;
 
 use crate::auth::{bearer_token, not_admin, token_refused};
 use crate::canned_answer::CannedAnswer;
+use crate::error_code::ErrorCode;
 use crate::metrics::RouteTemplates;
 use crate::problem::ApiError;
 
@@ -145,7 +146,7 @@ impl Refusal {
         match self {
             Refusal::NoToken => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "unauthorized",
+                ErrorCode::Unauthorized,
                 "this needs a bearer token: Authorization: Bearer <token> from POST /api/v1/sessions",
             ),
             Refusal::BadToken => token_refused(TokenError::Invalid),

@@ -72,7 +72,7 @@ impl Responses {
             let api: ApiError =
                 tracing::subscriber::with_default(NoSubscriber::default(), || error.into());
             let problem = api.problem();
-            self = self.with(problem.status, &problem.code);
+            self = self.with(problem.status, problem.code.as_str());
         }
         self
     }

@@ -17,16 +17,17 @@ use seckiller_application::orders::OrderQueryError;
 use seckiller_application::purchases::{PurchaseError, PurchaseStatusError, TokenRequestError};
 use seckiller_domain::ActivityError;
 
+use crate::error_code::ErrorCode;
 use crate::problem::ApiError;
 
-fn conflict(code: &str, detail: impl Into<String>) -> ApiError {
+fn conflict(code: ErrorCode, detail: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::CONFLICT, code, detail)
 }
 
 fn not_found(what: &str) -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
-        "not_found",
+        ErrorCode::NotFound,
         format!("no such {what}"),
     )
 }
@@ -40,7 +41,9 @@ impl From<Unavailable> for ApiError {
 impl From<RegisterError> for ApiError {
     fn from(e: RegisterError) -> Self {
         match e {
-            RegisterError::UsernameTaken => conflict("username_taken", "that username is taken"),
+            RegisterError::UsernameTaken => {
+                conflict(ErrorCode::UsernameTaken, "that username is taken")
+            }
             RegisterError::WeakPassword(weak) => weak.into(),
             RegisterError::Unavailable(u) => ApiError::unavailable(u),
         }
@@ -52,7 +55,7 @@ impl From<WeakPassword> for ApiError {
     fn from(e: WeakPassword) -> Self {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "weak_password",
+            ErrorCode::WeakPassword,
             format!("password: {e}"),
         )
     }
@@ -65,17 +68,17 @@ impl From<ChangePasswordError> for ApiError {
             // proof of the current password is not.
             ChangePasswordError::WrongPassword => ApiError::new(
                 StatusCode::FORBIDDEN,
-                "wrong_password",
+                ErrorCode::WrongPassword,
                 "current_password is not the account's password",
             ),
             ChangePasswordError::WeakPassword(weak) => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "weak_password",
+                ErrorCode::WeakPassword,
                 format!("new_password: {weak}"),
             ),
             ChangePasswordError::Gone => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "the account no longer exists",
             ),
             ChangePasswordError::Unavailable(u) => ApiError::unavailable(u),
@@ -88,7 +91,7 @@ impl From<SignInError> for ApiError {
         match e {
             SignInError::BadCredentials => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "bad_credentials",
+                ErrorCode::BadCredentials,
                 "wrong username or password",
             ),
             SignInError::Unavailable(u) => ApiError::unavailable(u),
@@ -101,7 +104,7 @@ impl From<RefreshError> for ApiError {
         match e {
             RefreshError::Refused => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_refresh_token",
+                ErrorCode::InvalidRefreshToken,
                 "the refresh token is not valid (unknown, expired, already used or signed out); sign in again",
             ),
             RefreshError::Unavailable(u) => ApiError::unavailable(u),
@@ -133,7 +136,7 @@ impl From<MeError> for ApiError {
         match e {
             MeError::Gone => ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_token",
+                ErrorCode::InvalidToken,
                 "the account no longer exists",
             ),
             MeError::Unavailable(u) => ApiError::unavailable(u),
@@ -154,7 +157,7 @@ impl From<ProductError> for ApiError {
     fn from(e: ProductError) -> Self {
         match e {
             ProductError::NotFound => not_found("product"),
-            ProductError::OnSale(detail) => conflict("product_on_sale", detail),
+            ProductError::OnSale(detail) => conflict(ErrorCode::ProductOnSale, detail),
             ProductError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
@@ -168,10 +171,10 @@ fn rule(e: ActivityError) -> ApiError {
         ActivityError::BadPaymentWindow { .. } => {
             ApiError::invalid("payment_window_seconds", detail)
         }
-        ActivityError::AlreadyStarted => conflict("already_started", detail),
-        ActivityError::AlreadyPublished => conflict("already_published", detail),
-        ActivityError::Cancelled => conflict("activity_cancelled", detail),
-        ActivityError::Ended => conflict("ended", detail),
+        ActivityError::AlreadyStarted => conflict(ErrorCode::AlreadyStarted, detail),
+        ActivityError::AlreadyPublished => conflict(ErrorCode::AlreadyPublished, detail),
+        ActivityError::Cancelled => conflict(ErrorCode::ActivityCancelled, detail),
+        ActivityError::Ended => conflict(ErrorCode::Ended, detail),
         ActivityError::FreeSale => ApiError::invalid("sale_price.amount_minor", detail),
     }
 }
@@ -219,7 +222,7 @@ impl From<ChangeActivityError> for ApiError {
             }
             ChangeActivityError::Rule(r) => rule(r),
             ChangeActivityError::Conflict => conflict(
-                "edit_conflict",
+                ErrorCode::EditConflict,
                 "the activity was changed by someone else; read it again and retry",
             ),
             ChangeActivityError::Unavailable(u) => ApiError::unavailable(u),
@@ -239,25 +242,25 @@ impl From<GetActivityError> for ApiError {
 fn too_early() -> ApiError {
     ApiError::new(
         StatusCode::from_u16(425).unwrap_or(StatusCode::CONFLICT),
-        "not_started",
+        ErrorCode::NotStarted,
         "the sale has not started; check its starts_at against server_time",
     )
 }
 
 fn ended() -> ApiError {
-    ApiError::new(StatusCode::GONE, "ended", "the sale has ended")
+    ApiError::new(StatusCode::GONE, ErrorCode::Ended, "the sale has ended")
 }
 
 fn cancelled() -> ApiError {
     ApiError::new(
         StatusCode::GONE,
-        "activity_cancelled",
+        ErrorCode::ActivityCancelled,
         "the sale was cancelled",
     )
 }
 
 fn sold_out() -> ApiError {
-    conflict("sold_out", "sold out")
+    conflict(ErrorCode::SoldOut, "sold out")
 }
 
 impl From<TokenRequestError> for ApiError {
@@ -282,17 +285,17 @@ impl From<PurchaseError> for ApiError {
             PurchaseError::Cancelled => cancelled(),
             PurchaseError::SoldOut => sold_out(),
             PurchaseError::LimitReached { limit } => conflict(
-                "limit_reached",
+                ErrorCode::LimitReached,
                 format!("at most {limit} per buyer in this sale"),
             ),
             PurchaseError::BadToken => ApiError::new(
                 StatusCode::FORBIDDEN,
-                "bad_token",
+                ErrorCode::BadToken,
                 "the purchase token is missing, expired, or not for this buyer and sale",
             ),
             PurchaseError::IdempotencyKeyReused => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for another request in this sale; use a new key",
             ),
             PurchaseError::Unavailable(u) => ApiError::unavailable(u),
@@ -323,13 +326,13 @@ impl From<PayError> for ApiError {
         match e {
             PayError::NotFound => not_found("order"),
             PayError::Expired => conflict(
-                "order_expired",
+                ErrorCode::OrderExpired,
                 "the payment window has closed; the order is expired and its stock is back on sale",
             ),
-            PayError::Cancelled => conflict("order_cancelled", "the order is cancelled"),
+            PayError::Cancelled => conflict(ErrorCode::OrderCancelled, "the order is cancelled"),
             PayError::Declined(why) => ApiError::new(
                 StatusCode::PAYMENT_REQUIRED,
-                "payment_declined",
+                ErrorCode::PaymentDeclined,
                 format!("the payment was declined ({why}); nothing was charged"),
             ),
             PayError::Unavailable(u) => ApiError::unavailable(u),
@@ -342,13 +345,14 @@ impl From<CancelOrderError> for ApiError {
         match e {
             CancelOrderError::NotFound => not_found("order"),
             CancelOrderError::AlreadyPaid => conflict(
-                "order_paid",
+                ErrorCode::OrderPaid,
                 "the order is paid and can no longer be cancelled",
             ),
-            CancelOrderError::Expired => conflict("order_expired", "the order has expired"),
-            CancelOrderError::CancelledBySale => {
-                conflict("order_cancelled", "the order was cancelled with its sale")
-            }
+            CancelOrderError::Expired => conflict(ErrorCode::OrderExpired, "the order has expired"),
+            CancelOrderError::CancelledBySale => conflict(
+                ErrorCode::OrderCancelled,
+                "the order was cancelled with its sale",
+            ),
             CancelOrderError::Unavailable(u) => ApiError::unavailable(u),
         }
     }
@@ -359,12 +363,12 @@ impl From<IdempotencyError> for ApiError {
         match e {
             IdempotencyError::KeyReused => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency_key_reused",
+                ErrorCode::IdempotencyKeyReused,
                 "this Idempotency-Key was used for another request; use a new key for a new request",
             ),
             // The edge adds `Retry-After` (see `idempotency.rs`).
             IdempotencyError::InProgress { .. } => conflict(
-                "idempotency_key_in_use",
+                ErrorCode::IdempotencyKeyInUse,
                 "a request with this Idempotency-Key is still running; retry after Retry-After seconds",
             ),
             IdempotencyError::Unavailable(u) => ApiError::unavailable(u),

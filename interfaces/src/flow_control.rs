@@ -32,6 +32,7 @@ use tokio::sync::OnceCell;
 
 use crate::authentication::Authenticated;
 use crate::canned_answer::CannedAnswer;
+use crate::error_code::ErrorCode;
 use crate::hot_answers::purchase_of;
 use crate::problem::ApiError;
 pub(crate) use client_ip::client_ip;
@@ -215,7 +216,7 @@ impl<E: Endpoint> FlowControlEndpoint<E> {
             .get_or_init(|| {
                 CannedAnswer::render(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ErrorCode::RateLimited,
                     "too many requests; retry after the seconds in Retry-After",
                 ))
             })

@@ -20,6 +20,7 @@ use seckiller_domain::{IdempotencyKey, IdempotencyScope, RecordedAnswer, Request
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::error_code::ErrorCode;
 use crate::problem::{ApiError, Problem};
 
 /// Marks a replayed answer, as Stripe does.
@@ -220,7 +221,7 @@ async fn record(response: Response) -> RecordedAnswer {
         Err(_) => {
             let problem = Problem::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
+                ErrorCode::Internal,
                 "internal error",
             );
             RecordedAnswer {

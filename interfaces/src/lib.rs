@@ -15,6 +15,7 @@ mod compression;
 mod content_security;
 pub mod contract;
 mod dto;
+mod error_code;
 mod error_mapping;
 mod flow_control;
 #[cfg(feature = "fuzzing")]
@@ -28,6 +29,7 @@ mod openapi_document;
 mod order_events;
 mod problem;
 mod problem_catcher;
+mod request_id;
 mod retry_after;
 mod static_answer;
 mod web;
@@ -36,6 +38,7 @@ pub use app::{
     BreakerStates, DependencyReport, HttpSettings, ReadinessCheck, SaleLimitStore, Services,
     build_app, openapi_spec,
 };
+pub use error_code::ErrorCode;
 pub use flow_control::{FlowLimits, FlowSettings};
 pub use metrics::{
     CallOutcome, ConnectionFigures, ConnectionReading, DependencyMetrics, Metrics, ProcessFigures,

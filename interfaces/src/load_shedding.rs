@@ -9,6 +9,7 @@ use poem::{Endpoint, IntoResponse, Middleware, Request, Response, Result};
 use tokio::sync::{OnceCell, Semaphore};
 
 use crate::canned_answer::CannedAnswer;
+use crate::error_code::ErrorCode;
 use crate::problem::ApiError;
 
 /// Caps the requests in flight; 0 means no cap.
@@ -47,7 +48,7 @@ impl<E: Endpoint> Endpoint for LoadSheddingEndpoint<E> {
                         .get_or_init(|| {
                             CannedAnswer::render(ApiError::new(
                                 StatusCode::SERVICE_UNAVAILABLE,
-                                "overloaded",
+                                ErrorCode::Overloaded,
                                 "the node is serving as many requests as it can; retry shortly",
                             ))
                         })

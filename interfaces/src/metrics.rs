@@ -84,6 +84,8 @@ fn duration_histogram() -> Histogram {
 struct WriterFigures {
     batches: Counter,
     orders: Counter,
+    rejected: Counter,
+    failures: Counter,
     batch_size: Histogram,
     commit: Histogram,
 }
@@ -168,6 +170,16 @@ impl Metrics {
                 &mut registry,
                 "seckiller_order_writer_orders",
                 "Orders the order writer created (redeliveries not counted)",
+            ),
+            rejected: counter(
+                &mut registry,
+                "seckiller_order_writer_rejected",
+                "Accepted purchases the database ledger refused to turn into orders (their buyers are told)",
+            ),
+            failures: counter(
+                &mut registry,
+                "seckiller_order_writer_failures",
+                "Batches the order writer could not write; they are delivered again",
             ),
             batch_size: Histogram::new(exponential_buckets(1.0, 2.0, 11)),
             commit: duration_histogram(),
@@ -316,12 +328,18 @@ impl Metrics {
     }
 
     /// One batch of `purchases` committed by the order writer in `took`, creating `orders`
-    /// orders.
-    pub fn order_batch(&self, purchases: usize, orders: usize, took: Duration) {
+    /// orders and refusing `rejected` purchases.
+    pub fn order_batch(&self, purchases: usize, orders: usize, rejected: usize, took: Duration) {
         self.writer.batches.inc();
         self.writer.orders.inc_by(as_count(orders));
+        self.writer.rejected.inc_by(as_count(rejected));
         self.writer.batch_size.observe(purchases as f64);
         self.writer.commit.observe(took.as_secs_f64());
+    }
+
+    /// A batch the order writer could not write.
+    pub fn order_batch_failed(&self) {
+        self.writer.failures.inc();
     }
 
     /// The queue's lag as just read.

@@ -5,6 +5,8 @@ use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object};
 
+use crate::error_code::ErrorCode;
+
 /// The body of every error answer.
 #[derive(Debug, Clone, Object)]
 pub struct Problem {
@@ -18,12 +20,17 @@ pub struct Problem {
     /// What went wrong this time, for humans.
     pub detail: String,
     /// Stable machine-readable code, e.g. `sold_out`, `bad_token`, `validation_failed`.
-    pub code: String,
+    pub code: ErrorCode,
+    /// The id of the request this answers, as in its `X-Request-Id` header: quote it when
+    /// reporting a problem. Every answer carries it.
+    #[oai(skip_serializing_if_is_none)]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
     /// A problem with `status`, `code` and `detail`; the title is the status's reason phrase.
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+    /// Its `request_id` is written by the edge as the answer leaves (see [`crate::request_id`]).
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         Self {
             problem_type: format!("/docs/problems#{code}"),
             title: match status.as_u16() {
@@ -33,7 +40,8 @@ impl Problem {
             .to_owned(),
             status: status.as_u16(),
             detail: detail.into(),
-            code: code.to_owned(),
+            code,
+            request_id: None,
         }
     }
 }
@@ -94,7 +102,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// An error answer with `status`, `code` and `detail`.
-    pub fn new(status: StatusCode, code: &str, detail: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, detail: impl Into<String>) -> Self {
         let body = Json(Problem::new(status, code, detail));
         match status {
             StatusCode::BAD_REQUEST => Self::BadRequest(body),
@@ -140,13 +148,15 @@ impl ApiError {
     pub fn invalid(field: &str, rule: impl std::fmt::Display) -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ErrorCode::ValidationFailed,
             format!("{field}: {rule}"),
         )
     }
 
-    /// 503 `unavailable`; the cause goes to the log, not to the client.
-    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+    /// 503 `unavailable`; the cause, with each of its sources, goes to the log (the one line
+    /// written for this failure), not to the client.
+    pub fn unavailable(cause: impl std::error::Error + 'static) -> Self {
+        let cause = seckiller_domain::ports::chain(&cause);
         // An outage fails every request the same way: one line a second tells the operator,
         // the breakers log their own changes, and the rest go to debug.
         if log_pacing::due() {
@@ -156,30 +166,30 @@ impl ApiError {
         }
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
+            ErrorCode::Unavailable,
             "a dependency is unavailable; retry shortly",
         )
     }
 }
 
 /// The stable code for an error the framework raised before a handler ran.
-pub(crate) fn code_for_status(status: StatusCode) -> &'static str {
+pub(crate) fn code_for_status(status: StatusCode) -> ErrorCode {
     match status {
-        StatusCode::BAD_REQUEST => "bad_request",
-        StatusCode::UNAUTHORIZED => "unauthorized",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::NOT_ACCEPTABLE => "not_acceptable",
-        StatusCode::REQUEST_TIMEOUT => "request_timeout",
-        StatusCode::LENGTH_REQUIRED => "length_required",
-        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-        s if s.is_server_error() => "internal",
-        _ => "error",
+        StatusCode::BAD_REQUEST => ErrorCode::BadRequest,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        StatusCode::NOT_FOUND => ErrorCode::NotFound,
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::NOT_ACCEPTABLE => ErrorCode::NotAcceptable,
+        StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+        StatusCode::LENGTH_REQUIRED => ErrorCode::LengthRequired,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::ValidationFailed,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::RateLimited,
+        StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::Error,
     }
 }
 
@@ -213,5 +223,55 @@ mod log_pacing {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         LAST_SECOND.swap(now, Ordering::Relaxed) != now
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use seckiller_application::Unavailable;
+    use seckiller_domain::ports::{Cause, StorageError};
+
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Lines(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Lines {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn an_outage_is_logged_once_with_every_cause_and_told_to_nobody() {
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let failure = Unavailable::from(StorageError(Cause::new(std::io::Error::other(
+            "connection reset by peer",
+        ))));
+        let answer =
+            tracing::subscriber::with_default(subscriber, || ApiError::unavailable(failure));
+        let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(logged.lines().count(), 1, "{logged}");
+        assert!(
+            logged
+                .contains("dependency unavailable: storage unavailable: connection reset by peer"),
+            "{logged}"
+        );
+        let problem = answer.problem();
+        assert_eq!(problem.code, ErrorCode::Unavailable);
+        assert!(!problem.detail.contains("connection reset"));
     }
 }

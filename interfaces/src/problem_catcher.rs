@@ -40,7 +40,7 @@ fn problem_response(status: poem::http::StatusCode, detail: String) -> Response 
         "title": problem.title,
         "status": problem.status,
         "detail": problem.detail,
-        "code": problem.code,
+        "code": problem.code.as_str(),
     });
     Response::builder()
         .status(status)

@@ -8,6 +8,7 @@ use poem::{IntoResponse, Response, handler};
 use serde_json::{Map, Value, json};
 
 use crate::app::{DependencyReport, ReadinessCheck};
+use crate::error_code::ErrorCode;
 use crate::problem::Problem;
 
 /// A readiness probe answers within this, whatever its dependencies do.
@@ -59,11 +60,11 @@ pub(crate) async fn readyz(check: Data<&ReadinessCheck>) -> Response {
     }
     let p = Problem::new(
         StatusCode::SERVICE_UNAVAILABLE,
-        "unavailable",
+        ErrorCode::Unavailable,
         format!("not ready: {} unavailable", down.join(", ")),
     );
     let body = json!({
-        "type": p.problem_type, "title": p.title, "status": p.status, "detail": p.detail, "code": p.code,
+        "type": p.problem_type, "title": p.title, "status": p.status, "detail": p.detail, "code": p.code.as_str(),
         "dependencies": dependencies(&reports),
     });
     Response::builder()

@@ -108,7 +108,7 @@ pub(crate) async fn failure(error: ApiError) -> Answer {
     match error {
         Error::ErrorResponse(problem) => Answer::Refused {
             status: problem.status(),
-            code: problem.into_inner().code,
+            code: problem.into_inner().code.to_string(),
         },
         // A status the document does not list (a proxy's 502, say): still an answer, and it may
         // carry a problem all the same.
@@ -117,7 +117,7 @@ pub(crate) async fn failure(error: ApiError) -> Answer {
             code: response
                 .json::<Problem>()
                 .await
-                .map(|problem| problem.code)
+                .map(|problem| problem.code.to_string())
                 .unwrap_or_default(),
         },
         Error::CommunicationError(e) if e.is_builder() => Answer::Malformed { error: described },

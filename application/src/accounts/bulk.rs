@@ -54,7 +54,7 @@ impl<A: Adapters> Accounts<A> {
         }
         let a = &self.adapters;
         let secret = Password::parse(&a.ids().next_id().to_string())
-            .map_err(|e| Unavailable(format!("generated password refused: {e}")))?;
+            .map_err(|e| Unavailable::said(format!("generated password refused: {e}")))?;
         let password_hash = a.hasher().hash(secret).await?;
         let mut buyers = Vec::with_capacity(count as usize);
         while buyers.len() < count as usize {
@@ -63,7 +63,7 @@ impl<A: Adapters> Accounts<A> {
             let user = User {
                 id: UserId::from_uuid(id),
                 username: Username::parse(&name)
-                    .map_err(|e| Unavailable(format!("generated username refused: {e}")))?,
+                    .map_err(|e| Unavailable::said(format!("generated username refused: {e}")))?,
                 password_hash: password_hash.clone(),
                 role: Role::Buyer,
                 created_at: a.clock().now(),

@@ -161,7 +161,7 @@ impl<A: Adapters> Accounts<A> {
 /// `instant` cut to whole seconds, what a token can carry.
 fn whole_seconds(instant: DateTime<Utc>) -> Result<DateTime<Utc>, Unavailable> {
     DateTime::from_timestamp(instant.timestamp(), 0)
-        .ok_or_else(|| Unavailable("instant out of range".into()))
+        .ok_or_else(|| Unavailable::said("instant out of range"))
 }
 
 fn refusal(reason: RefreshRefusal) -> &'static str {

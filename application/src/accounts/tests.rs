@@ -319,7 +319,7 @@ async fn a_storage_failure_is_reported_as_unavailable() {
     let mut users = MockUserRepository::new();
     users
         .expect_by_username()
-        .returning(|_| Box::pin(async { Err(StorageError("down".into())) }));
+        .returning(|_| Box::pin(async { Err(StorageError::from("down".to_owned())) }));
     let adapters = TestAdapters::memory().with_users(users);
     let accounts = Accounts::new(Arc::new(adapters), Duration::hours(1));
     assert!(matches!(

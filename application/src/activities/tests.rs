@@ -304,7 +304,7 @@ async fn a_storage_failure_is_unavailable_not_not_found() {
     let mut activities = MockActivityRepository::new();
     activities
         .expect_by_id()
-        .returning(|_| Box::pin(async { Err(StorageError("down".into())) }));
+        .returning(|_| Box::pin(async { Err(StorageError::from("down".to_owned())) }));
     let adapters = TestAdapters::memory().with_activities(activities);
     let service = Activities::new(Arc::new(adapters));
     let id = ActivityId::from_uuid(Uuid::now_v7());

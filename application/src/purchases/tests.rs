@@ -23,7 +23,7 @@ struct BrokenQueue;
 
 impl PurchaseQueue for BrokenQueue {
     async fn publish(&self, _: &Purchase) -> Result<(), PublishError> {
-        Err(PublishError::NotStored("nats is down".into()))
+        Err(PublishError::not_stored("nats is down"))
     }
 }
 
@@ -426,10 +426,10 @@ impl SwitchableQueue {
 impl PurchaseQueue for SwitchableQueue {
     async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(PublishError::NotStored("nats is down".into()));
+            return Err(PublishError::not_stored("nats is down"));
         }
         if self.unconfirmed.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(PublishError::Unconfirmed("the ack was lost".into()));
+            return Err(PublishError::unconfirmed("the ack was lost"));
         }
         self.inner.publish(purchase).await
     }
@@ -584,7 +584,9 @@ impl StockGate for UnreachableLookups {
         id: PurchaseId,
     ) -> Result<Option<Purchase>, seckiller_domain::ports::GateError> {
         if self.cut.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(seckiller_domain::ports::GateError("redis is away".into()));
+            return Err(seckiller_domain::ports::GateError::from(
+                "redis is away".to_owned(),
+            ));
         }
         self.inner.find_purchase(id).await
     }

@@ -1,7 +1,8 @@
 //! The order repository, counting for the metrics every order this node moves: paid, cancelled
 //! (by its buyer or with its sale), expired, and the items those cancellations and expiries put
 //! back on sale. Counted where storage decided the move, so a replayed payment or a lost race
-//! counts nothing.
+//! counts nothing. The writes get a span each for the trace export; their futures are boxed, as
+//! the storage futures are large and the pay path's would otherwise nest deep on the stack.
 
 use chrono::{DateTime, Utc};
 use seckiller_domain::ports::{
@@ -10,6 +11,8 @@ use seckiller_domain::ports::{
 };
 use seckiller_domain::{Activity, ActivityId, CancelReason, Order, OrderId, PurchaseId, UserId};
 use seckiller_interfaces::Metrics;
+
+use super::traced::{ok_or_error, traced};
 
 /// `inner`, its order moves counted into `metrics`.
 pub struct CountedOrders<R> {
@@ -24,13 +27,30 @@ impl<R> CountedOrders<R> {
     }
 }
 
+/// Whether storage made the move, as a span's outcome.
+fn moved(result: &Result<MoveOutcome, StorageError>) -> &'static str {
+    match result {
+        Ok(MoveOutcome::Moved(_)) => "moved",
+        Ok(MoveOutcome::Refused(_)) => "refused",
+        Ok(MoveOutcome::Missing) => "missing",
+        Err(_) => "error",
+    }
+}
+
 fn items(orders: &[Order]) -> u64 {
     orders.iter().map(|o| u64::from(o.quantity.get())).sum()
 }
 
 impl<R: OrderRepository> OrderRepository for CountedOrders<R> {
     async fn record(&self, orders: &[Order]) -> Result<Vec<RecordOutcome>, StorageError> {
-        self.inner.record(orders).await
+        let sale = orders.first().map(|o| o.activity_id);
+        traced(
+            "orders.record",
+            sale,
+            self.inner.record(orders),
+            ok_or_error,
+        )
+        .await
     }
 
     async fn by_purchase(&self, id: PurchaseId) -> Result<Option<Order>, StorageError> {
@@ -72,7 +92,13 @@ impl<R: OrderRepository> OrderRepository for CountedOrders<R> {
         payment_ref: &str,
         now: DateTime<Utc>,
     ) -> Result<MoveOutcome, StorageError> {
-        let outcome = self.inner.pay(id, payment_ref, now).await?;
+        let outcome = traced(
+            "orders.pay",
+            None,
+            Box::pin(self.inner.pay(id, payment_ref, now)),
+            moved,
+        )
+        .await?;
         if matches!(outcome, MoveOutcome::Moved(_)) {
             self.metrics.order_paid();
         }
@@ -85,7 +111,13 @@ impl<R: OrderRepository> OrderRepository for CountedOrders<R> {
         reason: CancelReason,
         now: DateTime<Utc>,
     ) -> Result<MoveOutcome, StorageError> {
-        let outcome = self.inner.cancel(id, reason, now).await?;
+        let outcome = traced(
+            "orders.cancel",
+            None,
+            Box::pin(self.inner.cancel(id, reason, now)),
+            moved,
+        )
+        .await?;
         if let MoveOutcome::Moved(order) = &outcome {
             self.metrics
                 .orders_cancelled(1, items(std::slice::from_ref(order)));
@@ -94,7 +126,13 @@ impl<R: OrderRepository> OrderRepository for CountedOrders<R> {
     }
 
     async fn expire_due(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Order>, StorageError> {
-        let expired = self.inner.expire_due(now, limit).await?;
+        let expired = traced(
+            "orders.expire_due",
+            None,
+            Box::pin(self.inner.expire_due(now, limit)),
+            ok_or_error,
+        )
+        .await?;
         if !expired.is_empty() {
             self.metrics.orders_expired(expired.len(), items(&expired));
         }

@@ -10,6 +10,7 @@ use seckiller_persistence::DatabaseStockGate;
 use seckiller_redis::RedisStockGate;
 
 use super::guard::DependencyGuard;
+use super::traced::{ok_or_error, traced};
 
 /// The configured stock gate, its calls guarded by a breaker and a deadline when it lives
 /// outside the process.
@@ -51,6 +52,19 @@ impl GateAdapter {
     }
 }
 
+/// A take's decision, as a span's outcome.
+fn decision(result: &Result<GateDecision, GateError>) -> &'static str {
+    match result {
+        Ok(GateDecision::Accepted) => "accepted",
+        Ok(GateDecision::Held { .. }) => "held",
+        Ok(GateDecision::SoldOut) => "sold_out",
+        Ok(GateDecision::LimitReached) => "limit_reached",
+        Ok(GateDecision::NotLoaded) => "not_loaded",
+        Ok(GateDecision::GivenBack) => "given_back",
+        Err(_) => "error",
+    }
+}
+
 /// Where the stock is decided.
 pub enum GateBackend {
     /// In process: the embedded default, one node only.
@@ -69,17 +83,20 @@ impl StockGate for GateAdapter {
         limit: Quantity,
         holdings: &[Purchase],
     ) -> Result<(), GateError> {
-        match &self.backend {
-            GateBackend::Memory(g) => g.preheat(activity, available, limit, holdings).await,
-            GateBackend::Redis(g) => {
-                self.guard(Box::pin(g.preheat(activity, available, limit, holdings)))
-                    .await
+        let call = async {
+            match &self.backend {
+                GateBackend::Memory(g) => g.preheat(activity, available, limit, holdings).await,
+                GateBackend::Redis(g) => {
+                    self.guard(Box::pin(g.preheat(activity, available, limit, holdings)))
+                        .await
+                }
+                GateBackend::Database(g) => {
+                    self.guard(Box::pin(g.preheat(activity, available, limit, holdings)))
+                        .await
+                }
             }
-            GateBackend::Database(g) => {
-                self.guard(Box::pin(g.preheat(activity, available, limit, holdings)))
-                    .await
-            }
-        }
+        };
+        traced("gate.preheat", Some(activity), call, ok_or_error).await
     }
 
     async fn remember_given_back(
@@ -101,27 +118,41 @@ impl StockGate for GateAdapter {
     }
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {
-        match &self.backend {
-            GateBackend::Memory(g) => g.take(purchase, retake).await,
-            GateBackend::Redis(g) => self.guard(Box::pin(g.take(purchase, retake))).await,
-            GateBackend::Database(g) => self.guard(Box::pin(g.take(purchase, retake))).await,
-        }
+        let call = async {
+            match &self.backend {
+                GateBackend::Memory(g) => g.take(purchase, retake).await,
+                GateBackend::Redis(g) => self.guard(Box::pin(g.take(purchase, retake))).await,
+                GateBackend::Database(g) => self.guard(Box::pin(g.take(purchase, retake))).await,
+            }
+        };
+        traced("gate.take", Some(purchase.activity_id), call, decision).await
     }
 
     async fn give_back(&self, purchase: &Purchase) -> Result<bool, GateError> {
-        match &self.backend {
-            GateBackend::Memory(g) => g.give_back(purchase).await,
-            GateBackend::Redis(g) => self.guard(Box::pin(g.give_back(purchase))).await,
-            GateBackend::Database(g) => self.guard(Box::pin(g.give_back(purchase))).await,
-        }
+        let call = async {
+            match &self.backend {
+                GateBackend::Memory(g) => g.give_back(purchase).await,
+                GateBackend::Redis(g) => self.guard(Box::pin(g.give_back(purchase))).await,
+                GateBackend::Database(g) => self.guard(Box::pin(g.give_back(purchase))).await,
+            }
+        };
+        let outcome = |r: &Result<bool, GateError>| match r {
+            Ok(true) => "returned",
+            Ok(false) => "already_returned",
+            Err(_) => "error",
+        };
+        traced("gate.give_back", Some(purchase.activity_id), call, outcome).await
     }
 
     async fn available(&self, activity: ActivityId) -> Result<Option<u32>, GateError> {
-        match &self.backend {
-            GateBackend::Memory(g) => g.available(activity).await,
-            GateBackend::Redis(g) => self.guard(Box::pin(g.available(activity))).await,
-            GateBackend::Database(g) => self.guard(Box::pin(g.available(activity))).await,
-        }
+        let call = async {
+            match &self.backend {
+                GateBackend::Memory(g) => g.available(activity).await,
+                GateBackend::Redis(g) => self.guard(Box::pin(g.available(activity))).await,
+                GateBackend::Database(g) => self.guard(Box::pin(g.available(activity))).await,
+            }
+        };
+        traced("gate.available", Some(activity), call, ok_or_error).await
     }
 
     async fn distrust(&self, activity: ActivityId) -> Result<bool, GateError> {

@@ -73,6 +73,20 @@ impl DependencyGuard {
         F: Future<Output = Result<T, E>>,
         E: std::fmt::Display + From<String>,
     {
+        match self.guarded(extra, call).await {
+            Ok(answer) => Ok(answer),
+            Err(Guarded::Failed(error)) => Err(error),
+            Err(other) => Err(E::from(other.to_string())),
+        }
+    }
+
+    /// Runs `call` under the breaker with the guard's deadline plus `extra`, timing and counting
+    /// it, and tells how it ended (for callers that treat a refusal and a timeout apart).
+    pub async fn guarded<T, E, F>(&self, extra: Duration, call: F) -> Result<T, Guarded<E>>
+    where
+        F: Future<Output = Result<T, E>>,
+        E: std::fmt::Display,
+    {
         let started = Instant::now();
         let result = guarded(&self.breaker, self.deadline + extra, call).await;
         if let Some(metrics) = &self.metrics {
@@ -84,10 +98,6 @@ impl DependencyGuard {
             };
             metrics.record(outcome, started.elapsed());
         }
-        match result {
-            Ok(answer) => Ok(answer),
-            Err(Guarded::Failed(error)) => Err(error),
-            Err(other) => Err(E::from(other.to_string())),
-        }
+        result
     }
 }

@@ -11,9 +11,10 @@ use seckiller_domain::ports::{
 use seckiller_domain::{ActivityId, Purchase};
 use seckiller_nats::JetStreamPurchaseQueue;
 use seckiller_persistence::SqlitePurchaseQueue;
-use seckiller_resilience::{Breaker, FailureMemory, Guarded, guarded};
+use seckiller_resilience::{Breaker, FailureMemory, Guarded};
 
 use super::guard::DependencyGuard;
+use super::traced::{ok_or_error, traced};
 
 /// Extra time the queue's background calls (fetch, ack, lag) get over the publish deadline: they
 /// keep no buyer waiting, and cutting them short under load would open the breaker for nothing.
@@ -60,6 +61,22 @@ impl QueueAdapter {
 
 impl PurchaseQueue for QueueAdapter {
     async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
+        let call = Box::pin(self.publish_guarded(purchase));
+        let outcome = |r: &Result<(), PublishError>| match r {
+            Ok(()) => "stored",
+            Err(PublishError::NotStored(_)) => "not_stored",
+            Err(PublishError::Unconfirmed(_)) => "unconfirmed",
+        };
+        traced("queue.publish", Some(purchase.activity_id), call, outcome).await
+    }
+
+    fn outlook(&self) -> PublishOutlook {
+        self.publish_outlook()
+    }
+}
+
+impl QueueAdapter {
+    async fn publish_guarded(&self, purchase: &Purchase) -> Result<(), PublishError> {
         match self {
             Self::Database(q) => q.publish(purchase).await,
             Self::JetStream {
@@ -68,8 +85,9 @@ impl PurchaseQueue for QueueAdapter {
                 publish_failures,
                 ..
             } => {
-                let outcome =
-                    guarded(guard.breaker(), guard.deadline(), queue.publish(purchase)).await;
+                let outcome = guard
+                    .guarded(Duration::ZERO, Box::pin(queue.publish(purchase)))
+                    .await;
                 if outcome.is_err() {
                     publish_failures.record();
                 }
@@ -77,17 +95,19 @@ impl PurchaseQueue for QueueAdapter {
                     Ok(()) => Ok(()),
                     Err(Guarded::Failed(e)) => Err(e),
                     // Refused before anything was sent.
-                    Err(e @ Guarded::Refused { .. }) => Err(PublishError::NotStored(e.to_string())),
+                    Err(e @ Guarded::Refused { .. }) => {
+                        Err(PublishError::not_stored(e.to_string()))
+                    }
                     // Sent, and the answer is late or no longer awaited: it may be stored.
                     Err(e @ (Guarded::TimedOut { .. } | Guarded::Abandoned { .. })) => {
-                        Err(PublishError::Unconfirmed(e.to_string()))
+                        Err(PublishError::unconfirmed(e.to_string()))
                     }
                 }
             }
         }
     }
 
-    fn outlook(&self) -> PublishOutlook {
+    fn publish_outlook(&self) -> PublishOutlook {
         match self {
             Self::Database(_) => PublishOutlook::Ready,
             Self::JetStream {
@@ -110,25 +130,31 @@ impl PurchaseQueue for QueueAdapter {
 
 impl PurchaseFeed for QueueAdapter {
     async fn fetch(&self, max: usize, wait: Duration) -> Result<Vec<Delivery>, QueueError> {
-        match self {
-            Self::Database(q) => q.fetch(max, wait).await,
-            Self::JetStream { queue, guard, .. } => {
-                guard
-                    .run(wait + BACKGROUND_EXTRA, Box::pin(queue.fetch(max, wait)))
-                    .await
+        let call = async {
+            match self {
+                Self::Database(q) => q.fetch(max, wait).await,
+                Self::JetStream { queue, guard, .. } => {
+                    guard
+                        .run(wait + BACKGROUND_EXTRA, Box::pin(queue.fetch(max, wait)))
+                        .await
+                }
             }
-        }
+        };
+        traced("queue.fetch", None, call, ok_or_error).await
     }
 
     async fn ack(&self, receipts: &[DeliveryReceipt]) -> Result<(), QueueError> {
-        match self {
-            Self::Database(q) => q.ack(receipts).await,
-            Self::JetStream { queue, guard, .. } => {
-                guard
-                    .run(BACKGROUND_EXTRA, Box::pin(queue.ack(receipts)))
-                    .await
+        let call = async {
+            match self {
+                Self::Database(q) => q.ack(receipts).await,
+                Self::JetStream { queue, guard, .. } => {
+                    guard
+                        .run(BACKGROUND_EXTRA, Box::pin(queue.ack(receipts)))
+                        .await
+                }
             }
-        }
+        };
+        traced("queue.ack", None, call, ok_or_error).await
     }
 
     async fn retry_later(

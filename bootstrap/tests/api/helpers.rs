@@ -147,7 +147,11 @@ pub async fn spawn_app_with(wiring: Wiring, tweak: impl FnOnce(&mut Settings)) -
         ..Settings::default()
     };
     tweak(&mut settings);
-    seckiller::telemetry::init_telemetry(&settings.log, seckiller::config::LogFormat::Text);
+    let _ = seckiller::telemetry::init_telemetry(
+        &settings.log,
+        seckiller::config::LogFormat::Text,
+        None,
+    );
     let server = start(&settings, true).await.expect("the app starts");
     TestApp {
         base: format!("http://{}", server.addr),

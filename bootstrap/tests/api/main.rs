@@ -21,5 +21,6 @@ mod lifecycle;
 mod metrics;
 mod products;
 mod purchases;
+mod request_ids;
 mod sessions;
 mod spec;

@@ -340,7 +340,46 @@ async fn a_metrics_listener_of_its_own_takes_metrics_off_the_api_address(w: Wiri
     app.stop().await;
 }
 
+/// `seckiller status` reads a live node: its sale with the stock the sale has, the breakers of
+/// the wiring, and the accepted purchase.
+async fn the_status_view_shows_a_running_sale(w: Wiring) {
+    let app = spawn_app(w).await;
+    let admin = app.admin_token().await;
+    let activity = published_sale(&app, &admin, 5, 1, -1, None).await;
+    let buyer = app.buyer_token().await;
+    let token = purchase_token(&app, &buyer, &activity).await;
+    assert_eq!(
+        buy(&app, &buyer, &activity, &token).await.0,
+        StatusCode::ACCEPTED
+    );
+    let url = app.url("/metrics");
+    let tracked = format!("seckiller_sale_stock_items{{sale=\"{activity}\",place=\"gate\"}}");
+    scrape_until(&app.url(""), |s| s.value(&tracked) == 4.0).await;
+    let client = reqwest::Client::new();
+    let view = seckiller::status::render(
+        &url,
+        &seckiller::status::read(&client, &url).await.unwrap(),
+        None,
+    );
+    let row = view
+        .lines()
+        .find(|l| l.starts_with(&activity))
+        .unwrap_or_else(|| panic!("no row for the sale in\n{view}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[1..5], ["open", "yes", "5", "4"], "{row}");
+    assert!(cells.contains(&"ok"), "{row}");
+    if w == Wiring::Production {
+        assert!(view.contains("redis closed"), "{view}");
+    } else {
+        assert!(view.contains("breakers: none"), "{view}");
+    }
+    let gone = seckiller::status::read(&client, &app.url("/nothing")).await;
+    assert!(gone.is_err());
+    app.stop().await;
+}
+
 both_wirings!(
+    the_status_view_shows_a_running_sale,
     a_small_sale_moves_the_counters_by_exactly_its_answers,
     a_metrics_listener_of_its_own_takes_metrics_off_the_api_address,
 );

@@ -439,16 +439,22 @@ async fn a_sold_out_sale_answers_from_memory_what_the_gate_answered(w: Wiring) {
 
     let late = app.buyer_token().await;
     let token = purchase_token(&app, &late, &activity).await;
+    // The same answer, but for the id of the request it answers.
     let answer = |resp: reqwest::Response| async move {
         let content_type = resp.headers()[reqwest::header::CONTENT_TYPE].clone();
-        (resp.status(), content_type, resp.bytes().await.unwrap())
+        let id = resp.headers()["x-request-id"].to_str().unwrap().to_owned();
+        let status = resp.status();
+        let body = String::from_utf8(resp.bytes().await.unwrap().to_vec()).unwrap();
+        let own = format!(",\"request_id\":\"{id}\"");
+        assert!(body.contains(&own), "{body}");
+        (status, content_type, body.replacen(&own, "", 1))
     };
     let body = json!({ "purchase_token": token });
     let from_gate = answer(app.post(&path, Some(&late), &body).await).await;
     assert_eq!(from_gate.0, StatusCode::CONFLICT);
     let from_memory = answer(app.post(&path, Some(&late), &body).await).await;
     assert_eq!(from_memory, from_gate);
-    let problem: Value = serde_json::from_slice(&from_memory.2).unwrap();
+    let problem: Value = serde_json::from_str(&from_memory.2).unwrap();
     assert_eq!(problem["code"], "sold_out");
 
     let unparsed = answer(app.post(&path, Some(&late), &json!("not an object")).await).await;

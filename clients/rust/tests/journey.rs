@@ -254,7 +254,7 @@ async fn an_admin_opens_a_sale_and_a_buyer_buys_and_pays_through_the_generated_c
         Err(Error::ErrorResponse(problem)) => {
             assert_eq!(problem.status(), reqwest::StatusCode::FORBIDDEN);
             assert_eq!(problem.status, 403);
-            assert_eq!(problem.code, "bad_token");
+            assert_eq!(problem.code.to_string(), "bad_token");
         }
         other => panic!("a forged purchase token must be a 403 bad_token problem: {other:?}"),
     }

@@ -6,13 +6,20 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::ids::{ActivityId, SessionId, UserId};
+use crate::ports::Cause;
 use crate::ports::TokenDigest;
 use crate::user::{Password, PasswordHash, Role};
 
 /// A hasher failed for a reason that is not the caller's input (e.g. its worker pool is gone).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("credential backend failed: {0}")]
-pub struct CredentialError(pub String);
+#[error("credential backend failed")]
+pub struct CredentialError(#[source] pub Cause);
+
+impl From<String> for CredentialError {
+    fn from(cause: String) -> Self {
+        Self(Cause::from(cause))
+    }
+}
 
 /// Why a bearer token was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -5,18 +5,19 @@
 use std::future::Future;
 
 use crate::ids::{ActivityId, PurchaseId};
+use crate::ports::Cause;
 use crate::purchase::Purchase;
 use crate::quantity::Quantity;
 
 /// The gate could not be reached or did not answer in time. The attempt may or may not have
 /// been applied (a timeout can hide a success); retrying with the same purchase id is safe.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("stock gate unavailable: {0}")]
-pub struct GateError(pub String);
+#[error("stock gate unavailable")]
+pub struct GateError(#[source] pub Cause);
 
 impl From<String> for GateError {
     fn from(cause: String) -> Self {
-        Self(cause)
+        Self(Cause::from(cause))
     }
 }
 
@@ -32,7 +33,7 @@ impl GateError {
         role: &str,
     ) -> Result<(), GateError> {
         match purchases.iter().find(|p| p.activity_id != activity) {
-            Some(foreign) => Err(GateError(format!(
+            Some(foreign) => Err(GateError::from(format!(
                 "purchase {} of activity {} cannot be loaded as {role} of {activity}",
                 foreign.id, foreign.activity_id
             ))),

@@ -6,17 +6,18 @@ use std::future::Future;
 use std::time::Duration;
 
 use crate::ids::ActivityId;
+use crate::ports::Cause;
 use crate::purchase::Purchase;
 
 /// The queue did not confirm the operation; for `publish`, the purchase is not durable and the
 /// caller must give the stock back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("purchase queue unavailable: {0}")]
-pub struct QueueError(pub String);
+#[error("purchase queue unavailable")]
+pub struct QueueError(#[source] pub Cause);
 
 impl From<String> for QueueError {
     fn from(cause: String) -> Self {
-        Self(cause)
+        Self(Cause::from(cause))
     }
 }
 
@@ -25,13 +26,25 @@ impl From<String> for QueueError {
 pub enum PublishError {
     /// The purchase never reached the queue (not connected, refused at once): it is not stored,
     /// so its stock can go back at once.
-    #[error("purchase queue refused the publish: {0}")]
-    NotStored(String),
+    #[error("purchase queue refused the publish")]
+    NotStored(#[source] Cause),
     /// The purchase was sent but its storage was not confirmed (a timeout, a lost connection):
     /// it may be stored. Its stock must stay taken until the reconciler settles it, or a later
     /// order would find the stock sold twice.
-    #[error("purchase queue did not confirm the publish: {0}")]
-    Unconfirmed(String),
+    #[error("purchase queue did not confirm the publish")]
+    Unconfirmed(#[source] Cause),
+}
+
+impl PublishError {
+    /// [`PublishError::NotStored`], for `cause`.
+    pub fn not_stored(cause: impl Into<Cause>) -> Self {
+        Self::NotStored(cause.into())
+    }
+
+    /// [`PublishError::Unconfirmed`], for `cause`.
+    pub fn unconfirmed(cause: impl Into<Cause>) -> Self {
+        Self::Unconfirmed(cause.into())
+    }
 }
 
 /// How a publish would fare now, so the purchase path neither takes stock it cannot make

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::activity::Activity;
 use crate::ids::{ActivityId, ProductId, UserId};
+use crate::ports::Cause;
 use crate::product::Product;
 use crate::stock::StockLedger;
 use crate::user::{PasswordHash, User, Username};
@@ -14,12 +15,12 @@ use crate::user::{PasswordHash, User, Username};
 /// Storage could not be reached or failed; the operation may be retried. The text is for logs,
 /// never for clients.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("storage unavailable: {0}")]
-pub struct StorageError(pub String);
+#[error("storage unavailable")]
+pub struct StorageError(#[source] pub Cause);
 
 impl From<String> for StorageError {
     fn from(cause: String) -> Self {
-        Self(cause)
+        Self(Cause::from(cause))
     }
 }
 

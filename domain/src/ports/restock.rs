@@ -6,11 +6,18 @@
 use std::future::Future;
 
 use crate::ids::ActivityId;
+use crate::ports::Cause;
 
 /// An announcement could not be sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("restock announcement failed: {0}")]
-pub struct AnnounceError(pub String);
+#[error("restock announcement failed")]
+pub struct AnnounceError(#[source] pub Cause);
+
+impl From<String> for AnnounceError {
+    fn from(cause: String) -> Self {
+        Self(Cause::from(cause))
+    }
+}
 
 /// Tells every node that an activity has stock again.
 pub trait RestockNotifier: Send + Sync + 'static {

@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, SaltStri
 use std::sync::Arc;
 
 use argon2::{Argon2, PasswordHash as PhcHash};
-use seckiller_domain::ports::{CredentialError, PasswordHasher};
+use seckiller_domain::ports::{Cause, CredentialError, PasswordHasher};
 use seckiller_domain::{Password, PasswordHash};
 use tokio::sync::Semaphore;
 
@@ -38,10 +38,10 @@ impl Argon2PasswordHasher {
             .permits
             .acquire()
             .await
-            .map_err(|e| CredentialError(e.to_string()))?;
+            .map_err(|e| CredentialError(Cause::new(e)))?;
         tokio::task::spawn_blocking(work)
             .await
-            .map_err(|e| CredentialError(e.to_string()))?
+            .map_err(|e| CredentialError(Cause::new(e)))?
     }
 }
 
@@ -50,12 +50,12 @@ fn hash_blocking(password: &Password) -> Result<PasswordHash, CredentialError> {
     Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|h| PasswordHash::new(h.to_string()))
-        .map_err(|e| CredentialError(e.to_string()))
+        .map_err(|e| CredentialError(Cause::new(e)))
 }
 
 fn verify_blocking(password: &Password, hash: &PasswordHash) -> Result<bool, CredentialError> {
     let parsed = PhcHash::new(hash.as_str())
-        .map_err(|e| CredentialError(format!("unreadable stored hash: {e}")))?;
+        .map_err(|e| CredentialError::from(format!("unreadable stored hash: {e}")))?;
     Ok(Argon2::default()
         .verify_password(password.expose().as_bytes(), &parsed)
         .is_ok())

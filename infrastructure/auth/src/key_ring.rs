@@ -6,7 +6,7 @@
 use jsonwebtoken::{
     Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
 };
-use seckiller_domain::ports::{CredentialError, TokenError};
+use seckiller_domain::ports::{Cause, CredentialError, TokenError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
@@ -87,7 +87,7 @@ impl KeyRing {
     pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> Result<String, CredentialError> {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(self.current.kid.clone());
-        encode(&header, claims, &self.current.encoding).map_err(|e| CredentialError(e.to_string()))
+        encode(&header, claims, &self.current.encoding).map_err(|e| CredentialError(Cause::new(e)))
     }
 
     /// The claims of a token signed by one of the ring's keys. Expiry is left to the caller,

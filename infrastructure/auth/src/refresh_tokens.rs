@@ -18,7 +18,7 @@ pub(crate) fn new_refresh_token() -> Result<(String, TokenDigest), CredentialErr
     let mut buf = [0u8; TOKEN_BYTES];
     OsRng
         .try_fill_bytes(&mut buf)
-        .map_err(|e| CredentialError(format!("no randomness for a refresh token: {e}")))?;
+        .map_err(|e| CredentialError::from(format!("no randomness for a refresh token: {e}")))?;
     let token = hex(&buf);
     let digest = refresh_digest(&token);
     Ok((token, digest))

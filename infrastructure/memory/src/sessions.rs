@@ -39,7 +39,7 @@ impl SessionStore for MemorySessionStore {
     async fn open(&self, session: &NewSession, first: &RefreshGrant) -> Result<(), StorageError> {
         let mut state = lock(&self.0);
         if state.sessions.contains_key(&session.id) || state.tokens.contains_key(&first.digest) {
-            return Err(StorageError(format!(
+            return Err(StorageError::from(format!(
                 "session {} already stored",
                 session.id
             )));
@@ -91,7 +91,9 @@ impl SessionStore for MemorySessionStore {
             return Ok(Rotation::Refused(RefreshRefusal::Expired));
         }
         if state.tokens.contains_key(&next.digest) {
-            return Err(StorageError("refresh token digest already stored".into()));
+            return Err(StorageError::from(
+                "refresh token digest already stored".to_owned(),
+            ));
         }
         if let Some(token) = state.tokens.get_mut(presented) {
             token.retired = true;

@@ -46,7 +46,7 @@ impl StreamLayout {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         if !valid {
-            return Err(QueueError(format!(
+            return Err(QueueError::from(format!(
                 "bad stream name {stream:?}: use 1 to {MAX_STREAM_NAME} ASCII letters, digits, '-' or '_'"
             )));
         }

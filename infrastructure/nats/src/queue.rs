@@ -12,7 +12,7 @@ use async_nats::jetstream::context::{Context, ContextBuilder, PublishAckFuture};
 use async_nats::jetstream::message::PublishMessage;
 use async_nats::{Client, Subject};
 use seckiller_domain::Purchase;
-use seckiller_domain::ports::{PublishError, PurchaseQueue, QueueError};
+use seckiller_domain::ports::{Cause, PublishError, PurchaseQueue, QueueError};
 
 use crate::connection::connect_nats;
 use crate::layout::StreamLayout;
@@ -61,7 +61,7 @@ impl JetStreamPurchaseQueue {
         let layout = StreamLayout::new(stream_name)?;
         let client = connect_nats(url, settings.connect_timeout)
             .await
-            .map_err(|err| QueueError(err.to_string()))?;
+            .map_err(|err| QueueError(Cause::new(err)))?;
         Self::with_client_and_layout(client, layout, settings).await
     }
 
@@ -136,7 +136,7 @@ impl JetStreamPurchaseQueue {
     fn ensure_connected(&self) -> Result<(), QueueError> {
         match self.client.connection_state() {
             State::Connected => Ok(()),
-            State::Pending | State::Disconnected => Err(QueueError(
+            State::Pending | State::Disconnected => Err(QueueError::from(
                 "not connected to NATS (reconnecting)".to_owned(),
             )),
         }
@@ -147,7 +147,7 @@ impl JetStreamPurchaseQueue {
         self.ensure_connected()
             .map_err(|err| PublishError::NotStored(err.0))?;
         let body = wire::encode(purchase).map_err(|err| {
-            PublishError::NotStored(format!("cannot encode purchase {}: {err}", purchase.id))
+            PublishError::not_stored(format!("cannot encode purchase {}: {err}", purchase.id))
         })?;
         let message = PublishMessage::build()
             .payload(body.into())
@@ -159,7 +159,7 @@ impl JetStreamPurchaseQueue {
             )
             .await
             .map_err(|err| {
-                PublishError::NotStored(format!(
+                PublishError::not_stored(format!(
                     "publish of purchase {} failed: {err}",
                     purchase.id
                 ))
@@ -172,7 +172,7 @@ impl PurchaseQueue for JetStreamPurchaseQueue {
     /// purchase before the answer was lost.
     async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         let ack = self.send(purchase).await?.await.map_err(|err| {
-            PublishError::Unconfirmed(format!(
+            PublishError::unconfirmed(format!(
                 "purchase {} not confirmed durable: {err}",
                 purchase.id
             ))

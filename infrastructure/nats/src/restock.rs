@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use async_nats::{Client, Subject};
 use seckiller_domain::ActivityId;
-use seckiller_domain::ports::{AnnounceError, RestockNotifier};
+use seckiller_domain::ports::{AnnounceError, Cause, RestockNotifier};
 
 pub use listener::{ListenerHandle, RestockListenError, listen_for_restock};
 
@@ -49,16 +49,16 @@ impl RestockNotifier for NatsRestockNotifier {
             self.client
                 .publish(self.subject.clone(), activity.to_string().into())
                 .await
-                .map_err(|err| AnnounceError(err.to_string()))?;
+                .map_err(|err| AnnounceError(Cause::new(err)))?;
             self.client
                 .flush()
                 .await
-                .map_err(|err| AnnounceError(err.to_string()))
+                .map_err(|err| AnnounceError(Cause::new(err)))
         };
         tokio::time::timeout(ANNOUNCE_TIMEOUT, send)
             .await
             .map_err(|_elapsed| {
-                AnnounceError(format!(
+                AnnounceError::from(format!(
                     "NATS did not take the announcement for {activity} within {} ms",
                     ANNOUNCE_TIMEOUT.as_millis()
                 ))

@@ -5,7 +5,7 @@
 use std::fmt::Display;
 
 use sea_orm::DbErr;
-use seckiller_domain::ports::StorageError;
+use seckiller_domain::ports::{Cause, StorageError};
 use uuid::Uuid;
 
 /// Why the database could not be opened, migrated or queried outside a repository.
@@ -27,16 +27,16 @@ pub enum PersistenceError {
 
 impl From<PersistenceError> for StorageError {
     fn from(error: PersistenceError) -> Self {
-        StorageError(error.to_string())
+        StorageError(Cause::new(error))
     }
 }
 
 /// Any sea-orm failure inside a repository: storage is unavailable or misbehaving.
 pub(crate) fn storage(error: DbErr) -> StorageError {
-    StorageError(error.to_string())
+    StorageError(Cause::new(error))
 }
 
 /// A stored row that no longer satisfies the domain's rules: reported, never panicked on.
 pub(crate) fn corrupt(table: &str, id: Uuid, problem: impl Display) -> StorageError {
-    StorageError(format!("corrupt row in {table} (id {id}): {problem}"))
+    StorageError::from(format!("corrupt row in {table} (id {id}): {problem}"))
 }

@@ -102,7 +102,7 @@ impl StockGate for DatabaseStockGate {
             .map_err(unavailable)?;
         if restocked.rows_affected == 0 {
             // Cannot happen while the foreign key holds; dropping the transaction undoes the mark.
-            return Err(GateError(format!(
+            return Err(GateError::from(format!(
                 "purchase {} names activity {}, which the gate has no stock row for",
                 purchase.id, row.activity_id
             )));
@@ -118,7 +118,7 @@ impl StockGate for DatabaseStockGate {
             .map_err(unavailable)?;
         row.map(|stock| {
             u32::try_from(stock.available).map_err(|_| {
-                GateError(format!(
+                GateError::from(format!(
                     "corrupt row in gate_stock (activity {activity}): available is {}",
                     stock.available
                 ))

@@ -112,7 +112,7 @@ fn verdict(found: row::Model, claim: &KeyClaim) -> Result<Claim, StorageError> {
     match (found.status_code, found.media_type, found.body) {
         (Some(status), Some(media_type), Some(body)) => Ok(Claim::Replay(RecordedAnswer {
             status: u16::try_from(status).map_err(|_| {
-                StorageError(format!(
+                StorageError::from(format!(
                     "corrupt row in idempotency_keys ({}): status {status}",
                     found.key
                 ))
@@ -144,7 +144,7 @@ impl IdempotencyStore for SeaIdempotencyStore {
                 None => {}
             }
         }
-        Err(StorageError(format!(
+        Err(StorageError::from(format!(
             "idempotency key {:?} kept changing under {CLAIM_ATTEMPTS} claims",
             claim.key.as_str()
         )))

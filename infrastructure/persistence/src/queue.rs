@@ -154,7 +154,7 @@ impl PurchaseQueue for SqlitePurchaseQueue {
     /// unconfirmed purchase is not stored.
     async fn publish(&self, purchase: &Purchase) -> Result<(), PublishError> {
         let payload = message::encode(purchase)
-            .map_err(|e| PublishError::NotStored(format!("encoding the purchase: {e}")))?;
+            .map_err(|e| PublishError::not_stored(format!("encoding the purchase: {e}")))?;
         let (committed, confirmation) = oneshot::channel();
         let publish = Publish {
             purchase_id: purchase.id.as_uuid(),
@@ -164,13 +164,11 @@ impl PurchaseQueue for SqlitePurchaseQueue {
         self.publishes
             .send(publish)
             .await
-            .map_err(|_| PublishError::NotStored("the queue writer has stopped".to_owned()))?;
+            .map_err(|_| PublishError::not_stored("the queue writer has stopped"))?;
         confirmation
             .await
             .map_err(|_| {
-                PublishError::NotStored(
-                    "the queue writer stopped before confirming the purchase".to_owned(),
-                )
+                PublishError::not_stored("the queue writer stopped before confirming the purchase")
             })?
             .map_err(|e| PublishError::NotStored(e.0))
     }
@@ -260,7 +258,7 @@ impl PurchaseFeed for SqlitePurchaseQueue {
                     .and_where(queued_purchase::Column::Seq.eq(seq))
                     .to_owned(),
             )
-            .map_err(|e| QueueError(format!("building the dead-letter insert: {e}")))?;
+            .map_err(|e| QueueError::from(format!("building the dead-letter insert: {e}")))?;
         let moved = transaction
             .execute(&copy)
             .await
@@ -287,5 +285,5 @@ impl PurchaseFeed for SqlitePurchaseQueue {
 }
 
 fn unreachable(error: DbErr) -> QueueError {
-    QueueError(format!("purchase queue table: {error}"))
+    QueueError::from(format!("purchase queue table: {error}"))
 }

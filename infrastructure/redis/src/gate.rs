@@ -43,7 +43,7 @@ fn not_after(window: Duration) -> String {
 }
 
 fn unavailable(error: Error) -> GateError {
-    GateError(format!("redis: {error}"))
+    GateError::from(format!("redis: {error}"))
 }
 
 /// The production [`StockGate`]. Clones share the connections.
@@ -154,7 +154,9 @@ impl RedisStockGate {
     fn ensure_connected(&self) -> Result<(), GateError> {
         match self.pool.clients().iter().any(ClientLike::is_connected) {
             true => Ok(()),
-            false => Err(GateError("redis: not connected (reconnecting)".to_owned())),
+            false => Err(GateError::from(
+                "redis: not connected (reconnecting)".to_owned(),
+            )),
         }
     }
 
@@ -289,11 +291,11 @@ impl StockGate for RedisStockGate {
                 .and_then(|q| u32::try_from(q).ok())
                 .and_then(|q| Quantity::new(q).ok())
                 .map(|quantity| GateDecision::Held { quantity })
-                .ok_or_else(|| GateError(format!("redis: the take script answered {held}"))),
-            take::TOO_LATE => Err(GateError(
+                .ok_or_else(|| GateError::from(format!("redis: the take script answered {held}"))),
+            take::TOO_LATE => Err(GateError::from(
                 "redis: the take arrived after its deadline and decided nothing".to_owned(),
             )),
-            other => Err(GateError(format!(
+            other => Err(GateError::from(format!(
                 "redis: the take script answered {other}"
             ))),
         }
@@ -330,9 +332,9 @@ impl StockGate for RedisStockGate {
         }
         stock
             .map(|count| {
-                count
-                    .parse()
-                    .map_err(|_| GateError(format!("redis: the stock of {activity} is {count:?}")))
+                count.parse().map_err(|_| {
+                    GateError::from(format!("redis: the stock of {activity} is {count:?}"))
+                })
             })
             .transpose()
     }
@@ -366,7 +368,7 @@ impl StockGate for RedisStockGate {
             return Ok(None);
         };
         let activity: ActivityId = activity.parse().map_err(|_| {
-            GateError(format!(
+            GateError::from(format!(
                 "redis: purchase {id} is indexed under {activity:?}"
             ))
         })?;
@@ -380,7 +382,7 @@ impl StockGate for RedisStockGate {
         };
         let purchase = record::decode(id, &stored)?;
         if purchase.activity_id != activity {
-            return Err(GateError(format!(
+            return Err(GateError::from(format!(
                 "redis: purchase {id} is indexed under {activity} but recorded for {}",
                 purchase.activity_id
             )));
@@ -396,7 +398,7 @@ impl StockGate for RedisStockGate {
             let fields: Vec<String> = self.pool.hkeys(hash).await.map_err(unavailable)?;
             for field in fields {
                 ids.push(field.parse().map_err(|_| {
-                    GateError(format!(
+                    GateError::from(format!(
                         "redis: a purchase of {activity} is recorded under {field:?}"
                     ))
                 })?);
@@ -415,13 +417,13 @@ impl StockGate for RedisStockGate {
             .iter()
             .map(|(id, stored)| {
                 let id: PurchaseId = id.parse().map_err(|_| {
-                    GateError(format!(
+                    GateError::from(format!(
                         "redis: a purchase of {activity} is recorded under {id:?}"
                     ))
                 })?;
                 let purchase = record::decode(id, stored)?;
                 if purchase.activity_id != activity {
-                    return Err(GateError(format!(
+                    return Err(GateError::from(format!(
                         "redis: purchase {id} is recorded under {activity} but belongs to {}",
                         purchase.activity_id
                     )));

@@ -53,7 +53,7 @@ impl KeySpace {
     /// activity's keys over several slots.
     pub(crate) fn new(prefix: &str) -> Result<Self, GateError> {
         if prefix.contains(['{', '}']) {
-            return Err(GateError(format!(
+            return Err(GateError::from(format!(
                 "the key prefix {prefix:?} must not contain braces"
             )));
         }

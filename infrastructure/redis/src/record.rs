@@ -31,7 +31,8 @@ pub(crate) fn encode(purchase: &Purchase) -> String {
 /// # Errors
 /// [`GateError`] naming the purchase when the record is not one this module wrote.
 pub(crate) fn decode(id: PurchaseId, record: &str) -> Result<Purchase, GateError> {
-    let bad = |what: &str| GateError(format!("unreadable gate record of purchase {id}: {what}"));
+    let bad =
+        |what: &str| GateError::from(format!("unreadable gate record of purchase {id}: {what}"));
     let fields: Vec<&str> = record.split('|').collect();
     let [
         version,

@@ -48,7 +48,7 @@ impl<A: Adapters> AdminRateLimitsApi<A> {
         self.services.activities.get_any(&admin, activity).await?;
         (self.store)(activity, per_second)
             .await
-            .map_err(ApiError::unavailable)?;
+            .map_err(|e| ApiError::unavailable(seckiller_application::Unavailable::said(e)))?;
         self.flow.set_sale_limit(activity, per_second);
         Ok(Json(per_second.into()))
     }

@@ -4,34 +4,36 @@
 
 use poem::http::StatusCode;
 
+use crate::error_code::ErrorCode;
+
 /// The purchase route's template, as the OpenAPI document writes it.
 pub(crate) const PURCHASE_ROUTE: &str = "/api/v1/activities/{id}/purchases";
 
-/// Every outcome a purchase is counted under: accepted, each problem code a purchase answer
-/// may carry, and `other` for anything else.
-pub(crate) const OUTCOMES: [&str; 17] = [
-    "accepted",
-    "sold_out",
-    "limit_reached",
-    "not_started",
-    "ended",
-    "activity_cancelled",
-    "bad_token",
-    "rate_limited",
-    "unavailable",
-    "overloaded",
-    "not_found",
-    "unauthorized",
-    "invalid_token",
-    "token_expired",
-    "validation_failed",
-    "idempotency_key_reused",
-    "other",
+/// Problem codes a purchase answer may carry, each counted under its own name.
+const CODES: [ErrorCode; 15] = [
+    ErrorCode::SoldOut,
+    ErrorCode::LimitReached,
+    ErrorCode::NotStarted,
+    ErrorCode::Ended,
+    ErrorCode::ActivityCancelled,
+    ErrorCode::BadToken,
+    ErrorCode::RateLimited,
+    ErrorCode::Unavailable,
+    ErrorCode::Overloaded,
+    ErrorCode::NotFound,
+    ErrorCode::Unauthorized,
+    ErrorCode::InvalidToken,
+    ErrorCode::TokenExpired,
+    ErrorCode::ValidationFailed,
+    ErrorCode::IdempotencyKeyReused,
 ];
 
-/// The outcomes named by a problem code.
-fn codes() -> &'static [&'static str] {
-    OUTCOMES.get(1..OUTCOMES.len() - 1).unwrap_or_default()
+/// Every outcome a purchase is counted under: `accepted`, each of [`CODES`], and `other` for
+/// anything else.
+pub(crate) fn outcomes() -> impl Iterator<Item = &'static str> {
+    std::iter::once("accepted")
+        .chain(CODES.iter().map(|code| code.as_str()))
+        .chain(std::iter::once("other"))
 }
 
 /// The outcome of a purchase answered `status`, whose problem body (if any) is `body`.
@@ -42,10 +44,10 @@ pub(crate) fn purchase_outcome(status: StatusCode, body: &[u8]) -> &'static str 
     let Some(code) = problem_code(body) else {
         return "other";
     };
-    codes()
+    CODES
         .iter()
+        .map(|known| known.as_str())
         .find(|known| known.as_bytes() == code)
-        .copied()
         .unwrap_or("other")
 }
 

@@ -17,7 +17,7 @@ use seckiller_application::sale_figures::SaleFigure;
 use seckiller_domain::ActivityId;
 
 use super::RouteLabel;
-use super::outcome::OUTCOMES;
+use super::outcome::outcomes;
 
 /// The `sale` label of purchases of a sale the node does not track.
 const UNTRACKED: &str = "other";
@@ -53,6 +53,7 @@ pub(crate) struct SaleSeries {
     preheated: Family<SaleLabel, Gauge>,
     balanced: Family<SaleLabel, Gauge>,
     lag: Family<SaleLabel, Gauge>,
+    updated: Gauge,
 }
 
 fn gauge_of(value: impl TryInto<i64>) -> i64 {
@@ -71,6 +72,7 @@ impl SaleSeries {
             preheated: Family::default(),
             balanced: Family::default(),
             lag: Family::default(),
+            updated: Gauge::default(),
         };
         registry.register(
             "seckiller_purchases",
@@ -102,6 +104,11 @@ impl SaleSeries {
             "Accepted purchases of the tracked sale not yet written as orders",
             series.lag.clone(),
         );
+        registry.register(
+            "seckiller_sale_figures_updated_timestamp_seconds",
+            "When the per-sale figures were last read (Unix time); they keep their values while reads fail",
+            series.updated.clone(),
+        );
         series
     }
 
@@ -130,6 +137,10 @@ impl SaleSeries {
         let Ok(mut tracked) = self.tracked.write() else {
             return;
         };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.updated.set(gauge_of(now));
         let keep: HashMap<ActivityId, &SaleFigure> = figures.iter().map(|f| (f.id, f)).collect();
         let gone: Vec<(ActivityId, RouteLabel)> = tracked
             .iter()
@@ -190,7 +201,7 @@ impl SaleSeries {
     }
 
     fn forget(&self, sale: &RouteLabel) {
-        for outcome in OUTCOMES {
+        for outcome in outcomes() {
             self.purchases.remove(&SaleOutcome {
                 sale: sale.clone(),
                 outcome,
@@ -247,6 +258,7 @@ mod tests {
         series.purchase(Some(stranger), "not_found");
         series.purchase(None, "not_found");
         let shown = text(&registry);
+        assert!(!shown.contains("seckiller_sale_figures_updated_timestamp_seconds 0"));
         assert!(shown.contains(&format!(
             "seckiller_purchases_total{{sale=\"{tracked}\",outcome=\"accepted\"}} 1"
         )));

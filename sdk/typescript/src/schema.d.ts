@@ -755,6 +755,11 @@ export interface components {
             new_password: string;
         };
         /**
+         * @description The stable `code` of a problem answer; clients branch on it, never on the wording.
+         * @enum {string}
+         */
+        ErrorCode: "bad_request" | "validation_failed" | "unauthorized" | "invalid_token" | "token_expired" | "forbidden" | "not_found" | "method_not_allowed" | "not_acceptable" | "request_timeout" | "length_required" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "overloaded" | "unavailable" | "internal" | "error" | "username_taken" | "weak_password" | "wrong_password" | "bad_credentials" | "invalid_refresh_token" | "product_on_sale" | "already_started" | "already_published" | "activity_cancelled" | "ended" | "not_started" | "edit_conflict" | "sold_out" | "limit_reached" | "bad_token" | "idempotency_key_reused" | "idempotency_key_in_use" | "order_expired" | "order_cancelled" | "order_paid" | "payment_declined";
+        /**
          * IssuedBuyer
          * @description A buyer created in bulk, ready to act.
          */
@@ -900,7 +905,12 @@ export interface components {
             /** @description What went wrong this time, for humans. */
             detail: string;
             /** @description Stable machine-readable code, e.g. `sold_out`, `bad_token`, `validation_failed`. */
-            code: string;
+            code: components["schemas"]["ErrorCode"] & unknown;
+            /**
+             * @description The id of the request this answers, as in its `X-Request-Id` header: quote it when
+             *     reporting a problem. Every answer carries it.
+             */
+            request_id?: string | null;
         };
         /**
          * Product

@@ -216,7 +216,7 @@ pub async fn payments_racing_their_sales_cancellation_settle_each_order_once<S, 
             admin
                 .cancel_sale(&cancelled, version, at)
                 .await
-                .map_err(|e| StorageError(format!("the cancellation failed: {e}")))
+                .map_err(|e| StorageError::from(format!("the cancellation failed: {e}")))
         });
         // Half the pairs start with the payment, half with the cancellation.
         races.push(if i % 2 == 0 {

@@ -35,9 +35,9 @@ impl MemoryOrderRepository {
         due.sort_by_key(|o| (o.pay_deadline, o.id));
         due.truncate(limit as usize);
         for order in &mut due {
-            order
-                .expire(now)
-                .map_err(|e| StorageError(format!("an overdue order would not expire: {e}")))?;
+            order.expire(now).map_err(|e| {
+                StorageError::from(format!("an overdue order would not expire: {e}"))
+            })?;
         }
         release_all(&mut records, &due)?;
         store(&mut books, &due);
@@ -65,7 +65,7 @@ impl MemoryOrderRepository {
             .collect();
         let cancelled = pending.iter_mut().try_for_each(|o| {
             o.cancel_by_admin(now)
-                .map_err(|e| StorageError(format!("a pending order would not cancel: {e}")))
+                .map_err(|e| StorageError::from(format!("a pending order would not cancel: {e}")))
         });
         if let Err(e) = cancelled.and_then(|()| release_all(&mut records, &pending)) {
             // All or nothing, as the database's transaction: the sale is put back as it was.

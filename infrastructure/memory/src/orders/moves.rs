@@ -38,7 +38,7 @@ pub(super) fn move_held(
     if moved {
         Ok(())
     } else {
-        Err(StorageError(format!(
+        Err(StorageError::from(format!(
             "ledger out of balance: activity {activity} holds fewer than {quantity} items"
         )))
     }

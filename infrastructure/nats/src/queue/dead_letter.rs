@@ -56,14 +56,14 @@ impl JetStreamPurchaseQueue {
         .await;
         if let Err(err) = stored {
             self.receipts.put_back(receipt, outstanding);
-            return Err(QueueError(format!(
+            return Err(QueueError::from(format!(
                 "cannot store dead letter of message {sequence}: {err}"
             )));
         }
 
         if let Err(err) = outstanding.acker.double_ack_with(AckKind::Term).await {
             self.receipts.put_back(receipt, outstanding);
-            return Err(QueueError(format!(
+            return Err(QueueError::from(format!(
                 "dead letter of message {sequence} stored but the original not terminated: {err}"
             )));
         }

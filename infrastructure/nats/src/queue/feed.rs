@@ -46,7 +46,7 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
             request = request.expires(wait);
         }
         let mut batch = request.messages().await.map_err(|err| {
-            QueueError(format!("fetch from {} failed: {err}", self.layout.stream()))
+            QueueError::from(format!("fetch from {} failed: {err}", self.layout.stream()))
         })?;
 
         // The server ends the batch itself; this bound only matters if its answer is lost.
@@ -57,7 +57,7 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
                 Ok(None) => break,
                 Ok(Some(Ok(message))) => deliveries.push(self.hand_out(message)),
                 Ok(Some(Err(err))) if deliveries.is_empty() => {
-                    return Err(QueueError(format!(
+                    return Err(QueueError::from(format!(
                         "fetch from {} failed: {err}",
                         self.layout.stream()
                     )));
@@ -106,7 +106,7 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
         for (receipt, outstanding) in taken {
             self.receipts.put_back(receipt, outstanding);
         }
-        Err(QueueError(format!(
+        Err(QueueError::from(format!(
             "{count} acks not confirmed (they will be delivered again): {err}"
         )))
     }
@@ -131,7 +131,7 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
         }
         match failed {
             None => Ok(()),
-            Some(err) => Err(QueueError(format!(
+            Some(err) => Err(QueueError::from(format!(
                 "negative acks not sent (the deliveries come again after the ack wait): {err}"
             ))),
         }
@@ -154,11 +154,11 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
                 .info_with_subjects(subject)
                 .await
                 .map_err(|err| {
-                    QueueError(format!("cannot read the backlog of sale {activity}: {err}"))
+                    QueueError::from(format!("cannot read the backlog of sale {activity}: {err}"))
                 })?;
             while let Some(entry) = subjects.next().await {
                 let (_, count) = entry.map_err(|err| {
-                    QueueError(format!("cannot read the backlog of sale {activity}: {err}"))
+                    QueueError::from(format!("cannot read the backlog of sale {activity}: {err}"))
                 })?;
                 counted = counted.saturating_add(u64::try_from(count).unwrap_or(u64::MAX));
             }
@@ -172,7 +172,7 @@ impl PurchaseFeed for JetStreamPurchaseQueue {
             .consumer
             .get_info()
             .await
-            .map_err(|err| QueueError(format!("cannot read consumer state: {err}")))?;
+            .map_err(|err| QueueError::from(format!("cannot read consumer state: {err}")))?;
         let ack_pending = u64::try_from(info.num_ack_pending).unwrap_or(u64::MAX);
         Ok(info.num_pending.saturating_add(ack_pending))
     }

@@ -38,7 +38,9 @@ pub(super) async fn ensure_streams_and_consumer(
             ..Default::default()
         })
         .await
-        .map_err(|err| QueueError(format!("cannot create stream {}: {err}", layout.stream())))?;
+        .map_err(|err| {
+            QueueError::from(format!("cannot create stream {}: {err}", layout.stream()))
+        })?;
     add_sale_subjects(jetstream, &mut purchases, layout).await?;
 
     jetstream
@@ -54,7 +56,7 @@ pub(super) async fn ensure_streams_and_consumer(
         })
         .await
         .map_err(|err| {
-            QueueError(format!(
+            QueueError::from(format!(
                 "cannot create stream {}: {err}",
                 layout.dead_letter_stream()
             ))
@@ -76,7 +78,7 @@ pub(super) async fn ensure_streams_and_consumer(
         )
         .await
         .map_err(|err| {
-            QueueError(format!(
+            QueueError::from(format!(
                 "cannot create consumer {} on {}: {err}",
                 layout.consumer(),
                 layout.stream()
@@ -91,10 +93,9 @@ async fn add_sale_subjects(
     purchases: &mut stream::Stream,
     layout: &StreamLayout,
 ) -> Result<(), QueueError> {
-    let info = purchases
-        .info()
-        .await
-        .map_err(|err| QueueError(format!("cannot read stream {}: {err}", layout.stream())))?;
+    let info = purchases.info().await.map_err(|err| {
+        QueueError::from(format!("cannot read stream {}: {err}", layout.stream()))
+    })?;
     let wanted = layout.purchase_subjects();
     if info.config.subjects.contains(&wanted) {
         return Ok(());
@@ -102,7 +103,7 @@ async fn add_sale_subjects(
     let mut config = info.config.clone();
     config.subjects.push(wanted);
     jetstream.update_stream(&config).await.map_err(|err| {
-        QueueError(format!(
+        QueueError::from(format!(
             "cannot add per-sale subjects to stream {}: {err}",
             layout.stream()
         ))
@@ -119,7 +120,11 @@ pub(super) async fn delete_streams(
         match jetstream.delete_stream(name).await {
             Ok(_) => {}
             Err(err) if is_stream_not_found(&err.kind()) => {}
-            Err(err) => return Err(QueueError(format!("cannot delete stream {name}: {err}"))),
+            Err(err) => {
+                return Err(QueueError::from(format!(
+                    "cannot delete stream {name}: {err}"
+                )));
+            }
         }
     }
     Ok(())

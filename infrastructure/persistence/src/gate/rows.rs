@@ -10,13 +10,13 @@ use crate::entities::gate_purchase;
 
 /// The database failed or could not be reached: the decision may or may not have been applied.
 pub(super) fn unavailable(error: DbErr) -> GateError {
-    GateError(format!("stock gate database: {error}"))
+    GateError::from(format!("stock gate database: {error}"))
 }
 
 /// `value` as a stored INTEGER, or a [`GateError`] saying what is too large for the gate.
 pub(super) fn stored_count(what: &str, value: u32) -> Result<i32, GateError> {
     i32::try_from(value).map_err(|_| {
-        GateError(format!(
+        GateError::from(format!(
             "{what} {value} is beyond what the database gate stores ({})",
             i32::MAX
         ))
@@ -52,7 +52,7 @@ fn stored_time(instant: DateTime<Utc>) -> String {
 /// [`GateError`] naming the purchase when the row breaks a domain rule.
 pub(super) fn to_purchase(row: gate_purchase::Model) -> Result<Purchase, GateError> {
     let corrupt = |problem: String| {
-        GateError(format!(
+        GateError::from(format!(
             "corrupt row in gate_purchases (purchase {}): {problem}",
             row.purchase_id
         ))
@@ -141,7 +141,10 @@ mod tests {
         ];
         for row in broken {
             let error = to_purchase(row).unwrap_err();
-            assert!(error.0.contains(&good.purchase_id.to_string()), "{error}");
+            assert!(
+                error.0.to_string().contains(&good.purchase_id.to_string()),
+                "{error}"
+            );
         }
     }
 

@@ -50,7 +50,7 @@ async fn decide(
                 .ok()
                 .and_then(|q| Quantity::new(q).ok())
                 .ok_or_else(|| {
-                    GateError(format!(
+                    GateError::from(format!(
                         "corrupt row in gate_purchases (purchase {}): quantity {}",
                         row.purchase_id, row.quantity
                     ))
@@ -145,7 +145,7 @@ async fn reactivate(
         .map_err(unavailable)?;
     if rewritten.rows_affected == 0 {
         // Another attempt under the same id, named with another activity, got there first.
-        return Err(GateError(format!(
+        return Err(GateError::from(format!(
             "purchase {} changed while it was being taken again",
             purchase.id
         )));

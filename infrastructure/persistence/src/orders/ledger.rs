@@ -71,7 +71,7 @@ pub(super) async fn move_held(
         .await
         .map_err(storage)?;
     if moved.rows_affected == 0 {
-        return Err(StorageError(format!(
+        return Err(StorageError::from(format!(
             "ledger out of balance: activity {activity} holds fewer than {quantity} items"
         )));
     }

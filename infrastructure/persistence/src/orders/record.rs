@@ -257,7 +257,7 @@ fn insert_into_orders(rows: SelectStatement) -> Result<InsertStatement, StorageE
             order::Column::ExpiredAt,
         ])
         .select_from(rows)
-        .map_err(|e| StorageError(format!("building the order insert: {e}")))?
+        .map_err(|e| StorageError::from(format!("building the order insert: {e}")))?
         .on_conflict(
             OnConflict::column(order::Column::PurchaseId)
                 .do_nothing()

@@ -30,8 +30,9 @@ pub(super) async fn totals(
         .all(connection)
         .await
         .map_err(storage)?;
-    let bad =
-        |problem: String| StorageError(format!("order totals of activity {activity}: {problem}"));
+    let bad = |problem: String| {
+        StorageError::from(format!("order totals of activity {activity}: {problem}"))
+    };
     let mut totals = OrderTotals::default();
     for (name, orders, items) in groups {
         let count = |value: i64| u64::try_from(value).map_err(|_| bad(format!("{value} < 0")));

@@ -53,7 +53,7 @@ pub(super) async fn write_publishes(
 }
 
 async fn store(shared: &Shared, batch: &[Publish]) -> Result<(), QueueError> {
-    let failed = |error: sea_orm::DbErr| QueueError(format!("queueing purchases: {error}"));
+    let failed = |error: sea_orm::DbErr| QueueError::from(format!("queueing purchases: {error}"));
     let enqueued_at = stored(Utc::now());
     let transaction = shared.db.connection().begin().await.map_err(failed)?;
     for rows in batch.chunks(ROWS_PER_STATEMENT) {
@@ -77,7 +77,7 @@ async fn store(shared: &Shared, batch: &[Publish]) -> Result<(), QueueError> {
                     Expr::val(row.payload.as_str()),
                     Expr::val(enqueued_at),
                 ])
-                .map_err(|e| QueueError(format!("building the queue insert: {e}")))?;
+                .map_err(|e| QueueError::from(format!("building the queue insert: {e}")))?;
         }
         transaction.execute(&insert).await.map_err(failed)?;
     }

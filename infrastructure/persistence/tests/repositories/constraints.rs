@@ -172,7 +172,9 @@ async fn corrupt_rows_are_reported_not_trusted(store: Store) {
 
     let activity = store.activities.by_id(record.activity.id).await;
     assert!(
-        activity.as_ref().is_err_and(|e| e.0.contains("corrupt")),
+        activity
+            .as_ref()
+            .is_err_and(|e| e.0.to_string().contains("corrupt")),
         "{activity:?}"
     );
     let listed = store.activities.list(true, 10, 0).await;
@@ -182,12 +184,15 @@ async fn corrupt_rows_are_reported_not_trusted(store: Store) {
     );
     let user = store.users.by_id(user.id).await;
     assert!(
-        user.as_ref().is_err_and(|e| e.0.contains("corrupt")),
+        user.as_ref()
+            .is_err_and(|e| e.0.to_string().contains("corrupt")),
         "{user:?}"
     );
     let product = store.products.by_id(record.activity.product_id).await;
     assert!(
-        product.as_ref().is_err_and(|e| e.0.contains("corrupt")),
+        product
+            .as_ref()
+            .is_err_and(|e| e.0.to_string().contains("corrupt")),
         "{product:?}"
     );
 }

@@ -51,7 +51,7 @@ async fn a_move_the_ledger_cannot_cover_changes_nothing(store: Store) {
         assert!(
             failure
                 .as_ref()
-                .is_err_and(|e| e.0.contains("ledger out of balance")),
+                .is_err_and(|e| e.0.to_string().contains("ledger out of balance")),
             "{failure:?}"
         );
     }

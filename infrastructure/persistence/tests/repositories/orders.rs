@@ -193,7 +193,9 @@ async fn corrupt_order_rows_are_reported_not_trusted(store: Store) {
             .expect("corrupt the row");
         let found = store.orders.by_id(order.id).await;
         assert!(
-            found.as_ref().is_err_and(|e| e.0.contains("corrupt")),
+            found
+                .as_ref()
+                .is_err_and(|e| e.0.to_string().contains("corrupt")),
             "{corrupt}: {found:?}"
         );
         let listed = store.orders.for_buyer(buyer, 10, 0).await;

@@ -71,7 +71,7 @@ impl ServerEpoch {
             .await
             .map_err(unavailable)?;
         let run_id = run_id(&info)
-            .ok_or_else(|| GateError("redis: INFO server names no run_id".into()))?
+            .ok_or_else(|| GateError::from("redis: INFO server names no run_id".to_owned()))?
             .to_owned();
         *self.known.write().unwrap_or_else(PoisonError::into_inner) = Some(run_id.clone());
         Ok(run_id)

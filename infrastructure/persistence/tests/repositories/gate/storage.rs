@@ -206,7 +206,9 @@ async fn corrupt_gate_rows_are_reported_not_trusted(store: Store) {
         .expect("corrupt the currency");
     let found = gate.find_purchase(purchase.id).await;
     assert!(
-        found.as_ref().is_err_and(|e| e.0.contains("corrupt")),
+        found
+            .as_ref()
+            .is_err_and(|e| e.0.to_string().contains("corrupt")),
         "{found:?}"
     );
     let listed = gate.holdings(activity).await;
