@@ -9,7 +9,8 @@
 #   bash bench/answers.sh [SECONDS]
 #
 # SECKILLER_BIN_DIR=DIR runs the seckiller binary in DIR instead of building one (to compare two
-# builds).
+# builds). BENCH_SCRAPE_EVERY=SECONDS scrapes the node's /metrics that often during the runs, as
+# Prometheus would (to measure what scraping costs the answers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +21,10 @@ WORK=$(mktemp -d)
 PORT=${BENCH_PORT:-18481}
 NGINX_PORT=${BENCH_NGINX_PORT:-18482}
 server=""
+scraper=""
 
 cleanup() {
+  [ -n "$scraper" ] && kill "$scraper" 2>/dev/null
   [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
   [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null
   rm -rf "$WORK"
@@ -54,6 +57,11 @@ SECKILLER_LISTEN=127.0.0.1:$PORT SECKILLER_ADMIN_PASSWORD=quiet-harbor-lantern-4
   SECKILLER_LOG=warn SECKILLER_DATA_DIR="$WORK/data" "$BIN/seckiller" >"$WORK/node.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
+if [ -n "${BENCH_SCRAPE_EVERY:-}" ]; then
+  echo "   scraping /metrics every ${BENCH_SCRAPE_EVERY} s"
+  ( while :; do curl -fs "http://127.0.0.1:$PORT/metrics" >/dev/null; sleep "$BENCH_SCRAPE_EVERY"; done ) &
+  scraper=$!
+fi
 api() { curl -fsS -H 'content-type: application/json' "$@"; }
 token() { api "http://127.0.0.1:$PORT/api/v1/sessions" -d "{\"username\":\"$1\",\"password\":\"$2\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'; }
 ADMIN=$(token admin quiet-harbor-lantern-42)

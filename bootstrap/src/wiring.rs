@@ -394,7 +394,9 @@ pub async fn build_node(
         )
         .observed(metrics.dependency("database"))
     });
-    let gate = gate(settings, &database, database_guard.clone(), metrics).await?;
+    let gate = gate(settings, &database, database_guard.clone(), metrics)
+        .await?
+        .counted(metrics.clone());
     let gate_in_process = gate.in_process();
     if !settings.is_embedded() && (gate_in_process || settings.nats_url.is_none()) {
         tracing::warn!(

@@ -142,7 +142,6 @@ impl Workers {
                     async move {
                         let report = reconciler.run_once().await?;
                         metrics.republished(report.republished.len());
-                        metrics.gate_rebuilt(report.distrusted);
                         Ok(())
                     }
                 },

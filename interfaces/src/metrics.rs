@@ -229,7 +229,7 @@ impl Metrics {
             gate_rebuilds: counter(
                 &mut registry,
                 "seckiller_gate_rebuilds",
-                "Sales whose stock gate data was distrusted or lost and loaded afresh from the database",
+                "Running sales loaded into the stock gate from the database (after the gate lost or distrusted them)",
             ),
         };
         let dependencies = DependencyFamilies::register(&mut registry);

@@ -9,6 +9,8 @@ use seckiller_memory::MemoryStockGate;
 use seckiller_persistence::DatabaseStockGate;
 use seckiller_redis::RedisStockGate;
 
+use seckiller_interfaces::Metrics;
+
 use super::guard::DependencyGuard;
 use super::traced::{ok_or_error, traced};
 
@@ -17,12 +19,25 @@ use super::traced::{ok_or_error, traced};
 pub struct GateAdapter {
     backend: GateBackend,
     guard: Option<DependencyGuard>,
+    metrics: Option<Metrics>,
 }
 
 impl GateAdapter {
     /// `backend`, each call guarded by `guard` (none for the in-process gate).
     pub fn new(backend: GateBackend, guard: Option<DependencyGuard>) -> Self {
-        Self { backend, guard }
+        Self {
+            backend,
+            guard,
+            metrics: None,
+        }
+    }
+
+    /// The same gate, counting into `metrics` the sales loaded while they run (rebuilt from the
+    /// database after the gate lost or distrusted them, or published after their start).
+    #[must_use]
+    pub fn counted(mut self, metrics: Metrics) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The stock gate's breaker, when it has one.
@@ -104,7 +119,9 @@ impl StockGate for GateAdapter {
         activity: ActivityId,
         given_back: &[Purchase],
     ) -> Result<(), GateError> {
-        match &self.backend {
+        // The loader remembers a sale's given-back purchases exactly when it loads a running
+        // sale from the database: that is a rebuild.
+        let remembered = match &self.backend {
             GateBackend::Memory(g) => g.remember_given_back(activity, given_back).await,
             GateBackend::Redis(g) => {
                 self.guard(Box::pin(g.remember_given_back(activity, given_back)))
@@ -114,7 +131,13 @@ impl StockGate for GateAdapter {
                 self.guard(Box::pin(g.remember_given_back(activity, given_back)))
                     .await
             }
+        };
+        if remembered.is_ok()
+            && let Some(metrics) = &self.metrics
+        {
+            metrics.gate_rebuilt(1);
         }
+        remembered
     }
 
     async fn take(&self, purchase: &Purchase, retake: bool) -> Result<GateDecision, GateError> {

@@ -400,6 +400,13 @@ async fn a_lost_gate_is_rebuilt_without_overselling() {
     assert_eq!(winners(&app, &activity, &first).await.len(), 60);
     stats_until(&app, &admin, &activity, settled).await;
 
+    let rebuilds = || async {
+        let text = app.get("/metrics", None).await.text().await.unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix("seckiller_gate_rebuilds_total "))
+            .map_or(0.0, |v| v.parse::<f64>().unwrap())
+    };
+    let rebuilt_before = rebuilds().await;
     app.lose_gate_data().await;
     assert_eq!(
         stats(&app, &admin, &activity).await["gate_available"],
@@ -418,6 +425,10 @@ async fn a_lost_gate_is_rebuilt_without_overselling() {
         .filter(|a| a.status == StatusCode::ACCEPTED)
         .count();
     assert_eq!(accepted, 40, "exactly the remaining stock sells");
+    assert!(
+        rebuilds().await - rebuilt_before >= 1.0,
+        "the lost sale was rebuilt"
+    );
     let codes: HashSet<String> = attempts
         .iter()
         .filter(|a| a.status != StatusCode::ACCEPTED)
