@@ -11,6 +11,8 @@ mod auth;
 mod authentication;
 mod body_limit;
 mod canned_answer;
+#[cfg(test)]
+mod captured_log;
 mod compression;
 mod content_security;
 pub mod contract;

@@ -228,42 +228,22 @@ mod log_pacing {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use seckiller_application::Unavailable;
     use seckiller_domain::ports::{Cause, StorageError};
 
     use super::*;
-
-    #[derive(Clone, Default)]
-    struct Lines(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Lines {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::captured_log::CapturedLog;
 
     #[test]
     fn an_outage_is_logged_once_with_every_cause_and_told_to_nobody() {
-        let lines = Lines::default();
-        let writer = lines.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
+        let log = CapturedLog::default();
+        let subscriber = log.subscriber(tracing::Level::DEBUG);
         let failure = Unavailable::from(StorageError(Cause::new(std::io::Error::other(
             "connection reset by peer",
         ))));
         let answer =
             tracing::subscriber::with_default(subscriber, || ApiError::unavailable(failure));
-        let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let logged = log.text();
         assert_eq!(logged.lines().count(), 1, "{logged}");
         assert!(
             logged

@@ -191,30 +191,14 @@ mod tests {
     /// A log line written while serving a request, and the problem it answers, name the id.
     #[tokio::test]
     async fn the_span_and_the_problem_body_carry_the_id() {
-        use std::io::Write;
-        use std::sync::Mutex;
-
         use poem::EndpointExt;
         use poem::http::StatusCode;
         use poem::test::TestClient;
 
-        #[derive(Clone, Default)]
-        struct Lines(Arc<Mutex<Vec<u8>>>);
-        impl Write for Lines {
-            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(buf);
-                Ok(buf.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let lines = Lines::default();
-        let writer = lines.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
+        use crate::captured_log::CapturedLog;
+
+        let log = CapturedLog::default();
+        let subscriber = log.subscriber(tracing::Level::INFO);
         let _guard = tracing::subscriber::set_default(subscriber);
 
         let app = poem::endpoint::make(|_| async {
@@ -236,7 +220,7 @@ mod tests {
         let body: serde_json::Value = given.0.into_body().into_json().await.unwrap();
         assert_eq!(body["request_id"], "order-42");
         assert_eq!(body["code"], "sold_out");
-        let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        let logged = log.text();
         assert!(logged.contains("request_id=\"order-42\""), "{logged}");
 
         let replaced = client
