@@ -1,5 +1,6 @@
 //! Trace export: a node given `SECKILLER_OTLP_ENDPOINT` sends its spans over OTLP/HTTP — the
-//! request, and the port calls of a purchase named with their sale and outcome — to a receiver
+//! request, the port calls of a purchase named with their sale and outcome, and the calls to
+//! Redis and NATS beneath them — to a receiver
 //! this test runs itself.
 
 // clippy.toml allows unwrap in `#[test]` functions only; the helpers below are test code too.
@@ -128,6 +129,9 @@ async fn a_purchase_is_exported_as_spans_of_its_port_calls() {
         "accepted",
         "queue.publish",
         "stored",
+        // The guarded calls below the ports: Redis for the take, NATS for the publish.
+        "redis",
+        "nats",
         sale_id.as_str(),
     ];
     for _ in 0..100 {

@@ -9,6 +9,18 @@ use seckiller_interfaces::{CallOutcome, DependencyMetrics};
 use seckiller_resilience::{Breaker, BreakerSettings, Guarded, guarded};
 use tokio::time::Instant;
 
+use super::traced::traced;
+
+/// How a guarded call ended.
+fn outcome_of<T, E>(result: &Result<T, Guarded<E>>) -> CallOutcome {
+    match result {
+        Ok(_) => CallOutcome::Ok,
+        Err(Guarded::Failed(_)) => CallOutcome::Error,
+        Err(Guarded::TimedOut { .. } | Guarded::Abandoned { .. }) => CallOutcome::Timeout,
+        Err(Guarded::Refused { .. }) => CallOutcome::Rejected,
+    }
+}
+
 /// One dependency's breaker, per-call deadline and call metrics. Clones share them.
 #[derive(Clone)]
 pub struct DependencyGuard {
@@ -88,15 +100,17 @@ impl DependencyGuard {
         E: std::fmt::Display,
     {
         let started = Instant::now();
-        let result = guarded(&self.breaker, self.deadline + extra, call).await;
+        // Every call to the dependency gets a span of its own (named after the dependency),
+        // inside the port call's span where the adapter opens one.
+        let result = traced(
+            self.breaker.name(),
+            None,
+            guarded(&self.breaker, self.deadline + extra, call),
+            |r| outcome_of(r).label(),
+        )
+        .await;
         if let Some(metrics) = &self.metrics {
-            let outcome = match &result {
-                Ok(_) => CallOutcome::Ok,
-                Err(Guarded::Failed(_)) => CallOutcome::Error,
-                Err(Guarded::TimedOut { .. } | Guarded::Abandoned { .. }) => CallOutcome::Timeout,
-                Err(Guarded::Refused { .. }) => CallOutcome::Rejected,
-            };
-            metrics.record(outcome, started.elapsed());
+            metrics.record(outcome_of(&result), started.elapsed());
         }
         result
     }

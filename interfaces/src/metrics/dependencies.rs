@@ -25,7 +25,8 @@ pub enum CallOutcome {
 }
 
 impl CallOutcome {
-    fn label(self) -> &'static str {
+    /// The outcome as written in labels and spans.
+    pub fn label(self) -> &'static str {
         match self {
             Self::Ok => "ok",
             Self::Error => "error",
