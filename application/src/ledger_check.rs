@@ -45,6 +45,15 @@ impl LedgerReport {
     pub fn balanced(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// True when the database's own books balance — `total = available + held + sold`, held is
+    /// what pending orders hold, sold what paid ones hold — whatever the gate shows.
+    pub fn books_balance(&self) -> bool {
+        let moved = u64::from(self.available) + u64::from(self.held) + u64::from(self.sold);
+        moved == u64::from(self.total)
+            && u64::from(self.held) == self.orders.pending_items
+            && u64::from(self.sold) == self.orders.paid_items
+    }
 }
 
 /// Checks the books.

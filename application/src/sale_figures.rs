@@ -9,7 +9,7 @@ use chrono::Duration;
 use seckiller_domain::ports::{ActivityRepository, Clock, PurchaseFeed};
 use seckiller_domain::{ActivityId, ActivityState};
 
-use crate::ledger_check::{LedgerCheck, LedgerReport};
+use crate::ledger_check::LedgerCheck;
 use crate::{Adapters, Unavailable};
 
 /// How many sales one read looks at (newest first, as the repository lists them).
@@ -38,14 +38,6 @@ pub struct SaleFigure {
     /// orders hold and sold what paid ones hold (see [`crate::ledger_check`]). The gate is not
     /// part of it: compare `gate` with `available` once `queue_lag` is zero.
     pub balanced: bool,
-}
-
-/// Whether the database's own invariants hold, leaving the gate out.
-fn books_balance(report: &LedgerReport) -> bool {
-    let moved = u64::from(report.available) + u64::from(report.held) + u64::from(report.sold);
-    moved == u64::from(report.total)
-        && u64::from(report.held) == report.orders.pending_items
-        && u64::from(report.sold) == report.orders.paid_items
 }
 
 /// Reads the live sales' figures.
@@ -90,7 +82,7 @@ impl<A: Adapters> SaleFigures<A> {
                 sold: report.sold,
                 gate: report.gate_available,
                 queue_lag: lag,
-                balanced: books_balance(&report),
+                balanced: report.books_balance(),
             });
         }
         Ok(figures)

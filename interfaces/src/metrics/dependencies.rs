@@ -77,10 +77,19 @@ impl DependencyFamilies {
 /// One dependency's recorder, held by its guard.
 #[derive(Clone)]
 pub struct DependencyMetrics {
-    dependency: &'static str,
-    families: DependencyFamilies,
     duration: Histogram,
+    /// One counter per outcome, in [`OUTCOMES`] order, taken from the family once, so a call
+    /// records with no lookup.
+    calls: [Counter; 4],
 }
+
+/// Every outcome, in the order of [`DependencyMetrics::calls`].
+const OUTCOMES: [CallOutcome; 4] = [
+    CallOutcome::Ok,
+    CallOutcome::Error,
+    CallOutcome::Timeout,
+    CallOutcome::Rejected,
+];
 
 impl DependencyMetrics {
     pub(super) fn new(dependency: &'static str, families: &DependencyFamilies) -> Self {
@@ -89,22 +98,16 @@ impl DependencyMetrics {
             .get_or_create(&DependencyLabel { dependency })
             .clone();
         // Every outcome is shown from the start, so a rate over it exists before the first error.
-        for outcome in [
-            CallOutcome::Ok,
-            CallOutcome::Error,
-            CallOutcome::Timeout,
-            CallOutcome::Rejected,
-        ] {
-            drop(families.calls.get_or_create(&CallLabels {
-                dependency,
-                outcome: outcome.label(),
-            }));
-        }
-        Self {
-            dependency,
-            families: families.clone(),
-            duration,
-        }
+        let calls = OUTCOMES.map(|outcome| {
+            families
+                .calls
+                .get_or_create(&CallLabels {
+                    dependency,
+                    outcome: outcome.label(),
+                })
+                .clone()
+        });
+        Self { duration, calls }
     }
 
     /// One call that ended as `outcome` after `took`.
@@ -112,12 +115,9 @@ impl DependencyMetrics {
         if outcome != CallOutcome::Rejected {
             self.duration.observe(took.as_secs_f64());
         }
-        self.families
-            .calls
-            .get_or_create(&CallLabels {
-                dependency: self.dependency,
-                outcome: outcome.label(),
-            })
-            .inc();
+        let at = OUTCOMES.iter().position(|o| *o == outcome).unwrap_or(0);
+        if let Some(counter) = self.calls.get(at) {
+            counter.inc();
+        }
     }
 }

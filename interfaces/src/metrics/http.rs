@@ -72,7 +72,10 @@ impl<E: Endpoint> Endpoint for HttpMetricsEndpoint<E> {
         let _in_flight = InFlight(&self.metrics);
         let route = self.routes.of(req.uri().path());
         let method = method_label(req.method());
-        let sale = crate::hot_answers::purchase_of(&req);
+        // Only a purchase is counted by its sale: no other request pays for reading the id.
+        let sale = (&*route == PURCHASE_ROUTE)
+            .then(|| crate::hot_answers::purchase_of(&req))
+            .flatten();
         let mut response = match self.inner.call(req).await {
             Ok(response) => response.into_response(),
             Err(error) => error.into_response(),
