@@ -31,13 +31,13 @@ pub enum RecordOutcome {
 /// pending order (and for payment, strictly before its deadline), so a payment and the sweeper
 /// racing for one order never both win.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MoveOutcome {
+pub enum MoveOutcome<O = Order> {
     /// The move applied; the order as it is now. Its stock moved with it in the same
     /// transaction.
-    Moved(Order),
+    Moved(O),
     /// The order was no longer movable (paid, cancelled, or past its deadline); the order as it
     /// is, unchanged.
-    Refused(Order),
+    Refused(O),
     /// No such order.
     Missing,
 }
