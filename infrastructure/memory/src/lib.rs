@@ -15,6 +15,7 @@ mod queue;
 mod repositories;
 mod restock;
 mod sessions;
+mod shop;
 
 pub use clock::{ManualClock, SystemClock};
 pub use gate::MemoryStockGate;
@@ -28,3 +29,4 @@ pub use queue::MemoryPurchaseQueue;
 pub use repositories::{MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository};
 pub use restock::LocalRestockNotifier;
 pub use sessions::MemorySessionStore;
+pub use shop::MemoryShop;

@@ -93,3 +93,65 @@ mod idempotency {
 
     seckiller_contract::idempotency_contract!(async { MemoryKeys::default() });
 }
+
+mod shop {
+    use seckiller_contract::{Repositories, ShopStores};
+    use seckiller_memory::{
+        MemoryActivityRepository, MemoryProductRepository, MemoryShop, MemoryUserRepository,
+    };
+
+    struct ShopStore {
+        users: MemoryUserRepository,
+        products: MemoryProductRepository,
+        activities: MemoryActivityRepository,
+        shop: MemoryShop,
+    }
+
+    fn open() -> ShopStore {
+        let products = MemoryProductRepository::default();
+        let activities = MemoryActivityRepository::default();
+        ShopStore {
+            users: MemoryUserRepository::default(),
+            shop: MemoryShop::new(&products, &activities),
+            products,
+            activities,
+        }
+    }
+
+    impl Repositories for ShopStore {
+        type Users = MemoryUserRepository;
+        type Products = MemoryProductRepository;
+        type Activities = MemoryActivityRepository;
+
+        fn users(&self) -> &MemoryUserRepository {
+            &self.users
+        }
+        fn products(&self) -> &MemoryProductRepository {
+            &self.products
+        }
+        fn activities(&self) -> &MemoryActivityRepository {
+            &self.activities
+        }
+    }
+
+    impl ShopStores for ShopStore {
+        type Catalog = MemoryShop;
+        type Carts = MemoryShop;
+        type RegularOrders = MemoryShop;
+
+        fn catalog(&self) -> &MemoryShop {
+            &self.shop
+        }
+        fn carts(&self) -> &MemoryShop {
+            &self.shop
+        }
+        fn regular_orders(&self) -> &MemoryShop {
+            &self.shop
+        }
+        async fn another_node(&self) -> MemoryShop {
+            self.shop.clone()
+        }
+    }
+
+    seckiller_contract::shop_contract!(async { open() });
+}
