@@ -2,10 +2,9 @@
 //! a dozen, and monomorphised per wiring: no dynamic dispatch on request paths.
 
 use seckiller_domain::ports::{
-    ActivityRepository, CartRepository, Clock, IdSource, IdempotencyStore, OrderRepository,
-    PasswordHasher, PaymentProvider, ProductRepository, PurchaseFeed, PurchaseQueue,
-    PurchaseTokenService, RegularOrderRepository, RestockNotifier, SessionStore, ShopCatalog,
-    StockGate, TokenService, UserRepository,
+    ActivityRepository, Clock, IdSource, IdempotencyStore, OrderRepository, PasswordHasher,
+    PaymentProvider, ProductRepository, PurchaseFeed, PurchaseQueue, PurchaseTokenService,
+    RestockNotifier, SessionStore, StockGate, TokenService, UserRepository,
 };
 
 /// The adapters a wiring plugs into the use cases.
@@ -38,12 +37,6 @@ pub trait Adapters: Send + Sync + 'static {
     type Ids: IdSource;
     /// Keyed requests and their answers.
     type Idempotency: IdempotencyStore;
-    /// The catalogue as buyers search it, with regular stock.
-    type Catalog: ShopCatalog;
-    /// Buyers' carts.
-    type Carts: CartRepository;
-    /// Orders at the regular price.
-    type RegularOrders: RegularOrderRepository;
 
     /// Accounts storage.
     fn users(&self) -> &Self::Users;
@@ -73,10 +66,4 @@ pub trait Adapters: Send + Sync + 'static {
     fn ids(&self) -> &Self::Ids;
     /// Keyed requests and their answers.
     fn idempotency(&self) -> &Self::Idempotency;
-    /// The catalogue as buyers search it, with regular stock.
-    fn catalog(&self) -> &Self::Catalog;
-    /// Buyers' carts.
-    fn carts(&self) -> &Self::Carts;
-    /// Orders at the regular price.
-    fn regular_orders(&self) -> &Self::RegularOrders;
 }

@@ -22,7 +22,6 @@ pub mod preheat;
 pub mod purchases;
 pub mod reconciler;
 pub mod sale_figures;
-pub mod shop;
 pub mod sold_out;
 pub mod stats;
 pub mod stock_returns;

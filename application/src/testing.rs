@@ -15,8 +15,7 @@ use seckiller_domain::{ActivityId, Password, PasswordHash, Role, SessionId, User
 use seckiller_memory::{
     LocalRestockNotifier, ManualClock, MemoryActivityRepository, MemoryIdempotencyStore,
     MemoryOrderRepository, MemoryProductRepository, MemoryPurchaseQueue, MemorySessionStore,
-    MemoryShop, MemoryStockGate, MemoryUserRepository, PaymentMode, SimulatedPaymentProvider,
-    UuidV7Source,
+    MemoryStockGate, MemoryUserRepository, PaymentMode, SimulatedPaymentProvider, UuidV7Source,
 };
 
 use crate::Adapters;
@@ -186,19 +185,15 @@ pub struct TestAdapters<
     pub clock: ManualClock,
     pub idempotency: MemoryIdempotencyStore,
     pub hasher: PlainHasher,
-    /// The regular shop: catalogue search, carts and regular orders.
-    pub shop: MemoryShop,
 }
 
 impl TestAdapters {
     /// All in memory, clock at [`t0`].
     pub fn memory() -> Self {
         let activities = MemoryActivityRepository::default();
-        let products = MemoryProductRepository::default();
         Self {
             users: MemoryUserRepository::default(),
-            shop: MemoryShop::new(&products, &activities),
-            products,
+            products: MemoryProductRepository::default(),
             orders: MemoryOrderRepository::new(activities.clone()),
             activities,
             gate: MemoryStockGate::new(),
@@ -236,9 +231,6 @@ where
     type Clock = ManualClock;
     type Ids = UuidV7Source;
     type Idempotency = MemoryIdempotencyStore;
-    type Catalog = MemoryShop;
-    type Carts = MemoryShop;
-    type RegularOrders = MemoryShop;
 
     fn users(&self) -> &U {
         &self.users
@@ -282,15 +274,6 @@ where
     fn idempotency(&self) -> &MemoryIdempotencyStore {
         &self.idempotency
     }
-    fn catalog(&self) -> &MemoryShop {
-        &self.shop
-    }
-    fn carts(&self) -> &MemoryShop {
-        &self.shop
-    }
-    fn regular_orders(&self) -> &MemoryShop {
-        &self.shop
-    }
 }
 
 impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
@@ -310,7 +293,6 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             clock: t.clock,
             idempotency: t.idempotency,
             hasher: t.hasher,
-            shop: t.shop,
         }
     }
 
@@ -330,7 +312,6 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             clock: t.clock,
             idempotency: t.idempotency,
             hasher: t.hasher,
-            shop: t.shop,
         }
     }
 
@@ -350,7 +331,6 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             clock: t.clock,
             idempotency: t.idempotency,
             hasher: t.hasher,
-            shop: t.shop,
         }
     }
 
@@ -370,7 +350,6 @@ impl<U, P, Ac, O, G, Q> TestAdapters<U, P, Ac, O, G, Q> {
             clock: t.clock,
             idempotency: t.idempotency,
             hasher: t.hasher,
-            shop: t.shop,
         }
     }
 }

@@ -27,10 +27,9 @@ use seckiller_memory::{
 };
 use seckiller_nats::{JetStreamPurchaseQueue, JetStreamSettings, NatsRestockNotifier};
 use seckiller_persistence::{
-    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaCartRepository,
-    SeaIdempotencyStore, SeaOrderRepository, SeaProductRepository, SeaRegularOrderRepository,
-    SeaSessionStore, SeaShopCatalog, SeaUserRepository, SqlitePurchaseQueue, connect,
-    connect_with_deadline,
+    Database, DatabaseStockGate, QueueSettings, SeaActivityRepository, SeaIdempotencyStore,
+    SeaOrderRepository, SeaProductRepository, SeaSessionStore, SeaUserRepository,
+    SqlitePurchaseQueue, connect, connect_with_deadline,
 };
 use seckiller_redis::RedisStockGate;
 
@@ -47,9 +46,6 @@ pub struct NodeAdapters {
     orders: CountedOrders<Guarded<SeaOrderRepository>>,
     sessions: Guarded<SeaSessionStore>,
     idempotency: Guarded<SeaIdempotencyStore>,
-    catalog: Guarded<SeaShopCatalog>,
-    carts: Guarded<SeaCartRepository>,
-    regular_orders: Guarded<SeaRegularOrderRepository>,
     database_guard: Option<DependencyGuard>,
     hasher: Argon2PasswordHasher,
     tokens: JwtTokenService,
@@ -115,9 +111,6 @@ impl Adapters for NodeAdapters {
     type Clock = SystemClock;
     type Ids = UuidV7Source;
     type Idempotency = Guarded<SeaIdempotencyStore>;
-    type Catalog = Guarded<SeaShopCatalog>;
-    type Carts = Guarded<SeaCartRepository>;
-    type RegularOrders = Guarded<SeaRegularOrderRepository>;
 
     fn users(&self) -> &Guarded<SeaUserRepository> {
         &self.users
@@ -160,15 +153,6 @@ impl Adapters for NodeAdapters {
     }
     fn idempotency(&self) -> &Guarded<SeaIdempotencyStore> {
         &self.idempotency
-    }
-    fn catalog(&self) -> &Guarded<SeaShopCatalog> {
-        &self.catalog
-    }
-    fn carts(&self) -> &Guarded<SeaCartRepository> {
-        &self.carts
-    }
-    fn regular_orders(&self) -> &Guarded<SeaRegularOrderRepository> {
-        &self.regular_orders
     }
 }
 
@@ -435,12 +419,6 @@ pub async fn build_node(
         ),
         sessions: Guarded::new(SeaSessionStore::new(&database), database_guard.clone()),
         idempotency: Guarded::new(SeaIdempotencyStore::new(&database), database_guard.clone()),
-        catalog: Guarded::new(SeaShopCatalog::new(&database), database_guard.clone()),
-        carts: Guarded::new(SeaCartRepository::new(&database), database_guard.clone()),
-        regular_orders: Guarded::new(
-            SeaRegularOrderRepository::new(&database),
-            database_guard.clone(),
-        ),
         database_guard,
         hasher: Argon2PasswordHasher::default(),
         tokens: JwtTokenService::with_keys(keys),

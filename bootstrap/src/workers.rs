@@ -1,5 +1,5 @@
 //! The node's background work: the order writer, the preheater, the expiry sweeper (which also
-//! expires unpaid regular orders and forgets expired idempotency keys), the reconciler, the live sales' figures for the metrics,
+//! forgets expired idempotency keys), the reconciler, the live sales' figures for the metrics,
 //! and the restock listener that clears sold-out flags. All of them stop when the
 //! node shuts down.
 
@@ -13,7 +13,6 @@ use seckiller_application::order_writer::OrderWriter;
 use seckiller_application::preheat::Preheater;
 use seckiller_application::reconciler::Reconciler;
 use seckiller_application::sale_figures::SaleFigures;
-use seckiller_application::shop::release_regular_orders;
 use seckiller_application::sold_out::SoldOutFlags;
 use seckiller_application::stock_returns::StockReturns;
 use seckiller_application::sweeper::Sweeper;
@@ -75,7 +74,6 @@ impl Workers {
         ));
         let idempotency = node.services.idempotency.clone();
         let forget_batch = settings.sweep_batch_size;
-        let swept = node.adapters.clone();
         let reconciler = Arc::new(Reconciler::new(
             node.adapters.clone(),
             ChronoDuration::seconds(i64::from(settings.reconcile_grace_seconds)),
@@ -115,19 +113,8 @@ impl Workers {
                 move || {
                     let sweeper = sweeper.clone();
                     let idempotency = idempotency.clone();
-                    let adapters = swept.clone();
                     async move {
                         let report = sweeper.run_once().await?;
-                        // Regular orders expire by the same pass; their stock never was in a gate.
-                        let regular =
-                            release_regular_orders(adapters.as_ref(), forget_batch).await?;
-                        if regular.expired > 0 || regular.refunded > 0 {
-                            tracing::info!(
-                                expired = regular.expired,
-                                refunded = regular.refunded,
-                                "expired unpaid regular orders"
-                            );
-                        }
                         // Idempotency keys past their retention go with the same pass.
                         let forgotten = idempotency.sweep(forget_batch).await?;
                         if forgotten > 0 {

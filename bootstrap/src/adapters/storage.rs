@@ -21,8 +21,6 @@ use seckiller_domain::{
 
 use super::guard::DependencyGuard;
 
-mod shop;
-
 /// Extra time writes and scans get over a read's deadline.
 const HEAVY_EXTRA: Duration = Duration::from_secs(4);
 

@@ -15,7 +15,6 @@ mod queue;
 mod repositories;
 mod restock;
 mod sessions;
-mod shop;
 
 pub use clock::{ManualClock, SystemClock};
 pub use gate::MemoryStockGate;
@@ -29,4 +28,3 @@ pub use queue::MemoryPurchaseQueue;
 pub use repositories::{MemoryActivityRepository, MemoryProductRepository, MemoryUserRepository};
 pub use restock::LocalRestockNotifier;
 pub use sessions::MemorySessionStore;
-pub use shop::MemoryShop;

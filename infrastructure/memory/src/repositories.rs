@@ -59,7 +59,7 @@ impl UserRepository for MemoryUserRepository {
 
 /// The catalogue in memory.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryProductRepository(pub(crate) Arc<Mutex<HashMap<ProductId, Product>>>);
+pub struct MemoryProductRepository(Arc<Mutex<HashMap<ProductId, Product>>>);
 
 impl ProductRepository for MemoryProductRepository {
     async fn insert(&self, product: &Product) -> Result<(), StorageError> {
