@@ -1,4 +1,4 @@
-//! The flash-sale domain (and the regular shop around it): aggregates that enforce the sale's rules, and the ports through which the
+//! The flash-sale domain: aggregates that enforce the sale's rules, and the ports through which the
 //! outside world (storage, clocks, credentials, the stock gate, the purchase queue) is reached.
 //!
 //! This crate does no IO and must never depend on an async runtime, a database driver, a cache
@@ -13,7 +13,6 @@ pub mod ports;
 pub mod product;
 pub mod purchase;
 pub mod quantity;
-pub mod shop;
 pub mod stock;
 pub mod text;
 pub mod user;
@@ -29,13 +28,9 @@ pub use idempotency::{
 pub use ids::{ActivityId, OrderId, ProductId, PurchaseId, SessionId, UserId};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{CancelReason, Order, OrderError, OrderStatus};
-pub use product::{NewProduct, Product, ProductChanges, ProductState};
+pub use product::{NewProduct, Product, ProductChanges};
 pub use purchase::Purchase;
 pub use quantity::{Quantity, QuantityError};
-pub use shop::{
-    CartLine, CurrencyTotal, MAX_CART_LINES, MAX_LINE_QUANTITY, OrderLine, RegularOrder,
-    RegularOrderError,
-};
-pub use stock::{MAX_STOCK, StockError, StockLedger};
+pub use stock::{StockError, StockLedger};
 pub use text::{Description, ImageUrl, Name, TextError};
 pub use user::{Password, PasswordHash, Role, User, UserError, Username};

@@ -1,18 +1,78 @@
-//! The flash-sale order: what a purchase becomes once durably recorded. PendingPayment → Paid,
-//! or → Cancelled (expired, by the buyer, by an admin). Every move is a method that refuses the
-//! illegal ones, so storage only ever sees legal transitions; the moves themselves are the
-//! payment lifecycle every kind of order shares (`lifecycle`).
+//! The order: what a purchase becomes once durably recorded. PendingPayment → Paid, or →
+//! Cancelled (expired, by the buyer, by an admin). Every move is a method that refuses the
+//! illegal ones, so storage only ever sees legal transitions.
 
 use chrono::{DateTime, Utc};
-
-pub mod lifecycle;
 
 use crate::ids::{ActivityId, OrderId, PurchaseId, UserId};
 use crate::money::Money;
 use crate::purchase::Purchase;
 use crate::quantity::Quantity;
 
-pub use lifecycle::{CancelReason, OrderError, OrderStatus, Stage};
+/// Why an order move was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderError {
+    /// Already paid: nothing more to pay, and it can no longer be cancelled.
+    #[error("the order is already paid")]
+    AlreadyPaid,
+    /// Already cancelled, for the given reason.
+    #[error("the order is cancelled ({0:?})")]
+    Cancelled(CancelReason),
+    /// The payment deadline has passed.
+    #[error("the payment window has closed")]
+    PaymentWindowClosed,
+    /// Expiry asked before the deadline.
+    #[error("the order is not due to expire yet")]
+    NotDue,
+}
+
+/// Why an order was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CancelReason {
+    /// Not paid in time.
+    Expired,
+    /// The buyer withdrew.
+    ByBuyer,
+    /// The sale was called off.
+    ByAdmin,
+}
+
+/// Where an order is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Waiting for the buyer to pay before the deadline; its stock is held.
+    PendingPayment,
+    /// Paid; its stock is sold.
+    Paid,
+    /// Will never be paid; its stock went back to sale (or nowhere, if the sale was cancelled).
+    Cancelled(CancelReason),
+}
+
+impl OrderStatus {
+    /// The stable name used in storage and the API.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            OrderStatus::PendingPayment => "pending_payment",
+            OrderStatus::Paid => "paid",
+            OrderStatus::Cancelled(CancelReason::Expired) => "expired",
+            OrderStatus::Cancelled(CancelReason::ByBuyer) => "cancelled_by_buyer",
+            OrderStatus::Cancelled(CancelReason::ByAdmin) => "cancelled_by_admin",
+        }
+    }
+
+    /// Reads a stored status name back.
+    pub fn parse(value: &str) -> Option<Self> {
+        [
+            OrderStatus::PendingPayment,
+            OrderStatus::Paid,
+            OrderStatus::Cancelled(CancelReason::Expired),
+            OrderStatus::Cancelled(CancelReason::ByBuyer),
+            OrderStatus::Cancelled(CancelReason::ByAdmin),
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == value)
+    }
+}
 
 /// An order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,12 +141,19 @@ impl Order {
     /// [`OrderError::AlreadyPaid`], [`OrderError::Cancelled`], or
     /// [`OrderError::PaymentWindowClosed`] at or after the deadline.
     pub fn pay(&mut self, now: DateTime<Utc>, payment_ref: &str) -> Result<(), OrderError> {
-        self.stage().pay(now, payment_ref)
+        self.require_pending()?;
+        if now >= self.pay_deadline {
+            return Err(OrderError::PaymentWindowClosed);
+        }
+        self.status = OrderStatus::Paid;
+        self.paid_at = Some(now);
+        self.payment_ref = Some(payment_ref.to_owned());
+        Ok(())
     }
 
     /// Whether the order is unpaid and can no longer be paid: the sweeper's claim.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        lifecycle::is_overdue(self.status, self.pay_deadline, now)
+        self.status == OrderStatus::PendingPayment && now >= self.pay_deadline
     }
 
     /// Whether this order's stock goes back to the stock gate on release: an expired or
@@ -133,21 +200,27 @@ impl Order {
     /// [`OrderError::NotDue`] before the deadline, [`OrderError::AlreadyPaid`] or
     /// [`OrderError::Cancelled`].
     pub fn expire(&mut self, now: DateTime<Utc>) -> Result<(), OrderError> {
-        self.stage().expire(now)
+        self.require_pending()?;
+        if now < self.pay_deadline {
+            return Err(OrderError::NotDue);
+        }
+        self.status = OrderStatus::Cancelled(CancelReason::Expired);
+        self.expired_at = Some(now);
+        Ok(())
     }
 
     fn cancel(&mut self, reason: CancelReason, now: DateTime<Utc>) -> Result<(), OrderError> {
-        self.stage().cancel(reason, now)
+        self.require_pending()?;
+        self.status = OrderStatus::Cancelled(reason);
+        self.cancelled_at = Some(now);
+        Ok(())
     }
 
-    fn stage(&mut self) -> Stage<'_> {
-        Stage {
-            status: &mut self.status,
-            pay_deadline: self.pay_deadline,
-            paid_at: &mut self.paid_at,
-            payment_ref: &mut self.payment_ref,
-            cancelled_at: &mut self.cancelled_at,
-            expired_at: &mut self.expired_at,
+    fn require_pending(&self) -> Result<(), OrderError> {
+        match self.status {
+            OrderStatus::PendingPayment => Ok(()),
+            OrderStatus::Paid => Err(OrderError::AlreadyPaid),
+            OrderStatus::Cancelled(reason) => Err(OrderError::Cancelled(reason)),
         }
     }
 }

@@ -14,7 +14,6 @@ mod queue;
 mod repositories;
 mod restock;
 mod sessions;
-mod shop;
 mod time;
 
 pub use cause::{Cause, chain};
@@ -36,10 +35,6 @@ pub use repositories::{
 };
 pub use restock::{AnnounceError, RestockNotifier};
 pub use sessions::{NewSession, RefreshGrant, RefreshRefusal, Rotation, SessionStore, TokenDigest};
-pub use shop::{
-    CartRepository, ChangeStockError, PlaceOutcome, ProductSearch, RegularFigures,
-    RegularOrderRepository, RegularTotals, ShopCatalog, StockChange, StockedProduct,
-};
 pub use time::{Clock, IdSource};
 
 #[cfg(feature = "mocks")]
@@ -54,7 +49,5 @@ pub use payment::MockPaymentProvider;
 pub use repositories::{MockActivityRepository, MockProductRepository, MockUserRepository};
 #[cfg(feature = "mocks")]
 pub use sessions::MockSessionStore;
-#[cfg(feature = "mocks")]
-pub use shop::{MockCartRepository, MockRegularOrderRepository, MockShopCatalog};
 #[cfg(feature = "mocks")]
 pub use time::{MockClock, MockIdSource};

@@ -1,7 +1,5 @@
 //! The catalogue item. It carries the regular price only: what a flash sale charges lives on the
 //! activity, so editing a sale can never change the catalogue and the reverse ("price isolation").
-//! Its regular stock is a ledger of its own, stored beside it (see `ports::shop`), apart from any
-//! sale's stock.
 
 use chrono::{DateTime, Utc};
 
@@ -22,33 +20,6 @@ pub struct NewProduct {
     pub price: Money,
 }
 
-/// Whether buyers can still find and order a product.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum ProductState {
-    /// Listed, searchable and orderable.
-    #[default]
-    Active,
-    /// Withdrawn: kept for the orders that name it, but no longer listed or orderable.
-    Archived,
-}
-
-impl ProductState {
-    /// The stable name used in storage and the API.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ProductState::Active => "active",
-            ProductState::Archived => "archived",
-        }
-    }
-
-    /// Reads a stored state name back.
-    pub fn parse(value: &str) -> Option<Self> {
-        [ProductState::Active, ProductState::Archived]
-            .into_iter()
-            .find(|s| s.as_str() == value)
-    }
-}
-
 /// A partial edit; `None` leaves a field as it is. `image_url: Some(None)` removes the picture.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ProductChanges {
@@ -60,8 +31,6 @@ pub struct ProductChanges {
     pub image_url: Option<Option<ImageUrl>>,
     /// New regular price.
     pub price: Option<Money>,
-    /// Archive or reactivate.
-    pub state: Option<ProductState>,
 }
 
 /// A catalogue item.
@@ -77,8 +46,6 @@ pub struct Product {
     pub image_url: Option<ImageUrl>,
     /// The regular price.
     pub price: Money,
-    /// Listed or archived.
-    pub state: ProductState,
     /// When it was added.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -94,7 +61,6 @@ impl Product {
             description: new.description,
             image_url: new.image_url,
             price: new.price,
-            state: ProductState::Active,
             created_at: now,
             updated_at: now,
         }
@@ -113,9 +79,6 @@ impl Product {
         }
         if let Some(price) = changes.price {
             self.price = price;
-        }
-        if let Some(state) = changes.state {
-            self.state = state;
         }
         self.updated_at = now;
     }
@@ -155,19 +118,5 @@ mod tests {
         assert_eq!(product.name.as_str(), "Phone");
         assert_eq!(product.updated_at, later);
         assert_eq!(product.created_at, now);
-        assert_eq!(product.state, ProductState::Active);
-        product.apply(
-            ProductChanges {
-                state: Some(ProductState::Archived),
-                ..Default::default()
-            },
-            later,
-        );
-        assert_eq!(product.state, ProductState::Archived);
-        assert_eq!(
-            ProductState::parse("archived"),
-            Some(ProductState::Archived)
-        );
-        assert_eq!(ProductState::parse("gone"), None);
     }
 }

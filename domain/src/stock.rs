@@ -1,4 +1,4 @@
-//! The stock ledger of one activity (and of a product's regular stock): `total = available + held + sold` at all times. Held stock
+//! The stock ledger of one activity: `total = available + held + sold` at all times. Held stock
 //! belongs to orders awaiting payment; it returns to available if they are cancelled or expire.
 
 /// Why a stock movement was refused.
@@ -13,22 +13,7 @@ pub enum StockError {
     /// The total can only change before anything was sold or held.
     #[error("stock is already committed to buyers")]
     Committed,
-    /// A total below what buyers hold and bought.
-    #[error("{committed} items are held or sold; the total cannot go below that")]
-    BelowCommitted {
-        /// Items held and sold.
-        committed: u32,
-    },
-    /// A total beyond what can be counted.
-    #[error("the total would exceed {max} items")]
-    TooMany {
-        /// The largest total a ledger keeps.
-        max: u32,
-    },
 }
-
-/// The largest total a ledger keeps: what every backend's integer column holds with room.
-pub const MAX_STOCK: u32 = 1_000_000_000;
 
 /// Counts of one activity's stock by where each item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,40 +112,6 @@ impl StockLedger {
         *self = Self::new(total);
         Ok(())
     }
-
-    /// Sets the total while buyers hold or own some of it: what is held and sold stays, and
-    /// available becomes the rest. The regular stock's "set" of an admin.
-    ///
-    /// # Errors
-    /// [`StockError::BelowCommitted`] when `total` is less than held + sold;
-    /// [`StockError::TooMany`] beyond [`MAX_STOCK`].
-    pub fn set_total(&mut self, total: u32) -> Result<(), StockError> {
-        if total > MAX_STOCK {
-            return Err(StockError::TooMany { max: MAX_STOCK });
-        }
-        let committed = self.held + self.sold;
-        if total < committed {
-            return Err(StockError::BelowCommitted { committed });
-        }
-        self.total = total;
-        self.available = total - committed;
-        Ok(())
-    }
-
-    /// Adds `n` new items, all available: a restock.
-    ///
-    /// # Errors
-    /// [`StockError::TooMany`] when the total would pass [`MAX_STOCK`].
-    pub fn restock(&mut self, n: u32) -> Result<(), StockError> {
-        let total = self
-            .total
-            .checked_add(n)
-            .filter(|t| *t <= MAX_STOCK)
-            .ok_or(StockError::TooMany { max: MAX_STOCK })?;
-        self.total = total;
-        self.available += n;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -197,27 +148,6 @@ mod tests {
         assert_eq!(l.available(), 8);
         l.hold(1).unwrap();
         assert_eq!(l.resize(3), Err(StockError::Committed));
-    }
-
-    #[test]
-    fn setting_the_total_keeps_what_buyers_hold_and_bought() {
-        let mut l = StockLedger::new(10);
-        l.hold(3).unwrap();
-        l.confirm(1).unwrap();
-        l.set_total(5).unwrap();
-        assert_eq!((l.total(), l.available(), l.held(), l.sold()), (5, 2, 2, 1));
-        assert_eq!(
-            l.set_total(2),
-            Err(StockError::BelowCommitted { committed: 3 })
-        );
-        l.restock(4).unwrap();
-        assert_eq!((l.total(), l.available()), (9, 6));
-        assert!(balanced(&l));
-        assert_eq!(
-            l.restock(MAX_STOCK),
-            Err(StockError::TooMany { max: MAX_STOCK })
-        );
-        assert_eq!(l.total(), 9);
     }
 
     #[test]

@@ -27,7 +27,6 @@ mod m20251128_000010_create_sessions;
 mod m20251128_000011_token_secret_out_of_database;
 mod m20251128_000012_order_expired_at;
 mod m20251128_000013_idempotency_keys;
-mod m20261207_000014_regular_shop;
 
 /// Applies the schema, in order; `Migrator::up(db, None)` is safe to run on every start because
 /// applied migrations are recorded and skipped.
@@ -50,7 +49,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20251128_000011_token_secret_out_of_database::Migration),
             Box::new(m20251128_000012_order_expired_at::Migration),
             Box::new(m20251128_000013_idempotency_keys::Migration),
-            Box::new(m20261207_000014_regular_shop::Migration),
         ]
     }
 }

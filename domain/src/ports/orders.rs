@@ -31,13 +31,13 @@ pub enum RecordOutcome {
 /// pending order (and for payment, strictly before its deadline), so a payment and the sweeper
 /// racing for one order never both win.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MoveOutcome<O = Order> {
+pub enum MoveOutcome {
     /// The move applied; the order as it is now. Its stock moved with it in the same
     /// transaction.
-    Moved(O),
+    Moved(Order),
     /// The order was no longer movable (paid, cancelled, or past its deadline); the order as it
     /// is, unchanged.
-    Refused(O),
+    Refused(Order),
     /// No such order.
     Missing,
 }

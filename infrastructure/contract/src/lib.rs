@@ -24,7 +24,6 @@ mod listing;
 mod orders;
 mod products;
 mod sessions;
-mod shop;
 mod users;
 
 use seckiller_domain::ports::{ActivityRepository, ProductRepository, UserRepository};
@@ -75,13 +74,6 @@ pub use sessions::{
     a_reused_refresh_token_revokes_its_whole_session, a_revoked_session_refreshes_no_more,
     every_session_check_in_turn, revoking_all_sessions_of_a_user_spares_the_others,
     unknown_and_expired_refresh_tokens_are_refused,
-};
-pub use shop::{
-    ShopStores, a_cart_keeps_its_buyers_lines, an_order_short_of_stock_places_nothing,
-    concurrent_checkouts_never_oversell, expiry_takes_only_due_regular_orders,
-    paying_and_cancelling_move_regular_stock_once,
-    placing_an_order_holds_its_stock_and_empties_the_cart, regular_stock_is_set_and_restocked,
-    search_finds_active_products_by_every_word,
 };
 pub use users::{
     a_password_hash_is_replaced_for_its_account_only,

@@ -2,7 +2,7 @@
 
 use chrono::Duration;
 use seckiller_domain::ports::ProductRepository;
-use seckiller_domain::{Description, Money, Name, ProductChanges, ProductState};
+use seckiller_domain::{Description, Money, Name, ProductChanges};
 
 use crate::fixtures::{a_product, currency, whole_second_now};
 
@@ -25,7 +25,6 @@ pub async fn a_product_round_trips_and_updates<P: ProductRepository>(products: &
             description: Some(Description::parse("").expect("an empty description is valid")),
             image_url: Some(None),
             price: Some(Money::new(99_900, currency("GBP")).expect("valid price")),
-            state: Some(ProductState::Archived),
         },
         now + Duration::seconds(30),
     );

@@ -17,8 +17,7 @@ use seckiller_domain::{Activity, ActivityId, ActivityState, ProductId};
 use crate::database::Database;
 use crate::entities::{activity, stock_ledger, stored};
 use crate::error::{corrupt, storage};
-pub(crate) use rows::to_record;
-use rows::{activity_row, ledger_row};
+use rows::{activity_row, ledger_row, to_record};
 
 /// [`ActivityRepository`] over sea-orm, for Postgres and SQLite alike. Updates are optimistic:
 /// they apply only while the stored version is the one the caller read.

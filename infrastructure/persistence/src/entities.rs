@@ -2,19 +2,15 @@
 //! crate: repositories convert them to domain types at the boundary.
 
 pub(crate) mod activity;
-pub(crate) mod cart_line;
 pub(crate) mod dead_purchase;
 pub(crate) mod gate_purchase;
 pub(crate) mod gate_stock;
 pub(crate) mod idempotency_key;
 pub(crate) mod order;
 pub(crate) mod product;
-pub(crate) mod product_stock;
 pub(crate) mod purchase_rejection;
 pub(crate) mod queued_purchase;
 pub(crate) mod refresh_token;
-pub(crate) mod regular_order;
-pub(crate) mod regular_order_line;
 pub(crate) mod session;
 pub(crate) mod setting;
 pub(crate) mod stock_ledger;

@@ -18,7 +18,6 @@ mod orders;
 mod products;
 mod queue;
 mod sessions;
-mod shop;
 mod users;
 
 pub use activities::SeaActivityRepository;
@@ -31,5 +30,4 @@ pub use orders::SeaOrderRepository;
 pub use products::SeaProductRepository;
 pub use queue::{QueueSettings, SqlitePurchaseQueue};
 pub use sessions::SeaSessionStore;
-pub use shop::{SeaCartRepository, SeaRegularOrderRepository, SeaShopCatalog};
 pub use users::SeaUserRepository;

@@ -1,16 +1,11 @@
-//! The catalogue in the `products` table; each product's regular stock row in `product_stock` is
-//! made with it.
+//! The catalogue in the `products` table.
 
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use seckiller_domain::ports::{ProductRepository, StorageError};
-use seckiller_domain::{
-    Currency, Description, ImageUrl, Money, Name, Product, ProductId, ProductState,
-};
+use seckiller_domain::{Currency, Description, ImageUrl, Money, Name, Product, ProductId};
 
 use crate::database::Database;
-use crate::entities::{product, product_stock, stored};
+use crate::entities::{product, stored};
 use crate::error::{corrupt, storage};
 
 /// [`ProductRepository`] over sea-orm, for Postgres and SQLite alike.
@@ -27,24 +22,12 @@ impl SeaProductRepository {
 }
 
 impl ProductRepository for SeaProductRepository {
-    /// The product and its empty regular stock, in one transaction.
     async fn insert(&self, product: &Product) -> Result<(), StorageError> {
-        let transaction = self.db.connection().begin().await.map_err(storage)?;
         product::Entity::insert(to_row(product))
-            .exec_without_returning(&transaction)
+            .exec_without_returning(self.db.connection())
             .await
-            .map_err(storage)?;
-        product_stock::Entity::insert(product_stock::ActiveModel {
-            product_id: Set(product.id.as_uuid()),
-            total: Set(0),
-            available: Set(0),
-            held: Set(0),
-            sold: Set(0),
-        })
-        .exec_without_returning(&transaction)
-        .await
-        .map_err(storage)?;
-        transaction.commit().await.map_err(storage)
+            .map(drop)
+            .map_err(storage)
     }
 
     async fn update(&self, product: &Product) -> Result<bool, StorageError> {
@@ -84,13 +67,12 @@ fn to_row(product: &Product) -> product::ActiveModel {
             .map(|url| url.as_str().to_owned())),
         price_minor: Set(product.price.amount_minor()),
         currency: Set(product.price.currency().as_str().to_owned()),
-        state: Set(product.state.as_str().to_owned()),
         created_at: Set(stored(product.created_at)),
         updated_at: Set(stored(product.updated_at)),
     }
 }
 
-pub(crate) fn to_product(row: product::Model) -> Result<Product, StorageError> {
+fn to_product(row: product::Model) -> Result<Product, StorageError> {
     let bad = |problem: String| corrupt("products", row.id, problem);
     let currency =
         Currency::from_stored(&row.currency).map_err(|e| bad(format!("currency: {e}")))?;
@@ -106,8 +88,6 @@ pub(crate) fn to_product(row: product::Model) -> Result<Product, StorageError> {
             .transpose()
             .map_err(|e| bad(format!("image url: {e}")))?,
         price: Money::new(row.price_minor, currency).map_err(|e| bad(format!("price: {e}")))?,
-        state: ProductState::parse(&row.state)
-            .ok_or_else(|| bad(format!("unknown state {:?}", row.state)))?,
         created_at: row.created_at,
         updated_at: row.updated_at,
     })

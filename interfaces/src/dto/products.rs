@@ -80,7 +80,6 @@ impl ProductPatch {
                 MaybeUndefined::Value(url) => Some(Some(image_url(url)?)),
             },
             price: self.price.as_ref().map(|p| p.parse("price")).transpose()?,
-            state: None,
         })
     }
 }

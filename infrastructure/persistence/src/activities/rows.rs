@@ -41,7 +41,7 @@ pub(super) fn ledger_row(id: ActivityId, stock: &StockLedger) -> stock_ledger::A
     }
 }
 
-pub(crate) fn to_record(
+pub(super) fn to_record(
     row: activity::Model,
     ledger: Option<stock_ledger::Model>,
 ) -> Result<ActivityRecord, StorageError> {

@@ -12,7 +12,6 @@ pub struct Model {
     pub image_url: Option<String>,
     pub price_minor: i64,
     pub currency: String,
-    pub state: String,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

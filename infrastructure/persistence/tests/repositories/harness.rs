@@ -5,12 +5,11 @@ use std::path::PathBuf;
 
 use sea_orm::{ConnectOptions, ConnectionTrait, DatabaseConnection, DbErr, Statement};
 use seckiller_contract::{
-    FeedStore, IdempotencyStores, OrderRepositories, Repositories, SessionRepositories, ShopStores,
+    FeedStore, IdempotencyStores, OrderRepositories, Repositories, SessionRepositories,
 };
 use seckiller_persistence::{
-    Database, QueueSettings, SeaActivityRepository, SeaCartRepository, SeaIdempotencyStore,
-    SeaOrderRepository, SeaProductRepository, SeaRegularOrderRepository, SeaSessionStore,
-    SeaShopCatalog, SeaUserRepository, SqlitePurchaseQueue, connect,
+    Database, QueueSettings, SeaActivityRepository, SeaIdempotencyStore, SeaOrderRepository,
+    SeaProductRepository, SeaSessionStore, SeaUserRepository, SqlitePurchaseQueue, connect,
 };
 use uuid::Uuid;
 
@@ -25,9 +24,6 @@ pub struct Store {
     pub orders: SeaOrderRepository,
     pub sessions: SeaSessionStore,
     pub keys: SeaIdempotencyStore,
-    pub catalog: SeaShopCatalog,
-    pub carts: SeaCartRepository,
-    pub regular_orders: SeaRegularOrderRepository,
     pub db: Database,
     /// Where the database is, for tests that open more connections to it (more nodes).
     pub url: String,
@@ -80,9 +76,6 @@ impl Store {
             orders: SeaOrderRepository::new(&db),
             sessions: SeaSessionStore::new(&db),
             keys: SeaIdempotencyStore::new(&db),
-            catalog: SeaShopCatalog::new(&db),
-            carts: SeaCartRepository::new(&db),
-            regular_orders: SeaRegularOrderRepository::new(&db),
             raw: raw_connection(&url).await.expect("open a raw connection"),
             db,
             url,
@@ -134,28 +127,6 @@ impl OrderRepositories for Store {
     async fn another_node(&self) -> Self::Orders {
         let node = connect(&self.url).await.expect("another node connects");
         SeaOrderRepository::new(&node)
-    }
-}
-
-impl ShopStores for Store {
-    type Catalog = SeaShopCatalog;
-    type Carts = SeaCartRepository;
-    type RegularOrders = SeaRegularOrderRepository;
-
-    fn catalog(&self) -> &Self::Catalog {
-        &self.catalog
-    }
-    fn carts(&self) -> &Self::Carts {
-        &self.carts
-    }
-    fn regular_orders(&self) -> &Self::RegularOrders {
-        &self.regular_orders
-    }
-
-    /// Another node: its own connection pool to the same database.
-    async fn another_node(&self) -> Self::RegularOrders {
-        let node = connect(&self.url).await.expect("another node connects");
-        SeaRegularOrderRepository::new(&node)
     }
 }
 

@@ -55,9 +55,6 @@ mod sqlite {
     seckiller_contract::order_contract!(crate::harness::sqlite());
     seckiller_contract::feed_contract!(crate::harness::sqlite_queue());
     seckiller_contract::idempotency_contract!(crate::harness::sqlite());
-    mod shop {
-        seckiller_contract::shop_contract!(crate::harness::sqlite());
-    }
 }
 
 mod postgres {
@@ -68,7 +65,4 @@ mod postgres {
     seckiller_contract::order_contract!(crate::harness::postgres());
     seckiller_contract::feed_contract!(crate::harness::postgres_queue());
     seckiller_contract::idempotency_contract!(crate::harness::postgres());
-    mod shop {
-        seckiller_contract::shop_contract!(crate::harness::postgres());
-    }
 }
